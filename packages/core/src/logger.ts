@@ -1,0 +1,13 @@
+/** A pino-compatible logger: `logger.warn({ id, event }, 'message')`. Every level optional. */
+export interface Logger {
+  debug?(object: Record<string, unknown>, message?: string): void;
+  info?(object: Record<string, unknown>, message?: string): void;
+  warn?(object: Record<string, unknown>, message?: string): void;
+  error?(object: Record<string, unknown>, message?: string): void;
+}
+
+/** Describes an error for a log line without carrying the error object (or its payload). */
+export function describeError(error: unknown): Record<string, unknown> {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { message: String(error) };
+}

@@ -1,0 +1,90 @@
+import type { HandlerError, SchemaMismatchError } from './errors.js';
+import type { PassfortEventName } from './events/event-schemas.js';
+import type { AnyPassfortEvent, PassfortEvent } from './events/passfort-event.js';
+
+/** What every handler receives beside the event. */
+export interface WebhookContext {
+  /** The webhook's id, also on the event. */
+  readonly id: string;
+  /** Position of the webhook in its delivered batch (0 for an unbatched webhook). */
+  readonly index: number;
+  /** Number of webhooks in the delivered batch (1 for an unbatched webhook). */
+  readonly batchSize: number;
+  /** How many times this id has been claimed for processing, this time included (from 1). */
+  readonly attempt: number;
+  /** When the request carrying this webhook arrived. */
+  readonly receivedAt: Date;
+  /**
+   * True when the event is a documented one whose payload matched its schema. False for
+   * unknown events and mismatching payloads, which only `onAny` handlers receive.
+   */
+  readonly validated: boolean;
+}
+
+/** A handler for one or more documented events; may be async. */
+export type WebhookHandler<E extends PassfortEventName = PassfortEventName> = (
+  event: PassfortEvent<E>,
+  context: WebhookContext,
+) => unknown;
+
+/** A handler for every webhook, documented or not. */
+export type AnyWebhookHandler = (event: AnyPassfortEvent, context: WebhookContext) => unknown;
+
+/** Handlers by event name, for the one-line set-up: `{ on: { CHECK_COMPLETED: handler } }`. */
+export type WebhookHandlerMap = {
+  [E in PassfortEventName]?: WebhookHandler<E> | readonly WebhookHandler<E>[];
+};
+
+/** What `onError` handlers hear: a failed handler, or a payload that missed its schema. */
+export interface WebhookFailure {
+  readonly error: HandlerError | SchemaMismatchError;
+  readonly event: AnyPassfortEvent;
+  readonly context: WebhookContext;
+}
+
+/** A listener for {@link WebhookFailure}s; its own errors are logged and ignored. */
+export type WebhookErrorHandler = (failure: WebhookFailure) => unknown;
+
+/** Registered handlers, in registration order. */
+export class HandlerRegistry {
+  readonly #byEvent = new Map<string, AnyWebhookHandler[]>();
+  readonly #any: AnyWebhookHandler[] = [];
+  readonly #errors: WebhookErrorHandler[] = [];
+
+  on(events: string | readonly string[], handler: AnyWebhookHandler): () => void {
+    const names = typeof events === 'string' ? [events] : [...events];
+    for (const name of names) {
+      const list = this.#byEvent.get(name) ?? [];
+      list.push(handler);
+      this.#byEvent.set(name, list);
+    }
+    return () => {
+      for (const name of names) remove(this.#byEvent.get(name), handler);
+    };
+  }
+
+  onAny(handler: AnyWebhookHandler): () => void {
+    this.#any.push(handler);
+    return () => remove(this.#any, handler);
+  }
+
+  onError(handler: WebhookErrorHandler): () => void {
+    this.#errors.push(handler);
+    return () => remove(this.#errors, handler);
+  }
+
+  /** Specific handlers first (only for validated events), then `onAny`, one after another. */
+  handlersFor(event: string, validated: boolean): readonly AnyWebhookHandler[] {
+    const specific = validated ? (this.#byEvent.get(event) ?? []) : [];
+    return specific.length === 0 ? this.#any : [...specific, ...this.#any];
+  }
+
+  get errorHandlers(): readonly WebhookErrorHandler[] {
+    return this.#errors;
+  }
+}
+
+function remove<T>(list: T[] | undefined, item: T): void {
+  const at = list?.indexOf(item) ?? -1;
+  if (at >= 0) list!.splice(at, 1);
+}

@@ -1,0 +1,45 @@
+/**
+ * Header values as any runtime or framework hands them over: a Web `Headers`, or a plain
+ * record such as Node's `IncomingMessage.headers` (names in any case).
+ */
+export type HeaderSource =
+  | Headers
+  | Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/**
+ * The request body in any form the library accepts: raw bytes, text, a Web stream (read
+ * with the size limit applied while reading), or a value an app's body parser already
+ * produced from the JSON. `undefined` and `null` mean an empty body.
+ */
+export type WebhookRequestBody =
+  | Uint8Array
+  | ArrayBuffer
+  | string
+  | ReadableStream<Uint8Array>
+  | Readonly<Record<string, unknown>>
+  | readonly unknown[]
+  | null
+  | undefined;
+
+/** A framework-neutral request: what an adapter passes to `webhooks.handle()`. */
+export interface WebhookRequest {
+  /** HTTP method, any case. */
+  method: string;
+  headers: HeaderSource;
+  body: WebhookRequestBody;
+  /**
+   * Set by adapters when a body parser already consumed the stream and left nothing
+   * usable, so the receiver can say so instead of reporting an empty body.
+   */
+  bodyAlreadyRead?: boolean;
+  /** The peer address as the adapter sees it, for the optional IP allow list. */
+  ip?: string | undefined;
+}
+
+/** A framework-neutral response: what `webhooks.handle()` returns for an adapter to write. */
+export interface WebhookResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** A JSON document. */
+  body: string;
+}

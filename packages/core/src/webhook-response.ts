@@ -1,0 +1,32 @@
+import { PassfortWebhookError } from './errors.js';
+import type { WebhookResponse } from './webhook-request.js';
+
+/** A JSON response with the given status. */
+export function jsonResponse(status: number, body: unknown): WebhookResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    body: JSON.stringify(body),
+  };
+}
+
+/**
+ * The response for an error: its status from the error table and a JSON body with its code
+ * and message. Anything that is not a library error becomes a bare 500, details withheld.
+ */
+export function errorResponse(error: unknown, counts?: Record<string, number>): WebhookResponse {
+  if (!PassfortWebhookError.is(error)) {
+    return jsonResponse(500, {
+      error: { code: 'INTERNAL_ERROR', message: 'Internal error while receiving the webhook' },
+      ...counts,
+    });
+  }
+  const detail: Record<string, unknown> = { code: error.code, message: error.message };
+  if (error.index !== undefined) detail['index'] = error.index;
+  if (error.id !== undefined) detail['id'] = error.id;
+  const response = jsonResponse(error.status, { error: detail, ...counts });
+  if (error.code === 'METHOD_NOT_ALLOWED') response.headers['allow'] = 'POST';
+  if (error.status === 503) response.headers['retry-after'] = '5';
+  if (error.code === 'PAYLOAD_TOO_LARGE') response.headers['connection'] = 'close';
+  return response;
+}
