@@ -129,7 +129,11 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
     throw new ConfigurationError('createPassfortWebhooks needs an options object with a secret');
   }
   const verifier = createSecretVerifier(resolveSecrets(options.secret));
-  const maxBodyBytes = positiveInteger('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES);
+  const maxBodyBytes = positiveInteger(
+    'maxBodyBytes',
+    options.maxBodyBytes,
+    DEFAULT_MAX_BODY_BYTES,
+  );
   const maxBatchSize = positiveInteger(
     'maxBatchSize',
     options.maxBatchSize,

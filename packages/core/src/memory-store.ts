@@ -1,5 +1,5 @@
-import { ConfigurationError } from './errors.js';
 import type { ClaimOutcome, DedupeStore } from './dedupe-store.js';
+import { ConfigurationError } from './errors.js';
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {

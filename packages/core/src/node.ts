@@ -19,11 +19,13 @@ import type { WebhookRequest, WebhookRequestBody, WebhookResponse } from './webh
  */
 export function fromIncomingMessage(req: IncomingMessage, parsedBody?: unknown): WebhookRequest {
   const read = req.readableDidRead || req.readableEnded;
+  // Some parsers turn an empty body into `{}`; an empty body must be reported as empty.
+  const empty = req.headers['content-length'] === '0';
   return {
     method: req.method ?? 'GET',
     headers: req.headers,
-    body: read ? (parsedBody as WebhookRequestBody) : readableToWebStream(req),
-    bodyAlreadyRead: read && (parsedBody === undefined || parsedBody === null),
+    body: empty ? null : read ? (parsedBody as WebhookRequestBody) : readableToWebStream(req),
+    bodyAlreadyRead: !empty && read && (parsedBody === undefined || parsedBody === null),
     ip: req.socket?.remoteAddress,
   };
 }
@@ -47,43 +49,57 @@ export function requestPathname(req: IncomingMessage): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
+/**
+ * True when the request's path is `path` (a trailing slash is ignored), or when no path
+ * was given, so an adapter mounted with `app.use()` passes other paths on.
+ */
+export function matchesPath(req: IncomingMessage, path: string | undefined): boolean {
+  if (path === undefined) return true;
+  const trim = (value: string) => (value.length > 1 ? value.replace(/\/+$/, '') : value);
+  return trim(requestPathname(req)) === trim(path);
+}
+
 // A pull-based stream: nothing is read until the receiver asks for it, so a request refused
 // before its body (405, 401, 413 by Content-Length) is never buffered.
 function readableToWebStream(req: IncomingMessage): ReadableStream<Uint8Array> {
   let detach = () => {};
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      const onData = (chunk: Buffer | string) => {
-        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-        controller.enqueue(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-        if ((controller.desiredSize ?? 0) <= 0) req.pause();
-      };
-      const onEnd = () => {
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        const onData = (chunk: Buffer | string) => {
+          const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+          controller.enqueue(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        };
+        const onEnd = () => {
+          detach();
+          controller.close();
+        };
+        const onError = (error: Error) => {
+          detach();
+          controller.error(error);
+        };
+        detach = () => {
+          req.off('data', onData);
+          req.off('end', onEnd);
+          req.off('error', onError);
+        };
+        req.pause();
+        req.on('data', onData);
+        req.on('end', onEnd);
+        req.on('error', onError);
+      },
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        // Over the size limit: stop keeping data but drain the rest (discarded, so memory
+        // stays bounded), so the client can finish sending and read the 413 as body-parser
+        // does; Node's requestTimeout bounds a client that never stops.
         detach();
-        controller.close();
-      };
-      const onError = (error: Error) => {
-        detach();
-        controller.error(error);
-      };
-      detach = () => {
-        req.off('data', onData);
-        req.off('end', onEnd);
-        req.off('error', onError);
-      };
-      req.pause();
-      req.on('data', onData);
-      req.on('end', onEnd);
-      req.on('error', onError);
+        req.resume();
+      },
     },
-    pull() {
-      req.resume();
-    },
-    cancel() {
-      // Over the size limit: stop keeping data, but drain the socket so the client can
-      // finish sending and read the 413 (the response closes the connection).
-      detach();
-      req.resume();
-    },
-  });
+    { highWaterMark: 0 },
+  );
 }

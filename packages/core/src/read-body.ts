@@ -8,7 +8,10 @@ export type ReadBody =
   | { readonly kind: 'parsed'; readonly value: unknown };
 
 function tooLarge(maxBytes: number): PayloadError {
-  return new PayloadError('PAYLOAD_TOO_LARGE', `Body is larger than the limit of ${maxBytes} bytes`);
+  return new PayloadError(
+    'PAYLOAD_TOO_LARGE',
+    `Body is larger than the limit of ${maxBytes} bytes`,
+  );
 }
 
 function isReadableStream(body: unknown): body is ReadableStream<Uint8Array> {

@@ -8,7 +8,13 @@ const envelopeSchema = z.looseObject({
   id: z.string().min(1).max(256),
   event: z.string().min(1).max(256),
   // Documented as integer Unix seconds; a numeric string is accepted rather than refused.
-  timestamp: z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)]),
+  timestamp: z.union([
+    z.number(),
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?$/)
+      .transform(Number),
+  ]),
   data: z.looseObject({}),
 });
 

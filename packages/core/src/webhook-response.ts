@@ -27,6 +27,5 @@ export function errorResponse(error: unknown, counts?: Record<string, number>): 
   const response = jsonResponse(error.status, { error: detail, ...counts });
   if (error.code === 'METHOD_NOT_ALLOWED') response.headers['allow'] = 'POST';
   if (error.status === 503) response.headers['retry-after'] = '5';
-  if (error.code === 'PAYLOAD_TOO_LARGE') response.headers['connection'] = 'close';
   return response;
 }

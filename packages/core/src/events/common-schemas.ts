@@ -22,7 +22,13 @@ export const commonDataShape = {
 };
 
 /** Product statuses of an application, as documented for PRODUCT_STATUS_CHANGED. */
-export const productStatusSchema = z.enum(['APPLIED', 'APPROVED', 'IN_REVIEW', 'REJECTED', 'CANCELLED']);
+export const productStatusSchema = z.enum([
+  'APPLIED',
+  'APPROVED',
+  'IN_REVIEW',
+  'REJECTED',
+  'CANCELLED',
+]);
 
 /** Processing flags of an application (PRODUCT_BADGE_CHANGED); values as Passfort lists them. */
 export const productBadgeSchema = z.enum([

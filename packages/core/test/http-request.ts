@@ -1,0 +1,67 @@
+import { request } from 'node:http';
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: unknown;
+}
+
+export interface HttpRequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  /** Send the body in this many chunks with chunked transfer encoding (no Content-Length). */
+  chunks?: number;
+}
+
+/**
+ * A real HTTP request over loopback. Unlike fetch, it returns the response even when the
+ * server answers (413) and closes before the whole body was sent.
+ */
+export function httpRequest(url: string, options: HttpRequestOptions = {}): Promise<HttpResult> {
+  const body =
+    typeof options.body === 'string' ? Buffer.from(options.body) : (options.body ?? undefined);
+  const headers: Record<string, string | number> = { ...options.headers };
+  if (body !== undefined && options.chunks === undefined) headers['content-length'] = body.length;
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = request(url, { method: options.method ?? 'POST', headers }, (res) => {
+      answered = true;
+      const parts: Buffer[] = [];
+      res.on('data', (part: Buffer) => parts.push(part));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(parts).toString('utf8');
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+      });
+    });
+    req.on('error', (error) => {
+      // A server that answers early (413) and closes can make our pending write fail
+      // before the response is parsed; give the response a moment to arrive.
+      setTimeout(() => {
+        if (!answered) reject(error);
+      }, 500);
+    });
+    if (body === undefined) {
+      req.end();
+      return;
+    }
+    const chunks = options.chunks ?? 1;
+    const size = Math.ceil(body.length / chunks);
+    const writeFrom = (offset: number) => {
+      if (offset >= body.length || req.destroyed) {
+        req.end();
+        return;
+      }
+      req.write(body.subarray(offset, offset + size), () => setImmediate(writeFrom, offset + size));
+    };
+    writeFrom(0);
+  });
+}

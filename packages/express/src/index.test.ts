@@ -1,0 +1,62 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { PassfortWebhooks } from '@passfort-webhooks/core';
+import express5 from 'express';
+import express4 from 'express4';
+import {
+  type AdapterVariant,
+  describeAdapterCases,
+  type RunningServer,
+  WEBHOOK_PATH,
+} from '../../core/test/adapter-cases.js';
+import { passfortWebhooks } from './index.js';
+
+type ExpressFactory = typeof express5;
+type BodyParser = 'none' | 'json' | 'raw' | 'text';
+
+function listen(server: Server): Promise<RunningServer> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        close: () => new Promise((done) => server.close(() => done())),
+      });
+    });
+  });
+}
+
+function variant(
+  name: string,
+  express: ExpressFactory,
+  parser: BodyParser,
+  mount: 'use' | 'post',
+): AdapterVariant {
+  return {
+    name: `${name}, ${parser === 'none' ? 'no body parser' : `express.${parser}()`}, app.${mount}`,
+    parsesBody: parser !== 'none',
+    start(webhooks: PassfortWebhooks) {
+      const app = express();
+      if (parser === 'json') app.use(express.json({ limit: '10mb' }));
+      if (parser === 'raw') app.use(express.raw({ type: '*/*', limit: '10mb' }));
+      if (parser === 'text') app.use(express.text({ type: '*/*', limit: '10mb' }));
+      app.get('/health', (_req, res) => {
+        res.type('text').send('ok');
+      });
+      if (mount === 'use') app.use(passfortWebhooks(webhooks, { path: WEBHOOK_PATH }));
+      else app.all(WEBHOOK_PATH, passfortWebhooks(webhooks));
+      return listen(createServer(app));
+    },
+  };
+}
+
+for (const [name, express] of [
+  ['Express 5', express5],
+  ['Express 4', express4],
+] as const) {
+  describeAdapterCases(variant(name, express, 'none', 'use'));
+  describeAdapterCases(variant(name, express, 'none', 'post'));
+  describeAdapterCases(variant(name, express, 'json', 'use'));
+  describeAdapterCases(variant(name, express, 'raw', 'use'));
+  describeAdapterCases(variant(name, express, 'text', 'post'));
+}

@@ -1,0 +1,66 @@
+import {
+  type PassfortWebhooks,
+  type PassfortWebhooksOptions,
+  resolvePassfortWebhooks,
+} from '@passfort-webhooks/core';
+import { type Context, type Handler, Hono } from 'hono';
+
+/** Options of the Hono adapter. */
+export interface HonoAdapterOptions {
+  /**
+   * Reads the peer address for the IP allow list. By default, the address of
+   * `@hono/node-server`'s socket when there is one; on other runtimes pass e.g. Hono's
+   * `getConnInfo(c).remote.address`.
+   */
+  getIp?: (c: Context) => string | undefined;
+}
+
+function nodeServerIp(c: Context): string | undefined {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress;
+}
+
+/**
+ * A Hono handler receiving Passfort webhooks, on Node, Bun, Deno and Workers alike.
+ *
+ * @example
+ * app.post('/webhooks/passfort', passfortWebhooks(webhooks));
+ */
+export function passfortWebhooks(
+  webhooks: PassfortWebhooks | PassfortWebhooksOptions,
+  options: HonoAdapterOptions = {},
+): Handler {
+  const receiver = resolvePassfortWebhooks(webhooks);
+  const getIp = options.getIp ?? nodeServerIp;
+  return async function passfortWebhooksHandler(c) {
+    const raw = c.req.raw;
+    let body: ArrayBuffer | ReadableStream<Uint8Array> | null = raw.body;
+    let bodyAlreadyRead = false;
+    if (raw.bodyUsed) {
+      // An earlier middleware read it (e.g. `c.req.json()`); Hono keeps a cached copy.
+      body = await c.req.arrayBuffer().catch(() => null);
+      bodyAlreadyRead = body === null;
+    }
+    const response = await receiver.handle({
+      method: raw.method,
+      headers: raw.headers,
+      body,
+      bodyAlreadyRead,
+      ip: getIp(c),
+    });
+    return new Response(response.body, { status: response.status, headers: response.headers });
+  };
+}
+
+/**
+ * A Hono sub-app answering on its root, for `app.route(path, …)`.
+ *
+ * @example
+ * app.route('/webhooks/passfort', passfortWebhooksApp(webhooks));
+ */
+export function passfortWebhooksApp(
+  webhooks: PassfortWebhooks | PassfortWebhooksOptions,
+  options: HonoAdapterOptions = {},
+): Hono {
+  return new Hono().all('/', passfortWebhooks(webhooks, options));
+}

@@ -1,0 +1,56 @@
+import type { IncomingMessage } from 'node:http';
+import {
+  type PassfortWebhooks,
+  type PassfortWebhooksOptions,
+  resolvePassfortWebhooks,
+} from '@passfort-webhooks/core';
+import { fromIncomingMessage, matchesPath } from '@passfort-webhooks/core/node';
+
+/** Options of the Koa adapter. */
+export interface KoaAdapterOptions {
+  /**
+   * The path to answer on; other paths go to `next()`. Leave it out under a router route.
+   * @example '/webhooks/passfort'
+   */
+  path?: string;
+}
+
+/** The part of a Koa 2 / 3 context the adapter uses. */
+export interface KoaContextLike {
+  req: IncomingMessage;
+  request: { body?: unknown; rawBody?: unknown };
+  status: number;
+  body: unknown;
+  set(fields: Record<string, string>): void;
+}
+
+/** A Koa 2 / 3 middleware. */
+export type PassfortKoaMiddleware = (
+  ctx: KoaContextLike,
+  next: () => Promise<unknown>,
+) => Promise<void>;
+
+/**
+ * Mounts a Passfort webhook receiver on Koa 2 or 3, with or without `@koa/bodyparser`.
+ *
+ * @example
+ * app.use(passfortWebhooks(webhooks, { path: '/webhooks/passfort' }));
+ */
+export function passfortWebhooks(
+  webhooks: PassfortWebhooks | PassfortWebhooksOptions,
+  options: KoaAdapterOptions = {},
+): PassfortKoaMiddleware {
+  const receiver = resolvePassfortWebhooks(webhooks);
+  return async function passfortWebhooksMiddleware(ctx, next) {
+    if (!matchesPath(ctx.req, options.path)) {
+      await next();
+      return;
+    }
+    // A body parser's raw text is preferred to its parsed value: we parse it safely ourselves.
+    const parsed = typeof ctx.request.rawBody === 'string' ? ctx.request.rawBody : ctx.request.body;
+    const response = await receiver.handle(fromIncomingMessage(ctx.req, parsed));
+    ctx.set(response.headers);
+    ctx.status = response.status;
+    ctx.body = response.body;
+  };
+}
