@@ -1,0 +1,28 @@
+import { createPassfortWebhooks, type ProductStatus } from '@passfort-webhooks/core';
+import { passfortWebhooks } from '@passfort-webhooks/express';
+import express from 'express';
+
+/** Stands in for the app's own database. */
+export interface Database {
+  applicationStatus: Map<string, ProductStatus>;
+  checksToFetch: string[];
+}
+
+/** An existing Express app, with Passfort webhooks added in one line. */
+export function createApp(secret: string, db: Database) {
+  const webhooks = createPassfortWebhooks({ secret });
+  webhooks.on('PRODUCT_STATUS_CHANGED', (event) => {
+    db.applicationStatus.set(event.data.application_id, event.data.new_status);
+  });
+  webhooks.on('CHECK_COMPLETED', (event) => {
+    db.checksToFetch.push(`${event.data.profile_id}/${event.data.check_id}`);
+  });
+
+  const app = express();
+  app.use(express.json()); // the app's own body parser can stay where it is
+  app.get('/health', (_req, res) => {
+    res.send('ok');
+  });
+  app.use(passfortWebhooks(webhooks, { path: '/webhooks/passfort' })); // the one line
+  return { app, webhooks };
+}

@@ -1,0 +1,14 @@
+import { serve } from '@hono/node-server';
+import { createApp, type Database } from './app.js';
+
+const port = Number(process.env['PORT'] ?? 3000);
+const secret = process.env['PASSFORT_WEBHOOK_SECRET'] ?? 'dev-secret';
+if (process.env['PASSFORT_WEBHOOK_SECRET'] === undefined) {
+  console.warn('PASSFORT_WEBHOOK_SECRET is not set: using the development secret "dev-secret"');
+}
+
+const db: Database = { applicationStatus: new Map(), changedProfiles: new Set() };
+const { app } = createApp(secret, db);
+serve({ fetch: app.fetch, port }, () => {
+  console.log(`Hono app listening on http://localhost:${port}/webhooks/passfort`);
+});
