@@ -3,12 +3,15 @@ import type { AddressInfo } from 'node:net';
 import type { PassfortWebhooks } from '@passfort-webhooks/core';
 import express5 from 'express';
 import express4 from 'express4';
+import { describe, expect, it } from 'vitest';
 import {
   type AdapterVariant,
   describeAdapterCases,
   type RunningServer,
   WEBHOOK_PATH,
 } from '../../core/test/adapter-cases.js';
+import { httpRequest } from '../../core/test/http-request.js';
+import { batch, bearer, SECRET } from '../../core/test/webhook-fixtures.js';
 import { passfortWebhooks } from './index.js';
 
 type ExpressFactory = typeof express5;
@@ -60,3 +63,25 @@ for (const [name, express] of [
   describeAdapterCases(variant(name, express, 'raw', 'use'));
   describeAdapterCases(variant(name, express, 'text', 'post'));
 }
+
+describe('passfortWebhooks(options)', () => {
+  it('creates the receiver from options with a handlers map, for the one-line mount', async () => {
+    const statuses: string[] = [];
+    const app = express5();
+    app.post(
+      WEBHOOK_PATH,
+      passfortWebhooks({
+        secret: SECRET,
+        on: { PRODUCT_STATUS_CHANGED: (event) => void statuses.push(event.data.new_status) },
+      }),
+    );
+    const server = await listen(createServer(app));
+    const res = await httpRequest(`${server.url}${WEBHOOK_PATH}`, {
+      body: JSON.stringify(batch(2)),
+      headers: bearer(),
+    });
+    await server.close();
+    expect(res.status).toBe(200);
+    expect(statuses).toEqual(['APPROVED', 'APPROVED']);
+  });
+});

@@ -2,11 +2,13 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { PassfortWebhooks } from '@passfort-webhooks/core';
 import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
 import {
   type AdapterVariant,
   describeAdapterCases,
   WEBHOOK_PATH,
 } from '../../core/test/adapter-cases.js';
+import { batch, bearer, SECRET } from '../../core/test/webhook-fixtures.js';
 import { passfortWebhooks, passfortWebhooksApp } from './index.js';
 
 function variant(mount: 'handler' | 'route', readsBodyFirst: boolean): AdapterVariant {
@@ -42,3 +44,24 @@ function variant(mount: 'handler' | 'route', readsBodyFirst: boolean): AdapterVa
 describeAdapterCases(variant('handler', false));
 describeAdapterCases(variant('route', false));
 describeAdapterCases(variant('handler', true));
+
+describe('passfortWebhooks(options)', () => {
+  it('creates the receiver from options with a handlers map, for the one-line mount', async () => {
+    const statuses: string[] = [];
+    const app = new Hono();
+    app.post(
+      WEBHOOK_PATH,
+      passfortWebhooks({
+        secret: SECRET,
+        on: { PRODUCT_STATUS_CHANGED: (event) => void statuses.push(event.data.new_status) },
+      }),
+    );
+    const res = await app.request(WEBHOOK_PATH, {
+      method: 'POST',
+      body: JSON.stringify(batch(2)),
+      headers: bearer(),
+    });
+    expect(res.status).toBe(200);
+    expect(statuses).toEqual(['APPROVED', 'APPROVED']);
+  });
+});
