@@ -1,4 +1,5 @@
-import { request } from 'node:http';
+import { request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 export interface HttpResult {
   status: number;
@@ -63,5 +64,20 @@ export function httpRequest(url: string, options: HttpRequestOptions = {}): Prom
       req.write(body.subarray(offset, offset + size), () => setImmediate(writeFrom, offset + size));
     };
     writeFrom(0);
+  });
+}
+
+/** Starts a Node server on a free loopback port. */
+export function listenOnLoopback(
+  server: Server,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        close: () => new Promise((done) => server.close(() => done())),
+      });
+    });
   });
 }

@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import type { PassfortWebhooks } from '@passfort-webhooks/core';
 import express5 from 'express';
 import express4 from 'express4';
@@ -7,27 +6,14 @@ import { describe, expect, it } from 'vitest';
 import {
   type AdapterVariant,
   describeAdapterCases,
-  type RunningServer,
   WEBHOOK_PATH,
 } from '../../core/test/adapter-cases.js';
-import { httpRequest } from '../../core/test/http-request.js';
+import { httpRequest, listenOnLoopback } from '../../core/test/http-request.js';
 import { batch, bearer, SECRET } from '../../core/test/webhook-fixtures.js';
 import { passfortWebhooks } from './index.js';
 
 type ExpressFactory = typeof express5;
 type BodyParser = 'none' | 'json' | 'raw' | 'text';
-
-function listen(server: Server): Promise<RunningServer> {
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () => new Promise((done) => server.close(() => done())),
-      });
-    });
-  });
-}
 
 function variant(
   name: string,
@@ -48,7 +34,7 @@ function variant(
       });
       if (mount === 'use') app.use(passfortWebhooks(webhooks, { path: WEBHOOK_PATH }));
       else app.all(WEBHOOK_PATH, passfortWebhooks(webhooks));
-      return listen(createServer(app));
+      return listenOnLoopback(createServer(app));
     },
   };
 }
@@ -75,7 +61,7 @@ describe('passfortWebhooks(options)', () => {
         on: { PRODUCT_STATUS_CHANGED: (event) => void statuses.push(event.data.new_status) },
       }),
     );
-    const server = await listen(createServer(app));
+    const server = await listenOnLoopback(createServer(app));
     const res = await httpRequest(`${server.url}${WEBHOOK_PATH}`, {
       body: JSON.stringify(batch(2)),
       headers: bearer(),

@@ -1,5 +1,4 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { bodyParser } from '@koa/bodyparser';
 import type { PassfortWebhooks } from '@passfort-webhooks/core';
 import Koa3 from 'koa';
@@ -10,7 +9,7 @@ import {
   describeAdapterCases,
   WEBHOOK_PATH,
 } from '../../core/test/adapter-cases.js';
-import { httpRequest } from '../../core/test/http-request.js';
+import { httpRequest, listenOnLoopback } from '../../core/test/http-request.js';
 import { batch, bearer, SECRET } from '../../core/test/webhook-fixtures.js';
 import { passfortWebhooks } from './index.js';
 
@@ -35,16 +34,7 @@ function variant(name: string, Koa: typeof Koa3, withBodyParser: boolean): Adapt
         else await next();
       });
       app.use(passfortWebhooks(webhooks, { path: WEBHOOK_PATH }));
-      const server = createServer(app.callback());
-      return new Promise((resolve) => {
-        server.listen(0, '127.0.0.1', () => {
-          const { port } = server.address() as AddressInfo;
-          resolve({
-            url: `http://127.0.0.1:${port}`,
-            close: () => new Promise((done) => server.close(() => done())),
-          });
-        });
-      });
+      return listenOnLoopback(createServer(app.callback()));
     },
   };
 }
@@ -70,14 +60,12 @@ describe('passfortWebhooks(options)', () => {
         { path: WEBHOOK_PATH },
       ),
     );
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const { port } = server.address() as AddressInfo;
-    const res = await httpRequest(`http://127.0.0.1:${port}${WEBHOOK_PATH}`, {
+    const server = await listenOnLoopback(createServer(app.callback()));
+    const res = await httpRequest(`${server.url}${WEBHOOK_PATH}`, {
       body: JSON.stringify(batch(2)),
       headers: bearer(),
     });
-    server.close();
+    await server.close();
     expect(res.status).toBe(200);
     expect(statuses).toEqual(['APPROVED', 'APPROVED']);
   });
