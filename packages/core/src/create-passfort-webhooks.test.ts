@@ -188,7 +188,12 @@ describe('fetch', () => {
     );
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/application\/json/);
-    expect(await response.json()).toEqual({ received: 2, processed: 2, duplicates: 0 });
+    expect(await response.json()).toEqual({
+      received: 2,
+      processed: 2,
+      duplicates: 0,
+      deadLettered: 0,
+    });
     expect(ids).toEqual(batch(2).map((e) => e.id));
   });
 });

@@ -1,39 +1,30 @@
-import { checkContentType } from './check-content-type.js';
-import type { DedupeStore } from './dedupe-store.js';
-import { deliverInline } from './deliver-inline.js';
-import { AuthenticationError, ConfigurationError, PayloadError, StoreError } from './errors.js';
-import type { PassfortEventName } from './events/event-schemas.js';
-import { describeError, type Logger } from './logger.js';
-import { memoryStore } from './memory-store.js';
-import { parseJson } from './parse-json.js';
-import { readBody } from './read-body.js';
-import { readHeader } from './read-header.js';
-import { PASSFORT_MAX_BATCH_SIZE, unwrapBatch } from './unwrap-batch.js';
-import { validateEnvelope, validateEventData } from './validate-envelope.js';
-import { createSecretVerifier, readBearerToken } from './verify-secret.js';
+import { ConfigurationError, StoreError } from './errors.js';
+import { describeError } from './logger.js';
+import { hasValidBearer, receiveRequest } from './receive-request.js';
+import { PASSFORT_MAX_BATCH_SIZE } from './unwrap-batch.js';
+import { createSecretVerifier } from './verify-secret.js';
 import {
-  type AnyWebhookHandler,
-  HandlerRegistry,
-  type WebhookErrorHandler,
-  type WebhookHandler,
-  type WebhookHandlerMap,
-} from './webhook-handlers.js';
+  createWebhookEngine,
+  type EngineQueue,
+  positiveInteger,
+  resolveQueue,
+  type WebhookEngine,
+  type WebhookEngineOptions,
+  type WebhookHandling,
+} from './webhook-engine.js';
+import type { BatchItem, DeliveryOutcome } from './webhook-processor.js';
+import type { WebhookQueue } from './webhook-queue.js';
 import type { WebhookRequest, WebhookResponse } from './webhook-request.js';
 import { errorResponse, jsonResponse } from './webhook-response.js';
 
 /** Options of {@link createPassfortWebhooks}. */
-export interface PassfortWebhooksOptions {
+export interface PassfortWebhooksOptions extends WebhookEngineOptions {
   /**
    * The shared secret Passfort sends as `Authorization: Bearer` and in each webhook's
    * `secret` field. Several secrets are accepted at once while rotating.
    * @example process.env.PASSFORT_WEBHOOK_SECRET
    */
   secret: string | readonly string[];
-  /**
-   * Where handled webhook ids are remembered, so a redelivered webhook is skipped.
-   * @default memoryStore()
-   */
-  store?: DedupeStore;
   /**
    * Largest accepted body, enforced while reading. A batch of 100 collected-data events
    * with two snapshots each can reach megabytes.
@@ -46,15 +37,35 @@ export interface PassfortWebhooksOptions {
    */
   maxBatchSize?: number;
   /**
-   * How long a webhook id stays claimed by a delivery before another may take it over,
-   * so a crashed process cannot hold an id for ever.
-   * @default 60_000
+   * Time budget of one request, below Passfort's timeout (5 s batched, 10 s single). Once
+   * spent, no further handler starts and the receiver answers 503; a running handler
+   * finishes in the background and its result is recorded.
+   * @default { batch: 4000, single: 9000 }
    */
-  leaseMs?: number;
-  /** Handlers by event name, registered as if by `on()`. */
-  on?: WebhookHandlerMap;
-  /** A pino-compatible logger. Nothing is logged by default. Secrets are never logged. */
-  logger?: Logger;
+  deadlineMs?: number | { batch?: number; single?: number };
+  /**
+   * `'inline'` runs handlers during the request; `'queue'` acks once the webhooks are
+   * durably enqueued and a worker runs the handlers with the same rules.
+   * @default 'inline'
+   */
+  delivery?: 'inline' | 'queue';
+  /**
+   * The queue for `delivery: 'queue'`.
+   * @default inProcessQueue() (one machine; lost on a crash)
+   */
+  queue?: WebhookQueue;
+  /**
+   * With `delivery: 'queue'`, whether this process also runs the worker. Set false when
+   * workers run elsewhere (`createWorker`).
+   * @default true
+   */
+  consume?: boolean;
+  /**
+   * Answer `GET` on the webhook route with `status()`, for a caller presenting the webhook
+   * secret as `Authorization: Bearer`.
+   * @default false
+   */
+  exposeStatus?: boolean;
 }
 
 /** Options of {@link PassfortWebhooks.fetch}. */
@@ -64,21 +75,7 @@ export interface FetchOptions {
 }
 
 /** A Passfort webhook receiver. Create it with {@link createPassfortWebhooks}. */
-export interface PassfortWebhooks {
-  /**
-   * Registers a handler for one documented event, or several; `event` is typed from the
-   * event's schema. Handlers of one event run in registration order, before `onAny`.
-   * Returns a function that removes the handler.
-   * @example
-   * webhooks.on('PRODUCT_STATUS_CHANGED', async (event) => {
-   *   await db.applications.setStatus(event.data.application_id, event.data.new_status);
-   * });
-   */
-  on<E extends PassfortEventName>(event: E | readonly E[], handler: WebhookHandler<E>): () => void;
-  /** Registers a handler for every webhook, including events this version does not know. */
-  onAny(handler: AnyWebhookHandler): () => void;
-  /** Hears handler failures and payloads that did not match their event's schema. */
-  onError(handler: WebhookErrorHandler): () => void;
+export interface PassfortWebhooks extends WebhookHandling {
   /**
    * Processes one HTTP request, framework-neutral. Never rejects: every outcome, including
    * an unexpected error, is a response to write back.
@@ -86,19 +83,14 @@ export interface PassfortWebhooks {
   handle(request: WebhookRequest): Promise<WebhookResponse>;
   /** {@link PassfortWebhooks.handle} for Web-standard runtimes: `Request` in, `Response` out. */
   fetch(request: Request, options?: FetchOptions): Promise<Response>;
-  /** Stops taking requests (they get 503), waits for those in flight, closes the default store. */
+  /**
+   * Stops taking requests (they get 503), waits for those in flight and for handlers still
+   * running past a deadline, drains an in-process queue, and closes the default store.
+   */
   close(): Promise<void>;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
-
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new ConfigurationError(`${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
 
 function resolveSecrets(secret: unknown): string[] {
   const list = Array.isArray(secret) ? secret : [secret];
@@ -115,6 +107,14 @@ function resolveSecrets(secret: unknown): string[] {
   return list as string[];
 }
 
+function resolveDeadlines(deadline: PassfortWebhooksOptions['deadlineMs']) {
+  const given = typeof deadline === 'number' ? { batch: deadline, single: deadline } : deadline;
+  return {
+    batch: positiveInteger('deadlineMs.batch', given?.batch, 4000),
+    single: positiveInteger('deadlineMs.single', given?.single, 9000),
+  };
+}
+
 /**
  * Creates a Passfort webhook receiver. Mount it with an adapter (`@passfort-webhooks/express`,
  * `/koa`, `/hono`) or call {@link PassfortWebhooks.handle} / {@link PassfortWebhooks.fetch}.
@@ -129,29 +129,25 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
     throw new ConfigurationError('createPassfortWebhooks needs an options object with a secret');
   }
   const verifier = createSecretVerifier(resolveSecrets(options.secret));
-  const maxBodyBytes = positiveInteger(
-    'maxBodyBytes',
-    options.maxBodyBytes,
-    DEFAULT_MAX_BODY_BYTES,
-  );
-  const maxBatchSize = positiveInteger(
-    'maxBatchSize',
-    options.maxBatchSize,
-    PASSFORT_MAX_BATCH_SIZE,
-  );
-  const leaseMs = positiveInteger('leaseMs', options.leaseMs, 60_000);
-  const ownsStore = options.store === undefined;
-  const store = options.store ?? memoryStore();
+  const limits = {
+    maxBodyBytes: positiveInteger('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
+    maxBatchSize: positiveInteger('maxBatchSize', options.maxBatchSize, PASSFORT_MAX_BATCH_SIZE),
+  };
+  const deadlines = resolveDeadlines(options.deadlineMs);
+  const delivery = options.delivery ?? 'inline';
+  if (delivery !== 'inline' && delivery !== 'queue') {
+    throw new ConfigurationError("delivery must be 'inline' or 'queue'");
+  }
+  if (delivery === 'inline' && options.queue !== undefined) {
+    throw new ConfigurationError(
+      "A queue was given but delivery is 'inline'; set delivery: 'queue'",
+    );
+  }
+  const engineQueue = delivery === 'queue' ? resolveQueue(options.queue) : undefined;
+  const engine = createWebhookEngine(options, engineQueue);
   const logger = options.logger ?? {};
-  const handlers = new HandlerRegistry();
-  for (const [event, handler] of Object.entries(options.on ?? {})) {
-    const list = Array.isArray(handler) ? handler : [handler];
-    for (const one of list) {
-      if (typeof one !== 'function') {
-        throw new ConfigurationError(`The handler for ${event} in options.on is not a function`);
-      }
-      handlers.on(event, one);
-    }
+  if (engineQueue !== undefined && options.consume !== false) {
+    void engineQueue.queue.consume((item) => engine.processor.processQueued(item));
   }
 
   const inFlight = new Set<Promise<WebhookResponse>>();
@@ -159,58 +155,23 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
 
   async function process(request: WebhookRequest): Promise<WebhookResponse> {
     if (closing) throw new StoreError('SHUTTING_DOWN', 'The receiver is shutting down');
-    if (request.method.toUpperCase() !== 'POST') {
-      throw new PayloadError('METHOD_NOT_ALLOWED', 'Only POST is accepted');
+    if (
+      options.exposeStatus === true &&
+      request.method.toUpperCase() === 'GET' &&
+      (await hasValidBearer(request, verifier))
+    ) {
+      return jsonResponse(200, await engine.status());
     }
-    checkContentType(readHeader(request.headers, 'content-type'));
-    const declaredLength = Number(readHeader(request.headers, 'content-length'));
-    if (declaredLength > maxBodyBytes) {
-      throw new PayloadError(
-        'PAYLOAD_TOO_LARGE',
-        `Body is larger than the limit of ${maxBodyBytes} bytes`,
-      );
-    }
-    // The Bearer header is checked before the body is read, so an unauthenticated client
-    // cannot make the receiver buffer and parse megabytes.
-    const bearer = readBearerToken(readHeader(request.headers, 'authorization'));
-    if (bearer !== undefined && !(await verifier.verifyAll([bearer]))) {
-      throw new AuthenticationError('Authorization header does not carry a valid secret');
-    }
-    if (request.bodyAlreadyRead === true) {
-      throw new PayloadError(
-        'BODY_ALREADY_READ',
-        'The request body was consumed by another middleware before the webhook receiver',
-      );
-    }
-    const objects = unwrapBatch(
-      parseJson(await readBody(request.body, maxBodyBytes)),
-      maxBatchSize,
-    );
-    const presented: string[] = [];
-    let missing = false;
-    for (const object of objects) {
-      const secret = object['secret'];
-      if (typeof secret === 'string') presented.push(secret);
-      else missing = true;
-    }
-    if (bearer === undefined && objects.length === 0) {
-      throw new AuthenticationError('No webhook secret was presented');
-    }
-    if (missing || (presented.length > 0 && !(await verifier.verifyAll(presented)))) {
-      throw new AuthenticationError('A webhook in the request does not carry a valid secret');
-    }
-    const items = objects.map((object, index) =>
-      validateEventData(validateEnvelope(object, index), index),
-    );
-    const outcome = await deliverInline(items, { store, leaseMs, handlers, logger });
-    const counts = {
-      received: outcome.received,
-      processed: outcome.processed,
-      duplicates: outcome.duplicates,
-    };
-    return outcome.error === undefined
-      ? jsonResponse(200, counts)
-      : errorResponse(outcome.error, counts);
+    const received = await receiveRequest(request, verifier, limits);
+    const outcome =
+      engineQueue === undefined
+        ? await engine.processor.deliverBatch(
+            received.items,
+            Date.now() + (received.batched ? deadlines.batch : deadlines.single),
+          )
+        : await enqueueBatch(engine, engineQueue, received.items);
+    const { error, ...counts } = outcome;
+    return error === undefined ? jsonResponse(200, counts) : errorResponse(error, counts);
   }
 
   async function handle(request: WebhookRequest): Promise<WebhookResponse> {
@@ -232,11 +193,11 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
   }
 
   return {
-    on(event, handler) {
-      return handlers.on(event, handler as AnyWebhookHandler);
-    },
-    onAny: (handler) => handlers.onAny(handler),
-    onError: (handler) => handlers.onError(handler),
+    on: engine.on,
+    onAny: engine.onAny,
+    onError: engine.onError,
+    status: engine.status,
+    deadLetters: engine.deadLetters,
     handle,
     async fetch(request, fetchOptions = {}) {
       const response = await handle({
@@ -251,9 +212,76 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
     async close() {
       closing = true;
       await Promise.allSettled([...inFlight]);
-      if (ownsStore) await store.close?.();
+      await engine.close();
     },
   };
+}
+
+/**
+ * Queue delivery: claims the batch to find duplicates and concurrent deliveries, enqueues
+ * the new webhooks in order, and only then acks. The claims are given back (uncounted):
+ * the worker claims each id again when it runs it, which is what makes it exactly-once.
+ */
+async function enqueueBatch(
+  engine: WebhookEngine,
+  { queue }: EngineQueue,
+  items: readonly BatchItem[],
+): Promise<DeliveryOutcome & { queued: number }> {
+  const outcome = {
+    received: items.length,
+    processed: 0,
+    duplicates: 0,
+    deadLettered: 0,
+    queued: 0,
+  };
+  if (items.length === 0) return outcome;
+  const unique = new Map<string, BatchItem>();
+  for (const item of items) if (!unique.has(item.event.id)) unique.set(item.event.id, item);
+  const ids = [...unique.keys()];
+  let claims: Awaited<ReturnType<typeof engine.store.claim>>;
+  try {
+    claims = await engine.store.claim(ids, { leaseMs: engine.leaseMs });
+  } catch (cause) {
+    return {
+      ...outcome,
+      error: new StoreError('STORE_UNAVAILABLE', 'Dedupe store is unavailable', { cause }),
+    };
+  }
+  const claimed: string[] = [];
+  const toQueue: BatchItem[] = [];
+  let error: StoreError | undefined;
+  ids.forEach((id, i) => {
+    const claim = claims[i];
+    if (claim?.status === 'claimed') claimed.push(id);
+    if (error !== undefined) return;
+    if (claim?.status === 'claimed') toQueue.push(unique.get(id)!);
+    else if (claim?.status === 'busy') {
+      const { index } = unique.get(id)!;
+      error = new StoreError(
+        'IN_PROGRESS',
+        `Webhook ${id} at index ${index} is being processed by another delivery`,
+        { index, id },
+      );
+    }
+  });
+  outcome.duplicates = items.length - ids.length + claims.filter((c) => c.status === 'done').length;
+  try {
+    const receivedAt = Date.now();
+    await queue.enqueue(
+      toQueue.map((item) => ({
+        webhook: item.event,
+        index: item.index,
+        batchSize: items.length,
+        receivedAt,
+      })),
+    );
+    outcome.queued = toQueue.length;
+  } catch (cause) {
+    error ??= new StoreError('QUEUE_UNAVAILABLE', 'The webhook queue is unavailable', { cause });
+  } finally {
+    await Promise.resolve(engine.store.release(claimed)).catch(() => {});
+  }
+  return error === undefined ? outcome : { ...outcome, error };
 }
 
 /**

@@ -3,9 +3,12 @@ export type Awaitable<T> = T | Promise<T>;
 
 /** What a claim found for one webhook id. */
 export type ClaimOutcome =
-  /** This caller now holds the id until the lease ends; `attempt` counts claims, from 1. */
+  /**
+   * This caller now holds the id until the lease ends. `attempt` counts the times its
+   * handlers were started, this one included (from 1).
+   */
   | { readonly status: 'claimed'; readonly attempt: number }
-  /** The id's handlers already took effect: skip it. */
+  /** The id's handlers already took effect (or it was dead-lettered): skip it. */
   | { readonly status: 'done' }
   /** Another live claim holds the id (a concurrent delivery of the same webhook). */
   | { readonly status: 'busy' };
@@ -16,10 +19,46 @@ export interface ClaimOptions {
   readonly leaseMs: number;
 }
 
+/** Options of {@link DedupeStore.release}. */
+export interface ReleaseOptions {
+  /**
+   * True when the ids' handlers ran and failed: the attempt stays counted. False (the
+   * default) when they never started: the attempt the claim counted is taken back.
+   */
+  readonly failed?: boolean;
+}
+
+/** Why a webhook was set aside instead of being handled. */
+export type DeadLetterReason = 'max-attempts' | 'schema-mismatch';
+
+/** A webhook set aside so it no longer stalls Passfort's queue; it can be replayed. */
+export interface DeadLetter {
+  readonly id: string;
+  readonly event: string;
+  /** The webhook as received, without its `secret`. */
+  readonly webhook: { readonly [key: string]: unknown };
+  readonly reason: DeadLetterReason;
+  /** The last error's message (never a secret). */
+  readonly error: string;
+  /** How many times its handlers were started. */
+  readonly attempts: number;
+  /** When it was set aside, in epoch milliseconds. */
+  readonly failedAt: number;
+}
+
+/** Options of {@link DedupeStore.listDeadLetters}. */
+export interface ListDeadLettersOptions {
+  /** At most this many, oldest first. @default 100 */
+  readonly limit?: number;
+}
+
 /**
- * Remembers which webhook ids were handled, so each id's handlers take effect once.
- * Every operation takes a whole batch, so a batch costs a constant number of round trips.
- * Ids passed to one call are distinct.
+ * Remembers which webhook ids were handled, so each id's handlers take effect once, and
+ * keeps the dead letters. Every operation on ids takes a whole batch, so a batch costs a
+ * constant number of round trips. Ids passed to one call are distinct.
+ *
+ * Implementations: `memoryStore()` (default), `redisStore()` from
+ * `@passfort-webhooks/core/redis`, `postgresStore()` from `@passfort-webhooks/core/postgres`.
  */
 export interface DedupeStore {
   /** Claims ids for processing; returns one outcome per id, in the same order. */
@@ -27,7 +66,18 @@ export interface DedupeStore {
   /** Marks claimed ids as done, to be remembered for the store's retention. */
   complete(ids: readonly string[]): Awaitable<void>;
   /** Gives claimed ids back without completing them, so a redelivery can claim them again. */
-  release(ids: readonly string[]): Awaitable<void>;
-  /** Frees the store's resources. */
+  release(ids: readonly string[], options?: ReleaseOptions): Awaitable<void>;
+  /** Stores a dead letter and marks its id done, in one step. */
+  addDeadLetter(letter: DeadLetter): Awaitable<void>;
+  /** Dead letters, oldest first. */
+  listDeadLetters(options?: ListDeadLettersOptions): Awaitable<readonly DeadLetter[]>;
+  getDeadLetter(id: string): Awaitable<DeadLetter | undefined>;
+  /** Removes a dead letter; true if there was one. */
+  deleteDeadLetter(id: string): Awaitable<boolean>;
+  countDeadLetters(): Awaitable<number>;
+  /** Frees the store's resources (not a client the caller passed in). */
   close?(): Awaitable<void>;
 }
+
+/** Default retention of completed ids: outlasts Passfort's redelivery of an unacked batch. */
+export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;

@@ -17,7 +17,9 @@ export const errorStatus = {
   HANDLER_FAILED: 500,
   INTERNAL_ERROR: 500,
   STORE_UNAVAILABLE: 503,
+  QUEUE_UNAVAILABLE: 503,
   IN_PROGRESS: 503,
+  DEADLINE_EXCEEDED: 503,
   SHUTTING_DOWN: 503,
 } as const;
 
@@ -82,7 +84,10 @@ export class PayloadError extends PassfortWebhookError {
   override readonly name = 'PayloadError';
 }
 
-/** The dedupe store could not be reached or another delivery holds the webhook (503). */
+/**
+ * The webhook could not be taken on now (503): the dedupe store or queue is unreachable,
+ * another delivery holds it, the response deadline was reached, or the receiver is closing.
+ */
 export class StoreError extends PassfortWebhookError {
   override readonly name = 'StoreError';
 }

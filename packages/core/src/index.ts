@@ -10,7 +10,22 @@ export {
   type PassfortWebhooksOptions,
   resolvePassfortWebhooks,
 } from './create-passfort-webhooks.js';
-export type { Awaitable, ClaimOptions, ClaimOutcome, DedupeStore } from './dedupe-store.js';
+export {
+  createWorker,
+  type PassfortWorker,
+  type WorkerOptions,
+} from './create-worker.js';
+export {
+  type Awaitable,
+  type ClaimOptions,
+  type ClaimOutcome,
+  DEFAULT_RETENTION_MS,
+  type DeadLetter,
+  type DeadLetterReason,
+  type DedupeStore,
+  type ListDeadLettersOptions,
+  type ReleaseOptions,
+} from './dedupe-store.js';
 export {
   AuthenticationError,
   ConfigurationError,
@@ -49,9 +64,15 @@ export type {
   PassfortEventData,
   UnvalidatedPassfortEvent,
 } from './events/passfort-event.js';
+export { type InProcessQueueOptions, inProcessQueue } from './in-process-queue.js';
 export type { Logger } from './logger.js';
 export { type MemoryStoreOptions, memoryStore } from './memory-store.js';
 export { PASSFORT_MAX_BATCH_SIZE } from './unwrap-batch.js';
+export type {
+  DeadLetters,
+  WebhookEngineOptions,
+  WebhookHandling,
+} from './webhook-engine.js';
 export type {
   AnyWebhookHandler,
   WebhookContext,
@@ -60,9 +81,17 @@ export type {
   WebhookHandler,
   WebhookHandlerMap,
 } from './webhook-handlers.js';
+export type { SchemaMismatchPolicy } from './webhook-processor.js';
+export {
+  laneOf,
+  type QueueConsumer,
+  type QueuedWebhook,
+  type WebhookQueue,
+} from './webhook-queue.js';
 export type {
   HeaderSource,
   WebhookRequest,
   WebhookRequestBody,
   WebhookResponse,
 } from './webhook-request.js';
+export type { FailureSummary, WebhookStatus } from './webhook-status.js';

@@ -14,10 +14,19 @@ describe('memoryStore', () => {
       { status: 'claimed', attempt: 1 },
     ]);
     await store.complete(['a']);
-    await store.release(['b']);
+    await store.release(['b'], { failed: true });
     expect(await store.claim(['a', 'b'], { leaseMs: 1000 })).toEqual([
       { status: 'done' },
       { status: 'claimed', attempt: 2 },
+    ]);
+  });
+
+  it('takes the attempt back when ids are released without having run', async () => {
+    const store = memoryStore();
+    await store.claim(['a'], { leaseMs: 1000 });
+    await store.release(['a']);
+    expect(await store.claim(['a'], { leaseMs: 1000 })).toEqual([
+      { status: 'claimed', attempt: 1 },
     ]);
   });
 

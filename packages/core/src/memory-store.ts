@@ -1,4 +1,5 @@
-import type { ClaimOutcome, DedupeStore } from './dedupe-store.js';
+import type { ClaimOutcome, DeadLetter, DedupeStore } from './dedupe-store.js';
+import { DEFAULT_RETENTION_MS } from './dedupe-store.js';
 import { ConfigurationError } from './errors.js';
 
 /** Options of {@link memoryStore}. */
@@ -14,6 +15,11 @@ export interface MemoryStoreOptions {
    * @default 7 days
    */
   retentionMs?: number;
+  /**
+   * How many dead letters to keep at most; the oldest are dropped first.
+   * @default 10_000
+   */
+  maxDeadLetters?: number;
   /** The clock, for tests. @default Date.now */
   now?: () => number;
 }
@@ -26,42 +32,51 @@ interface Claim {
 /**
  * The default {@link DedupeStore}: in this process's memory, bounded in size and time.
  * It is lost on restart and not shared between processes; use the Redis or Postgres
- * store when either matters.
+ * store when either matters. Runs on every runtime.
  *
  * @example
  * const webhooks = createPassfortWebhooks({ secret, store: memoryStore({ maxEntries: 100_000 }) });
  */
 export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
   const maxEntries = options.maxEntries ?? 1_000_000;
-  const retentionMs = options.retentionMs ?? 7 * 24 * 60 * 60 * 1000;
+  const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+  const maxDeadLetters = options.maxDeadLetters ?? 10_000;
   const now = options.now ?? Date.now;
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {
     throw new ConfigurationError('memoryStore maxEntries must be a positive integer');
   }
+  if (!Number.isInteger(maxDeadLetters) || maxDeadLetters < 1) {
+    throw new ConfigurationError('memoryStore maxDeadLetters must be a positive integer');
+  }
   if (!(retentionMs > 0)) throw new ConfigurationError('memoryStore retentionMs must be positive');
 
-  // Insertion order is completion order, so the oldest entries sit at the front of the map.
+  // Expiry time by id. Insertion order is completion order, so the oldest sit at the front.
   const done = new Map<string, number>();
   const claims = new Map<string, Claim>();
+  const deadLetters = new Map<string, DeadLetter>();
 
-  function forgetExpired(at: number): void {
+  function markDone(id: string, at: number): void {
+    claims.delete(id);
+    done.delete(id);
+    done.set(id, at + retentionMs);
+  }
+
+  function forgetOld(at: number): void {
     for (const [id, expiresAt] of done) {
       if (expiresAt > at && done.size <= maxEntries) break;
       done.delete(id);
     }
-    if (claims.size > maxEntries) {
-      // Claims of ids never completed nor redelivered; forget the oldest.
-      for (const id of claims.keys()) {
-        claims.delete(id);
-        if (claims.size <= maxEntries) break;
-      }
+    // Claims of ids that were never completed nor redelivered; forget the oldest.
+    for (const id of claims.keys()) {
+      if (claims.size <= maxEntries) break;
+      claims.delete(id);
     }
   }
 
   return {
     claim(ids, { leaseMs }) {
       const at = now();
-      return ids.map((id): ClaimOutcome => {
+      const outcomes = ids.map((id): ClaimOutcome => {
         const expiresAt = done.get(id);
         if (expiresAt !== undefined) {
           if (expiresAt > at) return { status: 'done' };
@@ -74,21 +89,38 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
         claims.set(id, { leaseUntil: at + leaseMs, attempts });
         return { status: 'claimed', attempt: attempts };
       });
+      forgetOld(at);
+      return outcomes;
     },
     complete(ids) {
       const at = now();
-      for (const id of ids) {
-        claims.delete(id);
-        done.delete(id);
-        done.set(id, at + retentionMs);
-      }
-      forgetExpired(at);
+      for (const id of ids) markDone(id, at);
+      forgetOld(at);
     },
-    release(ids) {
+    release(ids, { failed = false } = {}) {
       for (const id of ids) {
         const claim = claims.get(id);
-        if (claim !== undefined) claim.leaseUntil = 0;
+        if (claim === undefined) continue;
+        claim.leaseUntil = 0;
+        if (!failed) claim.attempts = Math.max(0, claim.attempts - 1);
       }
     },
+    addDeadLetter(letter) {
+      const at = now();
+      markDone(letter.id, at);
+      deadLetters.delete(letter.id);
+      deadLetters.set(letter.id, letter);
+      for (const id of deadLetters.keys()) {
+        if (deadLetters.size <= maxDeadLetters) break;
+        deadLetters.delete(id);
+      }
+      forgetOld(at);
+    },
+    listDeadLetters({ limit = 100 } = {}) {
+      return [...deadLetters.values()].slice(0, limit);
+    },
+    getDeadLetter: (id) => deadLetters.get(id),
+    deleteDeadLetter: (id) => deadLetters.delete(id),
+    countDeadLetters: () => deadLetters.size,
   };
 }

@@ -40,6 +40,8 @@ export interface WebhookFailure {
   readonly error: HandlerError | SchemaMismatchError;
   readonly event: AnyPassfortEvent;
   readonly context: WebhookContext;
+  /** True when this failure moved the webhook to the dead letters (it is acked). */
+  readonly deadLettered: boolean;
 }
 
 /** A listener for {@link WebhookFailure}s; its own errors are logged and ignored. */

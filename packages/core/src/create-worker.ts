@@ -1,0 +1,50 @@
+import { ConfigurationError } from './errors.js';
+import {
+  createWebhookEngine,
+  type WebhookEngineOptions,
+  type WebhookHandling,
+} from './webhook-engine.js';
+import type { WebhookQueue } from './webhook-queue.js';
+
+/** Options of {@link createWorker}. */
+export interface WorkerOptions extends WebhookEngineOptions {
+  /** The queue the receivers enqueue into, e.g. `bullmqQueue(...)`. */
+  queue: WebhookQueue;
+}
+
+/** A queue worker: runs handlers for webhooks a receiver enqueued, possibly elsewhere. */
+export interface PassfortWorker extends WebhookHandling {
+  /** Starts consuming the queue; register handlers first. */
+  start(): Promise<void>;
+  /** Stops consuming, waits for the webhook in progress, closes the queue and default store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Runs the handlers of webhooks enqueued by a receiver with `delivery: 'queue'`, in this
+ * or another process, with the same exactly-once, retry and dead-letter rules. Give it the
+ * same store as the receivers. Handlers are registered on it as on a receiver.
+ *
+ * @example
+ * const worker = createWorker({ queue: bullmqQueue({ connection }), store: redisStore({ client }) });
+ * worker.on('CHECK_COMPLETED', async (event) => fetchCheck(event.data.profile_id));
+ * await worker.start();
+ */
+export function createWorker(options: WorkerOptions): PassfortWorker {
+  if (options?.queue === undefined) throw new ConfigurationError('createWorker needs a queue');
+  const engine = createWebhookEngine(options, { queue: options.queue, owned: true });
+  let started = false;
+  return {
+    on: engine.on,
+    onAny: engine.onAny,
+    onError: engine.onError,
+    status: engine.status,
+    deadLetters: engine.deadLetters,
+    async start() {
+      if (started) return;
+      started = true;
+      await options.queue.consume((item) => engine.processor.processQueued(item));
+    },
+    close: () => engine.close(),
+  };
+}

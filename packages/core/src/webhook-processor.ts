@@ -1,0 +1,405 @@
+import { completeInGroups } from './complete-in-groups.js';
+import type { ClaimOutcome, DeadLetter, DedupeStore } from './dedupe-store.js';
+import {
+  HandlerError,
+  type PassfortWebhookError,
+  type SchemaMismatchError,
+  StoreError,
+} from './errors.js';
+import type { AnyPassfortEvent } from './events/passfort-event.js';
+import { describeError, type Logger } from './logger.js';
+import { type EventValidation, validateEventData } from './validate-envelope.js';
+import type { HandlerRegistry, WebhookContext, WebhookFailure } from './webhook-handlers.js';
+import type { QueuedWebhook } from './webhook-queue.js';
+import type { StatusTracker } from './webhook-status.js';
+
+/** What to do with a documented event whose payload no longer matches its schema. */
+export type SchemaMismatchPolicy = 'dead-letter' | 'deliver';
+
+export interface ProcessorOptions {
+  readonly store: DedupeStore;
+  readonly handlers: HandlerRegistry;
+  readonly logger: Logger;
+  readonly status: StatusTracker;
+  readonly leaseMs: number;
+  readonly maxAttempts: number;
+  readonly onSchemaMismatch: SchemaMismatchPolicy;
+  /** Wait before a queue worker retries a failed webhook; doubles per attempt. */
+  readonly retryDelayMs: number;
+}
+
+/** Counts of one delivery, and the error that stopped it, if any. */
+export interface DeliveryOutcome {
+  received: number;
+  processed: number;
+  duplicates: number;
+  deadLettered: number;
+  error?: PassfortWebhookError;
+}
+
+/** One webhook of a batch, validated, with its place in the batch. */
+export type BatchItem = EventValidation & { readonly index: number };
+
+type ItemResult =
+  | { readonly kind: 'processed'; readonly recorded: Promise<void> }
+  | { readonly kind: 'dead-lettered' }
+  | { readonly kind: 'failed'; readonly error: PassfortWebhookError };
+
+const TIMED_OUT = Symbol('timed out');
+
+function mismatchOf(item: EventValidation): SchemaMismatchError | undefined {
+  return item.validated ? undefined : item.mismatch;
+}
+
+/**
+ * Runs webhooks' handlers with the exactly-once rules, for inline delivery (a whole batch
+ * within a deadline) and for queue workers (one webhook, retried in place).
+ */
+export class WebhookProcessor {
+  readonly #options: ProcessorOptions;
+  readonly #complete: (id: string) => Promise<void>;
+  /** Handlers still running after their request's deadline answered Passfort. */
+  readonly #background = new Set<Promise<unknown>>();
+
+  constructor(options: ProcessorOptions) {
+    this.#options = options;
+    this.#complete = completeInGroups(options.store);
+  }
+
+  /**
+   * Delivers a batch inline: claims it in one call, runs handlers in order, skips ids
+   * already done, and stops at the first failure, busy id or spent deadline. What ran
+   * before the stop stays done; the rest is released for Passfort's redelivery.
+   */
+  async deliverBatch(items: readonly BatchItem[], deadlineAt: number): Promise<DeliveryOutcome> {
+    const outcome: DeliveryOutcome = {
+      received: items.length,
+      processed: 0,
+      duplicates: 0,
+      deadLettered: 0,
+    };
+    if (items.length === 0) return outcome;
+    const { claims, firstIndex, error } = await this.#claimBatch(items);
+    if (error !== undefined) return { ...outcome, error };
+
+    const receivedAt = new Date();
+    const recorded: Promise<void>[] = [];
+    const { status } = this.#options;
+    status.addWaiting(items.length);
+    try {
+      for (const item of items) {
+        const { id } = item.event;
+        const claim = claims.get(id);
+        if (firstIndex.get(id) !== item.index || claim?.status === 'done') {
+          outcome.duplicates++;
+          continue;
+        }
+        let stop: PassfortWebhookError | undefined;
+        if (claim?.status !== 'claimed') {
+          stop = new StoreError(
+            'IN_PROGRESS',
+            `Webhook ${id} at index ${item.index} is being processed by another delivery`,
+            { index: item.index, id },
+          );
+        } else if (Date.now() >= deadlineAt) {
+          stop = this.#deadlineError(item);
+        }
+        if (stop !== undefined) {
+          outcome.error = stop;
+          await this.#releaseUnstarted(items, item.index, firstIndex, claims);
+          break;
+        }
+        const context = this.#context(
+          item,
+          items.length,
+          (claim as { attempt: number }).attempt,
+          receivedAt,
+        );
+        const running = this.#runItem(item, context);
+        const result = await raceDeadline(running, deadlineAt);
+        if (result === TIMED_OUT) {
+          // Answer Passfort in time; the handler finishes in the background and its result
+          // is recorded, so the redelivery does exactly the remaining work.
+          this.#track(running);
+          outcome.error = this.#deadlineError(item);
+          await this.#releaseUnstarted(items, item.index + 1, firstIndex, claims);
+          break;
+        }
+        if (result.kind === 'processed') {
+          outcome.processed++;
+          recorded.push(result.recorded);
+        } else if (result.kind === 'dead-lettered') {
+          outcome.deadLettered++;
+        } else {
+          outcome.error = result.error;
+          await this.#releaseUnstarted(items, item.index + 1, firstIndex, claims);
+          break;
+        }
+      }
+    } finally {
+      status.removeWaiting(items.length);
+    }
+    const writes = await Promise.allSettled(recorded);
+    const failed = writes.find((write) => write.status === 'rejected');
+    if (failed !== undefined && outcome.error === undefined) {
+      this.#options.logger.error?.(
+        { error: describeError(failed.reason) },
+        'dedupe store complete failed',
+      );
+      outcome.error = new StoreError(
+        'STORE_UNAVAILABLE',
+        'Webhooks were handled but the dedupe store could not record it',
+        { cause: failed.reason },
+      );
+    }
+    return outcome;
+  }
+
+  /**
+   * Handles one queued webhook with the same rules: skipped if done, retried in place with
+   * backoff (so later webhooks wait and order holds) until it succeeds or is dead-lettered.
+   * Rejects only when the store is unreachable, for the queue to retry it.
+   */
+  async processQueued(queued: QueuedWebhook): Promise<void> {
+    const item: BatchItem = {
+      ...validateEventData(queued.webhook, queued.index),
+      index: queued.index,
+    };
+    const { store, leaseMs, retryDelayMs } = this.#options;
+    for (;;) {
+      const [claim] = await store.claim([item.event.id], { leaseMs });
+      if (claim === undefined || claim.status === 'done') return;
+      if (claim.status === 'busy') {
+        await sleep(Math.min(leaseMs, retryDelayMs));
+        continue;
+      }
+      const context = this.#context(
+        item,
+        queued.batchSize,
+        claim.attempt,
+        new Date(queued.receivedAt),
+      );
+      const result = await this.#runItem(item, context);
+      if (result.kind === 'processed') return result.recorded;
+      if (result.kind === 'dead-lettered') return;
+      if (result.error.code === 'STORE_UNAVAILABLE') throw result.error;
+      await sleep(retryDelayMs * 2 ** Math.min(claim.attempt - 1, 10));
+    }
+  }
+
+  /** Runs a dead letter's handlers now; on success it is removed from the dead letters. */
+  async replay(letter: DeadLetter): Promise<void> {
+    const event = letter.webhook as unknown as AnyPassfortEvent;
+    const validation = validateEventData(event, 0);
+    const context: WebhookContext = {
+      id: letter.id,
+      index: 0,
+      batchSize: 1,
+      attempt: letter.attempts + 1,
+      receivedAt: new Date(),
+      validated: validation.validated,
+    };
+    try {
+      await this.#runHandlers(validation, context);
+    } catch (cause) {
+      throw new HandlerError(event.event, { cause, index: 0, id: letter.id });
+    }
+    this.#options.status.recordProcessed();
+    await this.#options.store.deleteDeadLetter(letter.id);
+  }
+
+  /** Resolves when every handler still running after its request's deadline has finished. */
+  async settle(): Promise<void> {
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  }
+
+  async #claimBatch(items: readonly BatchItem[]) {
+    // A webhook id repeated inside one batch is claimed once; its later copies are duplicates.
+    const firstIndex = new Map<string, number>();
+    for (const { event, index } of items)
+      if (!firstIndex.has(event.id)) firstIndex.set(event.id, index);
+    const ids = [...firstIndex.keys()];
+    const claims = new Map<string, ClaimOutcome | undefined>();
+    try {
+      const outcomes = await this.#options.store.claim(ids, { leaseMs: this.#options.leaseMs });
+      ids.forEach((id, i) => claims.set(id, outcomes[i]));
+      return { claims, firstIndex, error: undefined };
+    } catch (cause) {
+      this.#options.logger.error?.({ error: describeError(cause) }, 'dedupe store claim failed');
+      const error = new StoreError('STORE_UNAVAILABLE', 'Dedupe store is unavailable', { cause });
+      return { claims, firstIndex, error };
+    }
+  }
+
+  #context(item: BatchItem, batchSize: number, attempt: number, receivedAt: Date): WebhookContext {
+    return {
+      id: item.event.id,
+      index: item.index,
+      batchSize,
+      attempt,
+      receivedAt,
+      validated: item.validated,
+    };
+  }
+
+  #deadlineError(item: BatchItem): StoreError {
+    return new StoreError(
+      'DEADLINE_EXCEEDED',
+      `The response deadline was reached at index ${item.index}; the rest is left for Passfort's redelivery`,
+      { index: item.index, id: item.event.id },
+    );
+  }
+
+  #track(running: Promise<unknown>): void {
+    const tracked = running
+      .then((result) => (result as { recorded?: Promise<void> }).recorded)
+      .catch(() => {})
+      .finally(() => this.#background.delete(tracked));
+    this.#background.add(tracked);
+  }
+
+  /** Runs one claimed webhook and records its result. Never rejects. */
+  async #runItem(item: BatchItem, context: WebhookContext): Promise<ItemResult> {
+    const mismatch = mismatchOf(item);
+    if (mismatch !== undefined && this.#options.onSchemaMismatch === 'dead-letter') {
+      return this.#deadLetter(item, context, mismatch, 'schema-mismatch');
+    }
+    if (mismatch !== undefined)
+      await this.#notify({ error: mismatch, event: item.event, context, deadLettered: false });
+    try {
+      await this.#runHandlers(item, context);
+    } catch (cause) {
+      return this.#fail(item, context, cause);
+    }
+    this.#options.status.recordProcessed();
+    const recorded = this.#complete(item.event.id);
+    recorded.catch(() => {}); // observed by the caller; never an unhandled rejection
+    return { kind: 'processed', recorded };
+  }
+
+  async #runHandlers(item: EventValidation, context: WebhookContext): Promise<void> {
+    for (const handler of this.#options.handlers.handlersFor(item.event.event, item.validated)) {
+      await handler(item.event, context);
+    }
+  }
+
+  async #fail(item: BatchItem, context: WebhookContext, cause: unknown): Promise<ItemResult> {
+    const { id, event } = item.event;
+    const error = new HandlerError(event, { cause, index: item.index, id });
+    this.#options.logger.error?.(
+      { id, event, index: item.index, attempt: context.attempt, error: describeError(cause) },
+      'webhook handler failed',
+    );
+    if (context.attempt >= this.#options.maxAttempts) {
+      return this.#deadLetter(item, context, error, 'max-attempts');
+    }
+    this.#options.status.recordFailure({
+      id,
+      event,
+      error: error.message,
+      attempts: context.attempt,
+      deadLettered: false,
+    });
+    await this.#notify({ error, event: item.event, context, deadLettered: false });
+    try {
+      await this.#options.store.release([id], { failed: true });
+    } catch (releaseError) {
+      // The claim expires after its lease; the redelivery waits until then.
+      this.#options.logger.warn?.(
+        { error: describeError(releaseError) },
+        'dedupe store release failed',
+      );
+    }
+    return { kind: 'failed', error };
+  }
+
+  async #deadLetter(
+    item: BatchItem,
+    context: WebhookContext,
+    error: HandlerError | SchemaMismatchError,
+    reason: DeadLetter['reason'],
+  ): Promise<ItemResult> {
+    const { id, event } = item.event;
+    const cause = error.cause instanceof Error ? error.cause.message : error.message;
+    try {
+      await this.#options.store.addDeadLetter({
+        id,
+        event,
+        webhook: item.event,
+        reason,
+        error: cause,
+        attempts: context.attempt,
+        failedAt: Date.now(),
+      });
+    } catch (storeError) {
+      this.#options.logger.error?.(
+        { id, error: describeError(storeError) },
+        'could not store a dead letter',
+      );
+      return {
+        kind: 'failed',
+        error: new StoreError('STORE_UNAVAILABLE', 'Dedupe store is unavailable', {
+          cause: storeError,
+          index: item.index,
+          id,
+        }),
+      };
+    }
+    this.#options.logger.warn?.(
+      { id, event, reason, attempts: context.attempt },
+      'webhook moved to the dead letters',
+    );
+    this.#options.status.recordFailure({
+      id,
+      event,
+      error: cause,
+      attempts: context.attempt,
+      deadLettered: true,
+    });
+    await this.#notify({ error, event: item.event, context, deadLettered: true });
+    return { kind: 'dead-lettered' };
+  }
+
+  async #releaseUnstarted(
+    items: readonly BatchItem[],
+    from: number,
+    firstIndex: ReadonlyMap<string, number>,
+    claims: ReadonlyMap<string, ClaimOutcome | undefined>,
+  ): Promise<void> {
+    const ids = items
+      .slice(from)
+      .filter(
+        ({ event, index }) =>
+          firstIndex.get(event.id) === index && claims.get(event.id)?.status === 'claimed',
+      )
+      .map(({ event }) => event.id);
+    if (ids.length === 0) return;
+    try {
+      await this.#options.store.release(ids);
+    } catch (cause) {
+      this.#options.logger.warn?.({ error: describeError(cause) }, 'dedupe store release failed');
+    }
+  }
+
+  async #notify(failure: WebhookFailure): Promise<void> {
+    for (const listener of this.#options.handlers.errorHandlers) {
+      try {
+        await listener(failure);
+      } catch (error) {
+        this.#options.logger.warn?.({ error: describeError(error) }, 'onError listener threw');
+      }
+    }
+  }
+}
+
+function raceDeadline<T>(running: Promise<T>, deadlineAt: number): Promise<T | typeof TIMED_OUT> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, deadlineAt - Date.now()));
+  });
+  return Promise.race([running, timeout]).finally(() => clearTimeout(timer));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
