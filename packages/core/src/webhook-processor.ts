@@ -222,7 +222,9 @@ export class WebhookProcessor {
     const claims = new Map<string, ClaimOutcome | undefined>();
     try {
       const outcomes = await this.#options.store.claim(ids, { leaseMs: this.#options.leaseMs });
-      ids.forEach((id, i) => claims.set(id, outcomes[i]));
+      ids.forEach((id, i) => {
+        claims.set(id, outcomes[i]);
+      });
       return { claims, firstIndex, error: undefined };
     } catch (cause) {
       this.#options.logger.error?.({ error: describeError(cause) }, 'dedupe store claim failed');
