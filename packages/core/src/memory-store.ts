@@ -117,7 +117,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
       forgetOld(at);
     },
     listDeadLetters({ limit = 100 } = {}) {
-      return [...deadLetters.values()].slice(0, limit);
+      return [...deadLetters.values()]
+        .sort((a, b) => a.failedAt - b.failedAt || (a.id < b.id ? -1 : 1))
+        .slice(0, limit);
     },
     getDeadLetter: (id) => deadLetters.get(id),
     deleteDeadLetter: (id) => deadLetters.delete(id),

@@ -1,0 +1,67 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { describeDedupeStore } from '../../test/dedupe-store-conformance.js';
+import { DATABASE_URL, postgresAvailable, uniqueName } from '../../test/services.js';
+import { postgresSchemaSql, postgresStore } from './postgres-store.js';
+
+if (await postgresAvailable()) {
+  describeDedupeStore('postgresStore', async ({ retentionMs }) => {
+    const table = uniqueName('pfw_ids');
+    const deadLetterTable = uniqueName('pfw_dead');
+    const pools = [new pg.Pool({ connectionString: DATABASE_URL, max: 4 })];
+    const store = postgresStore({ pool: pools[0]!, table, deadLetterTable, retentionMs });
+    await store.migrate();
+    return {
+      store,
+      async another() {
+        const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
+        pools.push(pool);
+        return postgresStore({ pool, table, deadLetterTable, retentionMs });
+      },
+      async cleanup() {
+        await store.close?.();
+        await pools[0]!.query(`DROP TABLE IF EXISTS ${table}, ${deadLetterTable}`);
+        await Promise.all(pools.map((pool) => pool.end()));
+      },
+    };
+  });
+
+  describe('postgresStore schema', () => {
+    it('creates nothing until migrate() is called, and refuses unsafe table names', async () => {
+      const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+      const table = uniqueName('pfw_lazy');
+      const store = postgresStore({ pool, table, deadLetterTable: `${table}_dead` });
+      await expect(store.claim(['a'], { leaseMs: 1000 })).rejects.toThrow(/does not exist/);
+      await store.migrate();
+      await store.migrate(); // idempotent
+      expect(await store.claim(['a'], { leaseMs: 1000 })).toEqual([
+        { status: 'claimed', attempt: 1 },
+      ]);
+      await pool.query(`DROP TABLE ${table}, ${table}_dead`);
+      await store.close?.();
+      await pool.end();
+      expect(() => postgresSchemaSql('ids; DROP TABLE users')).toThrow(
+        /Invalid Postgres table name/,
+      );
+    });
+
+    it('prunes ids whose retention has passed', async () => {
+      const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+      const table = uniqueName('pfw_prune');
+      const store = postgresStore({
+        pool,
+        table,
+        deadLetterTable: `${table}_dead`,
+        retentionMs: 100,
+      });
+      await store.migrate();
+      await store.claim(['a', 'b'], { leaseMs: 1000 });
+      await store.complete(['a', 'b']);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await store.prune()).toBe(2);
+      await pool.query(`DROP TABLE ${table}, ${table}_dead`);
+      await store.close?.();
+      await pool.end();
+    });
+  });
+}

@@ -1,0 +1,226 @@
+import type { ClaimOutcome, DeadLetter, DedupeStore } from '../dedupe-store.js';
+import { DEFAULT_RETENTION_MS } from '../dedupe-store.js';
+import { ConfigurationError } from '../errors.js';
+
+/** What the store needs of a `pg` Pool (or Client): `query(text, values)`. */
+export interface Queryable {
+  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+/** Options of {@link postgresStore}. */
+export interface PostgresStoreOptions {
+  /** A `pg` Pool. It stays yours: `close()` does not end it. */
+  pool: Queryable;
+  /**
+   * Table of webhook ids. Letters, digits and underscores, optionally schema-qualified.
+   * @default 'passfort_webhook_ids'
+   */
+  table?: string;
+  /** Table of dead letters. @default 'passfort_webhook_dead_letters' */
+  deadLetterTable?: string;
+  /** How long a completed id is remembered. @default 7 days */
+  retentionMs?: number;
+  /**
+   * How often expired ids are deleted, in the background (0 turns it off; call `prune()`).
+   * @default 600_000
+   */
+  pruneIntervalMs?: number;
+}
+
+/** The Postgres store: a {@link DedupeStore} plus its schema management. */
+export interface PostgresStore extends DedupeStore {
+  /** Creates the two tables and their index if they do not exist. Run it once, at deploy time. */
+  migrate(): Promise<void>;
+  /** Deletes ids whose retention has passed; returns how many. */
+  prune(): Promise<number>;
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/i;
+
+/** The SQL that `migrate()` runs, for teams that apply migrations with their own tool. */
+export function postgresSchemaSql(
+  table = 'passfort_webhook_ids',
+  deadLetterTable = 'passfort_webhook_dead_letters',
+): string {
+  for (const name of [table, deadLetterTable]) {
+    if (!IDENTIFIER.test(name))
+      throw new ConfigurationError(`Invalid Postgres table name: ${name}`);
+  }
+  const index = `${table.replace('.', '_')}_expires_at`;
+  return `CREATE TABLE IF NOT EXISTS ${table} (
+  id text PRIMARY KEY,
+  state text NOT NULL CHECK (state IN ('claimed', 'released', 'done')),
+  lease_until timestamptz,
+  attempts integer NOT NULL DEFAULT 0,
+  expires_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ${index} ON ${table} (expires_at);
+CREATE TABLE IF NOT EXISTS ${deadLetterTable} (
+  id text PRIMARY KEY,
+  event text NOT NULL,
+  webhook jsonb NOT NULL,
+  reason text NOT NULL,
+  error text NOT NULL,
+  attempts integer NOT NULL,
+  failed_at timestamptz NOT NULL
+);`;
+}
+
+/**
+ * A {@link DedupeStore} on PostgreSQL through `pg`. A batch claim, complete or release is
+ * one statement whatever the batch size; concurrent claimers are arbitrated by row locks,
+ * so exactly one wins each id. Tables are created by an explicit `migrate()` (or the SQL
+ * of {@link postgresSchemaSql}), never silently on a request.
+ *
+ * @example
+ * import pg from 'pg';
+ * import { postgresStore } from '@passfort-webhooks/core/postgres';
+ * const store = postgresStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) });
+ * await store.migrate();
+ */
+export function postgresStore(options: PostgresStoreOptions): PostgresStore {
+  if (typeof options?.pool?.query !== 'function') {
+    throw new ConfigurationError(
+      'postgresStore needs a pg Pool: postgresStore({ pool: new pg.Pool(...) })',
+    );
+  }
+  const { pool } = options;
+  const table = options.table ?? 'passfort_webhook_ids';
+  const deadTable = options.deadLetterTable ?? 'passfort_webhook_dead_letters';
+  const schema = postgresSchemaSql(table, deadTable);
+  const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+  const pruneIntervalMs = options.pruneIntervalMs ?? 600_000;
+
+  const claimSql = `WITH input AS (
+  SELECT id, ord FROM unnest($1::text[]) WITH ORDINALITY AS t(id, ord)
+), claimed AS (
+  INSERT INTO ${table} AS w (id, state, lease_until, attempts, expires_at)
+  SELECT id, 'claimed', now() + $2 * interval '1 millisecond', 1, now() + $3 * interval '1 millisecond'
+  FROM input
+  ON CONFLICT (id) DO UPDATE SET
+    state = 'claimed',
+    lease_until = EXCLUDED.lease_until,
+    attempts = CASE WHEN w.state = 'done' THEN 1 ELSE w.attempts + 1 END,
+    expires_at = EXCLUDED.expires_at
+  WHERE (w.state = 'done' AND w.expires_at <= now())
+     OR (w.state = 'released')
+     OR (w.state = 'claimed' AND w.lease_until <= now())
+  RETURNING w.id, w.attempts
+)
+SELECT claimed.attempts AS attempts,
+       (existing.state = 'done' AND existing.expires_at > now()) AS done
+FROM input
+LEFT JOIN claimed ON claimed.id = input.id
+LEFT JOIN ${table} existing ON existing.id = input.id
+ORDER BY input.ord`;
+
+  const completeSql = `INSERT INTO ${table} (id, state, lease_until, attempts, expires_at)
+SELECT id, 'done', NULL, 0, now() + $2 * interval '1 millisecond' FROM unnest($1::text[]) AS t(id)
+ON CONFLICT (id) DO UPDATE SET state = 'done', lease_until = NULL, expires_at = EXCLUDED.expires_at`;
+
+  const releaseSql = `UPDATE ${table}
+SET state = 'released', lease_until = NULL, attempts = attempts - CASE WHEN $2 THEN 0 ELSE 1 END
+WHERE id = ANY($1::text[]) AND state = 'claimed'`;
+
+  const deadLetterSql = `WITH done AS (
+  INSERT INTO ${table} (id, state, lease_until, attempts, expires_at)
+  VALUES ($1, 'done', NULL, $5, now() + $8 * interval '1 millisecond')
+  ON CONFLICT (id) DO UPDATE SET state = 'done', lease_until = NULL, expires_at = EXCLUDED.expires_at
+)
+INSERT INTO ${deadTable} (id, event, webhook, reason, error, attempts, failed_at)
+VALUES ($1, $2, $3::jsonb, $4, $6, $5, to_timestamp($7::double precision / 1000))
+ON CONFLICT (id) DO UPDATE SET event = EXCLUDED.event, webhook = EXCLUDED.webhook,
+  reason = EXCLUDED.reason, error = EXCLUDED.error, attempts = EXCLUDED.attempts,
+  failed_at = EXCLUDED.failed_at`;
+
+  const letterColumns = `id, event, webhook, reason, error, attempts,
+  (extract(epoch FROM failed_at) * 1000)::float8 AS failed_at`;
+
+  function toLetter(row: Record<string, unknown>): DeadLetter {
+    return {
+      id: row['id'] as string,
+      event: row['event'] as string,
+      webhook: row['webhook'] as DeadLetter['webhook'],
+      reason: row['reason'] as DeadLetter['reason'],
+      error: row['error'] as string,
+      attempts: row['attempts'] as number,
+      failedAt: Math.round(row['failed_at'] as number),
+    };
+  }
+
+  async function prune(): Promise<number> {
+    const result = await pool.query(
+      `WITH gone AS (DELETE FROM ${table} WHERE expires_at < now() RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+    );
+    return (result.rows[0]?.['n'] as number | undefined) ?? 0;
+  }
+
+  let timer: ReturnType<typeof setInterval> | undefined;
+  if (pruneIntervalMs > 0) {
+    timer = setInterval(() => {
+      prune().catch(() => {}); // the next run tries again; expired rows are never read as done
+    }, pruneIntervalMs);
+    timer.unref?.();
+  }
+
+  return {
+    migrate: async () => {
+      await pool.query(schema);
+    },
+    prune,
+    async claim(ids, { leaseMs }) {
+      if (ids.length === 0) return [];
+      const { rows } = await pool.query(claimSql, [ids, leaseMs, retentionMs]);
+      return rows.map((row): ClaimOutcome => {
+        if (row['attempts'] !== null)
+          return { status: 'claimed', attempt: row['attempts'] as number };
+        return row['done'] === true ? { status: 'done' } : { status: 'busy' };
+      });
+    },
+    async complete(ids) {
+      if (ids.length > 0) await pool.query(completeSql, [ids, retentionMs]);
+    },
+    async release(ids, { failed = false } = {}) {
+      if (ids.length > 0) await pool.query(releaseSql, [ids, failed]);
+    },
+    async addDeadLetter(letter) {
+      await pool.query(deadLetterSql, [
+        letter.id,
+        letter.event,
+        JSON.stringify(letter.webhook),
+        letter.reason,
+        letter.attempts,
+        letter.error,
+        letter.failedAt,
+        retentionMs,
+      ]);
+    },
+    async listDeadLetters({ limit = 100 } = {}) {
+      const { rows } = await pool.query(
+        `SELECT ${letterColumns} FROM ${deadTable} ORDER BY failed_at, id LIMIT $1`,
+        [limit],
+      );
+      return rows.map(toLetter);
+    },
+    async getDeadLetter(id) {
+      const { rows } = await pool.query(`SELECT ${letterColumns} FROM ${deadTable} WHERE id = $1`, [
+        id,
+      ]);
+      return rows[0] === undefined ? undefined : toLetter(rows[0]);
+    },
+    async deleteDeadLetter(id) {
+      const { rows } = await pool.query(
+        `WITH gone AS (DELETE FROM ${deadTable} WHERE id = $1 RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+        [id],
+      );
+      return (rows[0]?.['n'] as number) > 0;
+    },
+    async countDeadLetters() {
+      const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ${deadTable}`);
+      return rows[0]?.['n'] as number;
+    },
+    close() {
+      clearInterval(timer);
+    },
+  };
+}

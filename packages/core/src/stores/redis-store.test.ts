@@ -1,0 +1,24 @@
+import { Redis } from 'ioredis';
+import { describeDedupeStore } from '../../test/dedupe-store-conformance.js';
+import { REDIS_URL, redisAvailable, uniqueName } from '../../test/services.js';
+import { redisStore } from './redis-store.js';
+
+if (await redisAvailable()) {
+  describeDedupeStore('redisStore', async ({ retentionMs }) => {
+    const prefix = uniqueName('pfw-test');
+    const clients = [new Redis(REDIS_URL)];
+    return {
+      store: redisStore({ client: clients[0]!, prefix, retentionMs }),
+      async another() {
+        const client = new Redis(REDIS_URL);
+        clients.push(client);
+        return redisStore({ client, prefix, retentionMs });
+      },
+      async cleanup() {
+        const keys = await clients[0]!.keys(`{${prefix}}:*`);
+        if (keys.length > 0) await clients[0]!.del(...keys);
+        for (const client of clients) client.disconnect();
+      },
+    };
+  });
+}
