@@ -1,0 +1,62 @@
+/** Each dedupe store over its real backend, fresh and isolated per call, for end-to-end tests. */
+import type { DedupeStore } from '@passfort-webhooks/core';
+import { memoryStore } from '@passfort-webhooks/core';
+import { postgresStore } from '@passfort-webhooks/core/postgres';
+import { redisStore } from '@passfort-webhooks/core/redis';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { DATABASE_URL, postgresAvailable, REDIS_URL, redisAvailable, uniqueName } from './services.js';
+
+export interface OpenedStore {
+  store: DedupeStore;
+  cleanup(): Promise<void>;
+}
+
+export interface StoreKind {
+  name: string;
+  open(): Promise<OpenedStore>;
+}
+
+/** The stores whose backend is reachable (under CI=true, all three or a failure). */
+export async function availableStores(): Promise<StoreKind[]> {
+  const kinds: StoreKind[] = [
+    { name: 'memory store', open: async () => ({ store: memoryStore(), cleanup: async () => {} }) },
+  ];
+  if (await redisAvailable()) {
+    kinds.push({
+      name: 'Redis store',
+      async open() {
+        const client = new Redis(REDIS_URL);
+        const prefix = uniqueName('pfw-e2e');
+        return {
+          store: redisStore({ client, prefix }),
+          async cleanup() {
+            const keys = await client.keys(`{${prefix}}:*`);
+            if (keys.length > 0) await client.del(...keys);
+            client.disconnect();
+          },
+        };
+      },
+    });
+  }
+  if (await postgresAvailable()) {
+    kinds.push({
+      name: 'Postgres store',
+      async open() {
+        const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
+        const table = uniqueName('pfw_e2e');
+        const store = postgresStore({ pool, table, deadLetterTable: `${table}_dead` });
+        await store.migrate();
+        return {
+          store,
+          async cleanup() {
+            await store.close?.();
+            await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead`);
+            await pool.end();
+          },
+        };
+      },
+    });
+  }
+  return kinds;
+}
