@@ -217,10 +217,14 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
   };
 }
 
+/** Dedupe-store key recording that a webhook was enqueued (the worker claims the bare id). */
+const enqueuedKey = (id: string) => `enqueued:${id}`;
+
 /**
- * Queue delivery: claims the batch to find duplicates and concurrent deliveries, enqueues
- * the new webhooks in order, and only then acks. The claims are given back (uncounted):
- * the worker claims each id again when it runs it, which is what makes it exactly-once.
+ * Queue delivery: claims the batch's "enqueued" records (a webhook enqueued before is a
+ * duplicate; one being enqueued by a concurrent request stops the batch with 503),
+ * enqueues the new webhooks in order, records them as enqueued, and only then acks. The
+ * worker claims each webhook id itself when it runs it: that is what makes it exactly-once.
  */
 async function enqueueBatch(
   engine: WebhookEngine,
@@ -240,31 +244,29 @@ async function enqueueBatch(
   const ids = [...unique.keys()];
   let claims: Awaited<ReturnType<typeof engine.store.claim>>;
   try {
-    claims = await engine.store.claim(ids, { leaseMs: engine.leaseMs });
+    claims = await engine.store.claim(ids.map(enqueuedKey), { leaseMs: engine.leaseMs });
   } catch (cause) {
-    return {
-      ...outcome,
-      error: new StoreError('STORE_UNAVAILABLE', 'Dedupe store is unavailable', { cause }),
-    };
+    const error = new StoreError('STORE_UNAVAILABLE', 'Dedupe store is unavailable', { cause });
+    return { ...outcome, error };
   }
-  const claimed: string[] = [];
-  const toQueue: BatchItem[] = [];
-  let error: StoreError | undefined;
-  ids.forEach((id, i) => {
-    const claim = claims[i];
-    if (claim?.status === 'claimed') claimed.push(id);
-    if (error !== undefined) return;
-    if (claim?.status === 'claimed') toQueue.push(unique.get(id)!);
-    else if (claim?.status === 'busy') {
-      const { index } = unique.get(id)!;
-      error = new StoreError(
-        'IN_PROGRESS',
-        `Webhook ${id} at index ${index} is being processed by another delivery`,
-        { index, id },
-      );
-    }
-  });
+  const claimed = ids.filter((_, i) => claims[i]?.status === 'claimed');
+  const busyAt = ids.findIndex((_, i) => claims[i]?.status === 'busy');
+  // Order holds: nothing after a webhook still being enqueued elsewhere is enqueued now.
+  const toQueue = ids
+    .slice(0, busyAt === -1 ? ids.length : busyAt)
+    .filter((_, i) => claims[i]?.status === 'claimed')
+    .map((id) => unique.get(id)!);
   outcome.duplicates = items.length - ids.length + claims.filter((c) => c.status === 'done').length;
+  let error: StoreError | undefined;
+  if (busyAt !== -1) {
+    const { index } = unique.get(ids[busyAt]!)!;
+    error = new StoreError(
+      'IN_PROGRESS',
+      `Webhook ${ids[busyAt]} at index ${index} is being enqueued by another delivery`,
+      { index, id: ids[busyAt]! },
+    );
+  }
+  const queuedKeys = toQueue.map((item) => enqueuedKey(item.event.id));
   try {
     const receivedAt = Date.now();
     await queue.enqueue(
@@ -276,10 +278,15 @@ async function enqueueBatch(
       })),
     );
     outcome.queued = toQueue.length;
+    await engine.store.complete(queuedKeys);
   } catch (cause) {
     error ??= new StoreError('QUEUE_UNAVAILABLE', 'The webhook queue is unavailable', { cause });
   } finally {
-    await Promise.resolve(engine.store.release(claimed)).catch(() => {});
+    const notQueued =
+      outcome.queued === 0
+        ? claimed.map(enqueuedKey)
+        : claimed.map(enqueuedKey).filter((key) => !queuedKeys.includes(key));
+    await Promise.resolve(engine.store.release(notQueued)).catch(() => {});
   }
   return error === undefined ? outcome : { ...outcome, error };
 }

@@ -5,7 +5,13 @@ import { postgresStore } from '@passfort-webhooks/core/postgres';
 import { redisStore } from '@passfort-webhooks/core/redis';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { DATABASE_URL, postgresAvailable, REDIS_URL, redisAvailable, uniqueName } from './services.js';
+import {
+  DATABASE_URL,
+  postgresAvailable,
+  REDIS_URL,
+  redisAvailable,
+  uniqueName,
+} from './services.js';
 
 export interface OpenedStore {
   store: DedupeStore;

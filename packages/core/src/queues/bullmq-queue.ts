@@ -1,4 +1,5 @@
 import { type ConnectionOptions, Queue, Worker } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
 import { ConfigurationError } from '../errors.js';
 import type { QueueConsumer, QueuedWebhook, WebhookQueue } from '../webhook-queue.js';
 import { laneOf } from '../webhook-queue.js';
@@ -30,6 +31,8 @@ export interface BullmqQueueOptions {
    * @default 30_000
    */
   lockDurationMs?: number;
+  /** How often workers look for jobs whose worker died. @default 30_000 */
+  stalledIntervalMs?: number;
 }
 
 // BullMQ reserves ':' in custom job ids.
@@ -75,6 +78,53 @@ export function bullmqQueue(options: BullmqQueueOptions): WebhookQueue {
     (_, lane) => new Queue<QueuedWebhook>(laneName(lane), base),
   );
   const workers: Worker<QueuedWebhook>[] = [];
+  // BullMQ puts a job whose worker died back at the end of its queue. The order of a lane is
+  // therefore kept here: a sorted set of the lane's unfinished webhooks by enqueue sequence,
+  // and the webhooks themselves. A worker always runs the oldest unfinished one first.
+  const orderClient =
+    options.connection instanceof Redis
+      ? options.connection.duplicate()
+      : new Redis({ ...(options.connection as RedisOptions), maxRetriesPerRequest: null });
+  orderClient.on('error', () => {}); // surfaced by the commands that fail
+  const keyPrefix = `${options.prefix ?? 'bull'}:${name}:passfort-order`;
+  const orderKey = (lane: number) => `${keyPrefix}:${lane}:order`;
+  const itemsKey = (lane: number) => `${keyPrefix}:${lane}:items`;
+  const seqKey = (lane: number) => `${keyPrefix}:${lane}:seq`;
+
+  async function record(lane: number, items: readonly QueuedWebhook[]): Promise<void> {
+    const client = orderClient;
+    const last = await client.incrby(seqKey(lane), items.length);
+    const multi = client.multi();
+    items.forEach((item, i) => {
+      multi.zadd(orderKey(lane), 'NX', last - items.length + i + 1, item.webhook.id);
+      multi.hset(itemsKey(lane), item.webhook.id, JSON.stringify(item));
+    });
+    await multi.exec();
+  }
+
+  async function runInOrder(
+    lane: number,
+    job: QueuedWebhook,
+    consumer: QueueConsumer,
+  ): Promise<void> {
+    const client = orderClient;
+    for (;;) {
+      const [head] = await client.zrange(orderKey(lane), 0, 0);
+      const raw =
+        head === undefined || head === job.webhook.id
+          ? null
+          : await client.hget(itemsKey(lane), head);
+      const item = raw === null ? job : (JSON.parse(raw) as QueuedWebhook);
+      await consumer(item);
+      await client
+        .multi()
+        .zrem(orderKey(lane), item.webhook.id)
+        .hdel(itemsKey(lane), item.webhook.id)
+        .exec();
+      if (item === job) return;
+    }
+  }
+
   let closing = false;
 
   return {
@@ -85,8 +135,9 @@ export function bullmqQueue(options: BullmqQueueOptions): WebhookQueue {
         byLane.set(lane, [...(byLane.get(lane) ?? []), item]);
       }
       await Promise.all(
-        [...byLane].map(([lane, laneItems]) =>
-          queues[lane]!.addBulk(
+        [...byLane].map(async ([lane, laneItems]) => {
+          await record(lane, laneItems);
+          await queues[lane]!.addBulk(
             laneItems.map((item) => ({
               name: item.webhook.event,
               data: item,
@@ -96,8 +147,8 @@ export function bullmqQueue(options: BullmqQueueOptions): WebhookQueue {
                 removeOnFail: false,
               },
             })),
-          ),
-        ),
+          );
+        }),
       );
     },
     consume(consumer: QueueConsumer) {
@@ -109,14 +160,19 @@ export function bullmqQueue(options: BullmqQueueOptions): WebhookQueue {
             // Retried here, not by BullMQ: a failed job would let later ones overtake it.
             for (;;) {
               try {
-                return await consumer(job.data);
+                return await runInOrder(lane, job.data, consumer);
               } catch (error) {
                 if (closing) throw error;
                 await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
               }
             }
           },
-          { ...base, concurrency: 1, lockDuration: options.lockDurationMs ?? 30_000 },
+          {
+            ...base,
+            concurrency: 1,
+            lockDuration: options.lockDurationMs ?? 30_000,
+            stalledInterval: options.stalledIntervalMs ?? 30_000,
+          },
         );
         worker.on('error', () => {}); // connection errors are retried by BullMQ itself
         workers.push(worker);
@@ -132,6 +188,7 @@ export function bullmqQueue(options: BullmqQueueOptions): WebhookQueue {
       closing = true;
       await Promise.all(workers.map((worker) => worker.close()));
       await Promise.all(queues.map((queue) => queue.close()));
+      orderClient.disconnect();
     },
   };
 }
