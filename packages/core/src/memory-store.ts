@@ -1,5 +1,6 @@
 import type { ClaimOutcome, DeadLetter, DedupeStore } from './dedupe-store.js';
 import { DEFAULT_RETENTION_MS } from './dedupe-store.js';
+import { DoneIds } from './done-ids.js';
 import { ConfigurationError } from './errors.js';
 
 /** Options of {@link memoryStore}. */
@@ -50,22 +51,20 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
   }
   if (!(retentionMs > 0)) throw new ConfigurationError('memoryStore retentionMs must be positive');
 
-  // Expiry time by id. Insertion order is completion order, so the oldest sit at the front.
-  const done = new Map<string, number>();
+  // Expiry by id, in tenths of a second from the store's creation (a compact integer).
+  const origin = now();
+  const toTick = (at: number) => Math.ceil((at - origin) / 100);
+  const done = new DoneIds();
   const claims = new Map<string, Claim>();
   const deadLetters = new Map<string, DeadLetter>();
 
   function markDone(id: string, at: number): void {
     claims.delete(id);
-    done.delete(id);
-    done.set(id, at + retentionMs);
+    done.set(id, toTick(at + retentionMs));
   }
 
   function forgetOld(at: number): void {
-    for (const [id, expiresAt] of done) {
-      if (expiresAt > at && done.size <= maxEntries) break;
-      done.delete(id);
-    }
+    done.forget(toTick(at), maxEntries);
     // Claims of ids that were never completed nor redelivered; forget the oldest.
     for (const id of claims.keys()) {
       if (claims.size <= maxEntries) break;
@@ -79,7 +78,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
       const outcomes = ids.map((id): ClaimOutcome => {
         const expiresAt = done.get(id);
         if (expiresAt !== undefined) {
-          if (expiresAt > at) return { status: 'done' };
+          if (expiresAt > toTick(at)) return { status: 'done' };
           done.delete(id);
         }
         const claim = claims.get(id);

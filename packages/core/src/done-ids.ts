@@ -1,0 +1,57 @@
+import { UuidExpiryTable, uuidWords } from './uuid-expiry-table.js';
+
+/**
+ * Completed webhook ids with their expiry (an integer tick), oldest first. UUID-shaped ids
+ * (Passfort's) go into a compact typed-array table; any other id into a Map.
+ */
+export class DoneIds {
+  readonly #uuids = new UuidExpiryTable();
+  readonly #others = new Map<string, number>();
+  readonly #words = new Uint32Array(4);
+
+  get size(): number {
+    return this.#uuids.size + this.#others.size;
+  }
+
+  get(id: string): number | undefined {
+    return uuidWords(id, this.#words) ? this.#uuids.get(this.#words) : this.#others.get(id);
+  }
+
+  set(id: string, expiry: number): void {
+    if (uuidWords(id, this.#words)) {
+      this.#uuids.set(this.#words, expiry);
+    } else {
+      // Re-inserted so the Map's order stays completion order.
+      this.#others.delete(id);
+      this.#others.set(id, expiry);
+    }
+  }
+
+  delete(id: string): void {
+    if (uuidWords(id, this.#words)) this.#uuids.delete(this.#words);
+    else this.#others.delete(id);
+  }
+
+  /** Drops entries expired at `tick`, then the oldest ones beyond `maxEntries`. */
+  forget(tick: number, maxEntries: number): void {
+    this.#uuids.removeOldest((expiry) => expiry <= tick);
+    for (const [id, expiry] of this.#others) {
+      if (expiry > tick) break;
+      this.#others.delete(id);
+    }
+    while (this.size > maxEntries) {
+      const oldestUuid = this.#uuids.oldestExpiry();
+      const [oldestOther] = this.#others;
+      if (oldestOther !== undefined && (oldestUuid === undefined || oldestOther[1] <= oldestUuid)) {
+        this.#others.delete(oldestOther[0]);
+      } else {
+        let removed = false;
+        this.#uuids.removeOldest(() => {
+          if (removed) return false;
+          removed = true;
+          return true;
+        });
+      }
+    }
+  }
+}

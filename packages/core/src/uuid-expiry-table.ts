@@ -1,0 +1,177 @@
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const EMPTY = 0;
+const DELETED = -1;
+
+/**
+ * Reads a lower-case canonical UUID into four 32-bit words. Returns false for anything
+ * else (those ids are kept elsewhere, so every id string keeps its exact identity).
+ */
+export function uuidWords(id: string, words: Uint32Array): boolean {
+  if (id.length !== 36 || !UUID.test(id)) return false;
+  const hex = id.slice(0, 8) + id.slice(9, 13) + id.slice(14, 18) + id.slice(19, 23) + id.slice(24);
+  for (let i = 0; i < 4; i++) words[i] = Number.parseInt(hex.slice(i * 8, i * 8 + 8), 16);
+  return true;
+}
+
+/**
+ * UUID → expiry (a positive integer) in flat typed arrays: about 20 bytes an id against
+ * about 130 for a Map of strings, which is what lets the memory store remember a million
+ * ids in well under 150 MB. Open addressing with linear probing; insertion order is kept
+ * in a ring so the oldest entries can be found first.
+ */
+export class UuidExpiryTable {
+  #keys = new Uint32Array(4 * 1024);
+  #expiry = new Int32Array(1024);
+  #mask = 1023;
+  #size = 0;
+  #used = 0;
+  // Insertion order: entries may be stale (deleted or re-set since), checked when read.
+  #ringKeys = new Uint32Array(4 * 1024);
+  #ringExpiry = new Int32Array(1024);
+  #ringHead = 0;
+  #ringLength = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get(words: Uint32Array): number | undefined {
+    const slot = this.#find(words);
+    return slot < 0 ? undefined : this.#expiry[slot];
+  }
+
+  set(words: Uint32Array, expiry: number): void {
+    const existing = this.#find(words);
+    if (existing >= 0) {
+      this.#expiry[existing] = expiry;
+    } else {
+      if ((this.#used + 1) * 2 > this.#expiry.length) this.#resize();
+      let slot = this.#hash(words) & this.#mask;
+      while (this.#expiry[slot]! > EMPTY) slot = (slot + 1) & this.#mask;
+      if (this.#expiry[slot] === EMPTY) this.#used++;
+      this.#keys.set(words, slot * 4);
+      this.#expiry[slot] = expiry;
+      this.#size++;
+    }
+    this.#pushRing(words, expiry);
+  }
+
+  delete(words: Uint32Array): boolean {
+    const slot = this.#find(words);
+    if (slot < 0) return false;
+    this.#expiry[slot] = DELETED;
+    this.#size--;
+    return true;
+  }
+
+  /**
+   * Removes entries from the oldest while `shouldRemove(expiry)` says so; stops at the
+   * first live entry it keeps.
+   */
+  removeOldest(shouldRemove: (expiry: number) => boolean): void {
+    const words = new Uint32Array(4);
+    while (this.#ringLength > 0) {
+      const at = this.#ringHead;
+      words.set(this.#ringKeys.subarray(at * 4, at * 4 + 4));
+      const expiry = this.#ringExpiry[at]!;
+      if (this.get(words) === expiry) {
+        if (!shouldRemove(expiry)) return;
+        this.delete(words);
+      }
+      this.#ringHead = (at + 1) % this.#ringExpiry.length;
+      this.#ringLength--;
+    }
+  }
+
+  /** The oldest live entry's expiry, or undefined when empty. */
+  oldestExpiry(): number | undefined {
+    let result: number | undefined;
+    this.removeOldest((expiry) => {
+      result = expiry;
+      return false;
+    });
+    return result;
+  }
+
+  #hash(words: Uint32Array): number {
+    let h = Math.imul(words[0]! ^ 0x9e3779b9, 0x85ebca6b);
+    h = Math.imul(h ^ words[1]! ^ (h >>> 13), 0xc2b2ae35);
+    h = Math.imul(h ^ words[2]! ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ words[3]! ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  }
+
+  #find(words: Uint32Array): number {
+    let slot = this.#hash(words) & this.#mask;
+    for (;;) {
+      const state = this.#expiry[slot]!;
+      if (state === EMPTY) return -1;
+      if (state > EMPTY) {
+        const base = slot * 4;
+        const keys = this.#keys;
+        if (
+          keys[base] === words[0] &&
+          keys[base + 1] === words[1] &&
+          keys[base + 2] === words[2] &&
+          keys[base + 3] === words[3]
+        ) {
+          return slot;
+        }
+      }
+      slot = (slot + 1) & this.#mask;
+    }
+  }
+
+  #resize(): void {
+    const oldKeys = this.#keys;
+    const oldExpiry = this.#expiry;
+    // Grow only when live entries fill it; otherwise rebuild in place to drop tombstones.
+    const capacity = this.#size * 4 > oldExpiry.length ? oldExpiry.length * 2 : oldExpiry.length;
+    this.#keys = new Uint32Array(capacity * 4);
+    this.#expiry = new Int32Array(capacity);
+    this.#mask = capacity - 1;
+    this.#used = this.#size;
+    const words = new Uint32Array(4);
+    for (let slot = 0; slot < oldExpiry.length; slot++) {
+      if (oldExpiry[slot]! <= EMPTY) continue;
+      words.set(oldKeys.subarray(slot * 4, slot * 4 + 4));
+      let target = this.#hash(words) & this.#mask;
+      while (this.#expiry[target] !== EMPTY) target = (target + 1) & this.#mask;
+      this.#keys.set(words, target * 4);
+      this.#expiry[target] = oldExpiry[slot]!;
+    }
+  }
+
+  #pushRing(words: Uint32Array, expiry: number): void {
+    if (this.#ringLength === this.#ringExpiry.length) this.#growRing();
+    const at = (this.#ringHead + this.#ringLength) % this.#ringExpiry.length;
+    this.#ringKeys.set(words, at * 4);
+    this.#ringExpiry[at] = expiry;
+    this.#ringLength++;
+  }
+
+  #growRing(): void {
+    // Drop stale entries first; grow only if the live ones still fill the ring.
+    const capacity =
+      this.#size * 2 > this.#ringExpiry.length
+        ? this.#ringExpiry.length * 2
+        : this.#ringExpiry.length;
+    const keys = new Uint32Array(capacity * 4);
+    const expiries = new Int32Array(capacity);
+    const words = new Uint32Array(4);
+    let length = 0;
+    for (let i = 0; i < this.#ringLength; i++) {
+      const at = (this.#ringHead + i) % this.#ringExpiry.length;
+      words.set(this.#ringKeys.subarray(at * 4, at * 4 + 4));
+      const expiry = this.#ringExpiry[at]!;
+      if (this.get(words) !== expiry) continue;
+      keys.set(words, length * 4);
+      expiries[length++] = expiry;
+    }
+    this.#ringKeys = keys;
+    this.#ringExpiry = expiries;
+    this.#ringHead = 0;
+    this.#ringLength = length;
+    if (length === capacity) this.#growRing();
+  }
+}
