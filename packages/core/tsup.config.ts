@@ -9,6 +9,7 @@ export default defineConfig(
       redis: 'src/redis.ts',
       postgres: 'src/postgres.ts',
       bullmq: 'src/bullmq.ts',
+      client: 'src/client.ts',
     },
     // The main entry must stay runtime-neutral; only the ./node entry may touch node: modules.
     { platform: 'neutral', external: [/^node:/, 'ioredis', 'pg', 'bullmq'] },

@@ -193,6 +193,7 @@ describe('fetch', () => {
       processed: 2,
       duplicates: 0,
       deadLettered: 0,
+      echoes: 0,
     });
     expect(ids).toEqual(batch(2).map((e) => e.id));
   });

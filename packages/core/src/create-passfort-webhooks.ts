@@ -236,6 +236,7 @@ async function enqueueBatch(
     processed: 0,
     duplicates: 0,
     deadLettered: 0,
+    echoes: 0,
     queued: 0,
   };
   if (items.length === 0) return outcome;

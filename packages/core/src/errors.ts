@@ -21,6 +21,10 @@ export const errorStatus = {
   IN_PROGRESS: 503,
   DEADLINE_EXCEEDED: 503,
   SHUTTING_DOWN: 503,
+  API_ERROR: 502,
+  API_CONFLICT: 409,
+  API_TIMEOUT: 504,
+  API_UNREACHABLE: 502,
 } as const;
 
 /** A machine-readable reason for a rejected or failed webhook request. */
@@ -122,6 +126,49 @@ export class SchemaMismatchError extends PassfortWebhookError {
       options,
     );
     this.paths = paths;
+  }
+}
+
+/** Passfort's description of what went wrong with an API call. */
+export interface PassfortApiErrorDetail {
+  readonly code?: unknown;
+  readonly message?: unknown;
+  readonly source?: unknown;
+  readonly info?: unknown;
+}
+
+/**
+ * A call to Passfort's API failed. `httpStatus` is Passfort's status (0 when no response
+ * arrived); `errors` is Passfort's `errors[]`. The API key never appears in it.
+ */
+export class PassfortApiError extends PassfortWebhookError {
+  override readonly name: string = 'PassfortApiError';
+  readonly httpStatus: number;
+  readonly errors: readonly PassfortApiErrorDetail[];
+  constructor(
+    code: 'API_ERROR' | 'API_CONFLICT' | 'API_TIMEOUT' | 'API_UNREACHABLE',
+    message: string,
+    details: { httpStatus: number; errors?: readonly PassfortApiErrorDetail[]; cause?: unknown },
+  ) {
+    super(code, message, { cause: details.cause });
+    this.httpStatus = details.httpStatus;
+    this.errors = details.errors ?? [];
+  }
+}
+
+/** `updateCollectedData` met a 412 on every attempt: someone else kept changing the profile. */
+export class PassfortConflictError extends PassfortApiError {
+  override readonly name = 'PassfortConflictError';
+  readonly attempts: number;
+  constructor(profileId: string, attempts: number) {
+    super(
+      'API_CONFLICT',
+      `collected_data of profile ${profileId} kept changing: gave up after ${attempts} attempts`,
+      {
+        httpStatus: 412,
+      },
+    );
+    this.attempts = attempts;
   }
 }
 

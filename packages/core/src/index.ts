@@ -31,6 +31,9 @@ export {
   ConfigurationError,
   errorStatus,
   HandlerError,
+  PassfortApiError,
+  type PassfortApiErrorDetail,
+  PassfortConflictError,
   PassfortWebhookError,
   type PassfortWebhookErrorCode,
   type PassfortWebhookErrorOptions,
@@ -67,6 +70,25 @@ export type {
 export { type InProcessQueueOptions, inProcessQueue } from './in-process-queue.js';
 export type { Logger } from './logger.js';
 export { type MemoryStoreOptions, memoryStore } from './memory-store.js';
+export { canonicalCollectedData } from './sync/canonical-collected-data.js';
+export {
+  type CollectedDataChange,
+  type CompiledDiffOptions,
+  compileDiffOptions,
+  type DiffOptions,
+  diffCollectedData,
+  PASSFORT_GENERATED_PATHS,
+} from './sync/diff-collected-data.js';
+export {
+  type CollectedDataWebhookData,
+  createLoopGuard,
+  type LoopGuard,
+  type LoopGuardOptions,
+  type LoopGuardStore,
+  type MemoryLoopGuardStoreOptions,
+  memoryLoopGuardStore,
+} from './sync/loop-guard.js';
+export type { PathPattern, PathSegment } from './sync/path-pattern.js';
 export { PASSFORT_MAX_BATCH_SIZE } from './unwrap-batch.js';
 export type {
   DeadLetters,
@@ -75,6 +97,9 @@ export type {
 } from './webhook-engine.js';
 export type {
   AnyWebhookHandler,
+  CollectedDataContext,
+  CollectedDataEventName,
+  ContextFor,
   WebhookContext,
   WebhookErrorHandler,
   WebhookFailure,

@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL dedupe store (pg). Node-only; kept out of the main entry.
+ * The PostgreSQL dedupe store and loop-guard store (pg). Node-only; kept out of the main entry.
  * @module
  */
 export {
@@ -9,3 +9,8 @@ export {
   postgresStore,
   type Queryable,
 } from './stores/postgres-store.js';
+export {
+  type PostgresLoopGuardStore,
+  type PostgresLoopGuardStoreOptions,
+  postgresLoopGuardStore,
+} from './sync/postgres-loop-guard-store.js';

@@ -4,6 +4,7 @@ import type { PassfortEventName } from './events/event-schemas.js';
 import { inProcessQueue } from './in-process-queue.js';
 import type { Logger } from './logger.js';
 import { memoryStore } from './memory-store.js';
+import type { LoopGuard } from './sync/loop-guard.js';
 import {
   type AnyWebhookHandler,
   HandlerRegistry,
@@ -51,6 +52,16 @@ export interface WebhookEngineOptions {
    * @default 60_000
    */
   stalledAfterMs?: number;
+  /**
+   * Recognises collected-data webhooks that echo our own API writes (`ctx.isEcho`), so
+   * they do not start a webhook → write → webhook loop. Share it with `createPassfortClient`.
+   */
+  loopGuard?: LoopGuard;
+  /**
+   * Deliver echoes of our own writes to handlers anyway (with `ctx.isEcho === true`).
+   * @default false (they are acked and counted, handlers are not called)
+   */
+  deliverEchoes?: boolean;
   /** Handlers by event name, registered as if by `on()`. */
   on?: WebhookHandlerMap;
   /** A pino-compatible logger. Nothing is logged by default. Secrets are never logged. */
@@ -149,6 +160,8 @@ export function createWebhookEngine(
     maxAttempts,
     onSchemaMismatch,
     retryDelayMs,
+    loopGuard: options.loopGuard,
+    deliverEchoes: options.deliverEchoes ?? false,
   });
 
   return {

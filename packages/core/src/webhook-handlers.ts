@@ -1,6 +1,7 @@
 import type { HandlerError, SchemaMismatchError } from './errors.js';
 import type { PassfortEventName } from './events/event-schemas.js';
 import type { AnyPassfortEvent, PassfortEvent } from './events/passfort-event.js';
+import type { CollectedDataChange } from './sync/diff-collected-data.js';
 
 /** What every handler receives beside the event. */
 export interface WebhookContext {
@@ -21,10 +22,34 @@ export interface WebhookContext {
   readonly validated: boolean;
 }
 
+/** The events that carry `old_data` / `new_data` snapshots of a profile's collected_data. */
+export type CollectedDataEventName = 'COLLECTED_DATA_CHANGED' | 'COLLECTED_DATA_UPDATED';
+
+/** The context of a collected-data event: the diff, and whether it echoes our own write. */
+export interface CollectedDataContext extends WebhookContext {
+  /** What changed from `old_data` to `new_data`, Passfort's own additions ignored. Computed on first read. */
+  readonly changes: readonly CollectedDataChange[];
+  /**
+   * What differs between your own copy of the profile and `new_data`: empty means your
+   * system is already in step and there is nothing to do.
+   */
+  diffAgainst(systemData: unknown): CollectedDataChange[];
+  /**
+   * True when this webhook is Passfort's echo of a write made through our own API client
+   * (see `createLoopGuard`). Echoes reach handlers only with `deliverEchoes: true`.
+   */
+  readonly isEcho: boolean;
+}
+
+/** The context a handler of event `E` receives. */
+export type ContextFor<E extends PassfortEventName> = E extends CollectedDataEventName
+  ? CollectedDataContext
+  : WebhookContext;
+
 /** A handler for one or more documented events; may be async. */
 export type WebhookHandler<E extends PassfortEventName = PassfortEventName> = (
   event: PassfortEvent<E>,
-  context: WebhookContext,
+  context: ContextFor<E>,
 ) => unknown;
 
 /** A handler for every webhook, documented or not. */

@@ -8,6 +8,8 @@ import {
 } from './errors.js';
 import type { AnyPassfortEvent } from './events/passfort-event.js';
 import { describeError, type Logger } from './logger.js';
+import { diffCollectedData } from './sync/diff-collected-data.js';
+import type { LoopGuard } from './sync/loop-guard.js';
 import { type EventValidation, validateEventData } from './validate-envelope.js';
 import type { HandlerRegistry, WebhookContext, WebhookFailure } from './webhook-handlers.js';
 import type { QueuedWebhook } from './webhook-queue.js';
@@ -26,6 +28,8 @@ export interface ProcessorOptions {
   readonly onSchemaMismatch: SchemaMismatchPolicy;
   /** Wait before a queue worker retries a failed webhook; doubles per attempt. */
   readonly retryDelayMs: number;
+  readonly loopGuard: LoopGuard | undefined;
+  readonly deliverEchoes: boolean;
 }
 
 /** Counts of one delivery, and the error that stopped it, if any. */
@@ -34,6 +38,7 @@ export interface DeliveryOutcome {
   processed: number;
   duplicates: number;
   deadLettered: number;
+  echoes: number;
   error?: PassfortWebhookError;
 }
 
@@ -43,6 +48,7 @@ export type BatchItem = EventValidation & { readonly index: number };
 type ItemResult =
   | { readonly kind: 'processed'; readonly recorded: Promise<void> }
   | { readonly kind: 'dead-lettered' }
+  | { readonly kind: 'echo'; readonly recorded: Promise<void> }
   | { readonly kind: 'failed'; readonly error: PassfortWebhookError };
 
 const TIMED_OUT = Symbol('timed out');
@@ -77,6 +83,7 @@ export class WebhookProcessor {
       processed: 0,
       duplicates: 0,
       deadLettered: 0,
+      echoes: 0,
     };
     if (items.length === 0) return outcome;
     const { claims, firstIndex, error } = await this.#claimBatch(items);
@@ -125,8 +132,9 @@ export class WebhookProcessor {
           await this.#releaseUnstarted(items, item.index + 1, firstIndex, claims);
           break;
         }
-        if (result.kind === 'processed') {
-          outcome.processed++;
+        if (result.kind === 'processed' || result.kind === 'echo') {
+          if (result.kind === 'echo') outcome.echoes++;
+          else outcome.processed++;
           recorded.push(result.recorded);
         } else if (result.kind === 'dead-lettered') {
           outcome.deadLettered++;
@@ -180,7 +188,7 @@ export class WebhookProcessor {
         new Date(queued.receivedAt),
       );
       const result = await this.#runItem(item, context);
-      if (result.kind === 'processed') return result.recorded;
+      if (result.kind === 'processed' || result.kind === 'echo') return result.recorded;
       if (result.kind === 'dead-lettered') return;
       if (result.error.code === 'STORE_UNAVAILABLE') throw result.error;
       await sleep(retryDelayMs * 2 ** Math.min(claim.attempt - 1, 10));
@@ -244,6 +252,41 @@ export class WebhookProcessor {
     };
   }
 
+  /** Adds `changes`, `diffAgainst` and `isEcho` for a validated collected-data event. */
+  async #collectedDataContext(item: BatchItem, context: WebhookContext): Promise<WebhookContext> {
+    const { event } = item;
+    const collected =
+      event.event === 'COLLECTED_DATA_CHANGED' || event.event === 'COLLECTED_DATA_UPDATED';
+    if (!item.validated || !collected) return context;
+    const data = event.data as {
+      profile_id: string;
+      old_data: unknown;
+      new_data: unknown;
+      user?: unknown;
+    };
+    const { loopGuard } = this.#options;
+    const diffOptions = loopGuard?.diffOptions ?? {};
+    let isEcho = false;
+    try {
+      isEcho = loopGuard === undefined ? false : await loopGuard.isEcho(data);
+    } catch (error) {
+      // Without the guard's store the webhook is treated as a real change: handlers that
+      // compare with their own data (ctx.diffAgainst) still find nothing to do for an echo.
+      this.#options.logger.warn?.({ error: describeError(error) }, 'loop guard unavailable');
+    }
+    let changes: ReturnType<typeof diffCollectedData> | undefined;
+    return {
+      ...context,
+      isEcho,
+      get changes() {
+        changes ??= diffCollectedData(data.old_data, data.new_data, diffOptions);
+        return changes;
+      },
+      diffAgainst: (systemData: unknown) =>
+        diffCollectedData(systemData, data.new_data, diffOptions),
+    } as WebhookContext;
+  }
+
   #deadlineError(item: BatchItem): StoreError {
     return new StoreError(
       'DEADLINE_EXCEEDED',
@@ -269,6 +312,13 @@ export class WebhookProcessor {
     if (mismatch !== undefined)
       await this.#notify({ error: mismatch, event: item.event, context, deadLettered: false });
     try {
+      context = await this.#collectedDataContext(item, context);
+      if ((context as { isEcho?: boolean }).isEcho === true && !this.#options.deliverEchoes) {
+        this.#options.status.recordEcho();
+        const recorded = this.#complete(item.event.id);
+        recorded.catch(() => {});
+        return { kind: 'echo', recorded };
+      }
       await this.#runHandlers(item, context);
     } catch (cause) {
       return this.#fail(item, context, cause);

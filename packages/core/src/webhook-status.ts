@@ -19,6 +19,8 @@ export interface WebhookStatus {
   /** The 10 most recent failures, newest first. */
   readonly recentFailures: readonly FailureSummary[];
   readonly deadLetters: number;
+  /** Collected-data webhooks recognised as echoes of our own writes since start-up. */
+  readonly echoes: number;
 }
 
 const RECENT_FAILURES = 10;
@@ -26,6 +28,7 @@ const RECENT_FAILURES = 10;
 /** Counts what the receiver does, for `status()`. */
 export class StatusTracker {
   #waiting = 0;
+  #echoes = 0;
   #lastProcessedAt: number | null = null;
   #lastProgressAt = Date.now();
   readonly #failures: FailureSummary[] = [];
@@ -47,6 +50,11 @@ export class StatusTracker {
     this.#lastProgressAt = this.#lastProcessedAt;
   }
 
+  recordEcho(): void {
+    this.#echoes++;
+    this.recordProcessed();
+  }
+
   recordFailure(failure: Omit<FailureSummary, 'at'>): void {
     if (failure.deadLettered) this.#lastProgressAt = Date.now();
     this.#failures.unshift({ ...failure, at: new Date() });
@@ -61,6 +69,7 @@ export class StatusTracker {
       lastProcessedAt: this.#lastProcessedAt === null ? null : new Date(this.#lastProcessedAt),
       recentFailures: [...this.#failures],
       deadLetters,
+      echoes: this.#echoes,
     };
   }
 }

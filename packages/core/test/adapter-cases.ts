@@ -82,7 +82,13 @@ export function describeAdapterCases(variant: AdapterVariant): void {
       const request = await start(r.webhooks);
       const res = await request(WEBHOOK_PATH, send(productStatusChanged(webhookId(1))));
       expect(res.status).toBe(200);
-      expect(res.json).toEqual({ received: 1, processed: 1, duplicates: 0, deadLettered: 0 });
+      expect(res.json).toEqual({
+        received: 1,
+        processed: 1,
+        duplicates: 0,
+        deadLettered: 0,
+        echoes: 0,
+      });
       expect(r.specific()).toHaveLength(1);
       expect(r.specific()[0]).toMatchObject({
         id: webhookId(1),
@@ -97,7 +103,13 @@ export function describeAdapterCases(variant: AdapterVariant): void {
       const request = await start(r.webhooks);
       const res = await request(WEBHOOK_PATH, send(batch(100)));
       expect(res.status).toBe(200);
-      expect(res.json).toEqual({ received: 100, processed: 100, duplicates: 0, deadLettered: 0 });
+      expect(res.json).toEqual({
+        received: 100,
+        processed: 100,
+        duplicates: 0,
+        deadLettered: 0,
+        echoes: 0,
+      });
       expect(r.calls.map((call) => `${call.kind}:${call.id}`)).toEqual(
         batch(100).flatMap((e) => [`specific:${e.id}`, `any:${e.id}`]),
       );
@@ -134,7 +146,13 @@ export function describeAdapterCases(variant: AdapterVariant): void {
       expect(r.calls).toHaveLength(0);
       // Nothing was remembered either: the corrected batch is processed whole.
       const retry = await request(WEBHOOK_PATH, send(batch(100)));
-      expect(retry.json).toEqual({ received: 100, processed: 100, duplicates: 0, deadLettered: 0 });
+      expect(retry.json).toEqual({
+        received: 100,
+        processed: 100,
+        duplicates: 0,
+        deadLettered: 0,
+        echoes: 0,
+      });
     });
 
     it('refuses an envelope without its secret field', async () => {
@@ -343,7 +361,13 @@ export function describeAdapterCases(variant: AdapterVariant): void {
       odd.data['new_status'] = 'ON_HOLD';
       const res = await request(WEBHOOK_PATH, send([odd, productStatusChanged(webhookId(4))]));
       expect(res.status).toBe(200);
-      expect(res.json).toEqual({ received: 2, processed: 1, duplicates: 0, deadLettered: 1 });
+      expect(res.json).toEqual({
+        received: 2,
+        processed: 1,
+        duplicates: 0,
+        deadLettered: 1,
+        echoes: 0,
+      });
       expect(r.calls.map((call) => `${call.kind}:${call.id}`)).toEqual([
         `specific:${webhookId(4)}`,
         `any:${webhookId(4)}`,
@@ -391,7 +415,13 @@ export function describeAdapterCases(variant: AdapterVariant): void {
       // Passfort redelivers the same batch with newer webhooks appended.
       const second = await request(WEBHOOK_PATH, send(batch(12)));
       expect(second.status).toBe(200);
-      expect(second.json).toEqual({ received: 12, processed: 7, duplicates: 5, deadLettered: 0 });
+      expect(second.json).toEqual({
+        received: 12,
+        processed: 7,
+        duplicates: 5,
+        deadLettered: 0,
+        echoes: 0,
+      });
       expect(effects).toEqual(batch(12).map((e) => e.id));
       expect(attempts.get(webhookId(5))).toBe(2);
       expect(attempts.get(webhookId(6))).toBe(1);
@@ -402,7 +432,13 @@ export function describeAdapterCases(variant: AdapterVariant): void {
       const request = await start(r.webhooks);
       const payload = [...batch(3), productStatusChanged(webhookId(1))];
       const res = await request(WEBHOOK_PATH, send(payload));
-      expect(res.json).toEqual({ received: 4, processed: 3, duplicates: 1, deadLettered: 0 });
+      expect(res.json).toEqual({
+        received: 4,
+        processed: 3,
+        duplicates: 1,
+        deadLettered: 0,
+        echoes: 0,
+      });
       expect(r.specific()).toHaveLength(3);
     });
 
@@ -411,7 +447,13 @@ export function describeAdapterCases(variant: AdapterVariant): void {
       const request = await start(r.webhooks);
       const res = await request(WEBHOOK_PATH, send([]));
       expect(res.status).toBe(200);
-      expect(res.json).toEqual({ received: 0, processed: 0, duplicates: 0, deadLettered: 0 });
+      expect(res.json).toEqual({
+        received: 0,
+        processed: 0,
+        duplicates: 0,
+        deadLettered: 0,
+        echoes: 0,
+      });
       expect(r.calls).toHaveLength(0);
     });
   });

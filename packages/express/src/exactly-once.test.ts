@@ -69,7 +69,13 @@ for (const kind of await availableStores()) {
       const r = await receiver();
       expect((await r.send(ids(0, 6))).status).toBe(200);
       const second = await r.send(ids(0, 10));
-      expect(second.json).toEqual({ received: 10, processed: 4, duplicates: 6, deadLettered: 0 });
+      expect(second.json).toEqual({
+        received: 10,
+        processed: 4,
+        duplicates: 6,
+        deadLettered: 0,
+        echoes: 0,
+      });
       expect(r.effects).toEqual(ids(0, 10).map((e) => e.id));
     });
 
@@ -114,7 +120,13 @@ for (const kind of await availableStores()) {
       expect((await r.send(ids(0, 5))).status).toBe(500);
       const third = await r.send(ids(0, 5));
       expect(third.status).toBe(200);
-      expect(third.json).toEqual({ received: 5, processed: 2, duplicates: 2, deadLettered: 1 });
+      expect(third.json).toEqual({
+        received: 5,
+        processed: 2,
+        duplicates: 2,
+        deadLettered: 1,
+        echoes: 0,
+      });
       expect(heard).toEqual([false, false, true]);
       expect(r.effects).toEqual([0, 1, 3, 4].map(webhookId));
       const [letter] = await r.webhooks.deadLetters.list();
@@ -138,7 +150,7 @@ for (const kind of await availableStores()) {
           if (broken) throw new Error('bad mapping');
         },
       });
-      expect((await r.send(ids(0, 1))).json).toMatchObject({ deadLettered: 1 });
+      expect((await r.send(ids(0, 1))).json).toMatchObject({ deadLettered: 1, echoes: 0 });
       await expect(r.webhooks.deadLetters.replay(webhookId(0))).rejects.toThrow(/handler failed/i);
       broken = false;
       await r.webhooks.deadLetters.replay(webhookId(0));
@@ -163,7 +175,13 @@ for (const kind of await availableStores()) {
       release();
       await sleep(50);
       const second = await r.send(ids(0, 4));
-      expect(second.json).toEqual({ received: 4, processed: 2, duplicates: 2, deadLettered: 0 });
+      expect(second.json).toEqual({
+        received: 4,
+        processed: 2,
+        duplicates: 2,
+        deadLettered: 0,
+        echoes: 0,
+      });
       expect(r.effects).toEqual(ids(0, 4).map((e) => e.id));
       expect([...r.attempts.values()].every((n) => n === 1)).toBe(true);
     });
