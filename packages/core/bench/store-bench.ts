@@ -13,6 +13,7 @@ import { postgresStore } from '@passfort-webhooks/core/postgres';
 import { redisStore } from '@passfort-webhooks/core/redis';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { runDiffBench } from './diff-bench.js';
 
 const quick = process.argv.includes('--quick');
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -180,8 +181,14 @@ console.log(
   `\nmemoryStore with ${ids.toLocaleString('en')} remembered ids: RSS +${rss.rssMb.toFixed(1)} MB (heap +${rss.heapMb.toFixed(1)} MB)`,
 );
 
+const diff = runDiffBench(quick);
+
 if (!quick) {
   const targets = [
+    [
+      'diffCollectedData at least as fast as microdiff on 20 KB snapshots',
+      diff.ours >= diff.microdiff,
+    ],
     ...rows
       .filter((r) => r.store !== 'memory')
       .flatMap((r) => [

@@ -99,6 +99,19 @@ export function diffCollectedData(
   return changes;
 }
 
+// Most keys cannot match any ignore pattern: their last step is not one the patterns end in.
+function ignored(
+  path: readonly PathSegment[],
+  key: PathSegment,
+  options: CompiledDiffOptions,
+): boolean {
+  const { ignore } = options;
+  if (ignore.patterns.length === 0) return false;
+  if (!ignore.wildcardLast && !ignore.lastSteps.has(typeof key === 'string' ? key : String(key)))
+    return false;
+  return matchesAnyPattern(path, ignore);
+}
+
 function walk(
   a: Json,
   b: Json,
@@ -106,38 +119,63 @@ function walk(
   out: CollectedDataChange[],
   options: CompiledDiffOptions,
 ): void {
-  if (isObject(a) && isObject(b)) {
-    for (const key of Object.keys(a)) {
+  if (a === b && options.normalize === undefined) return;
+  if (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null) {
+    const aIsArray = Array.isArray(a);
+    if (aIsArray !== Array.isArray(b)) {
+      out.push({ kind: 'changed', path: [...path], before: a, after: b });
+      return;
+    }
+    if (aIsArray) {
+      const left = a as Json[];
+      const right = b as Json[];
+      if (keyedById(left, right)) {
+        walkKeyed(
+          left as Record<string, Json>[],
+          right as Record<string, Json>[],
+          path,
+          out,
+          options,
+        );
+      } else {
+        walkPositional(left, right, path, out, options);
+      }
+      return;
+    }
+    const left = a as Record<string, Json>;
+    const right = b as Record<string, Json>;
+    for (const key in left) {
       path.push(key);
-      if (!matchesAnyPattern(path, options.ignore)) {
-        if (!Object.hasOwn(b, key)) out.push({ kind: 'removed', path: [...path], before: a[key] });
-        else walk(a[key], b[key], path, out, options);
+      if (!ignored(path, key, options)) {
+        if (!Object.hasOwn(right, key))
+          out.push({ kind: 'removed', path: [...path], before: left[key] });
+        else walk(left[key], right[key], path, out, options);
       }
       path.pop();
     }
-    for (const key of Object.keys(b)) {
-      if (Object.hasOwn(a, key)) continue;
+    for (const key in right) {
+      if (Object.hasOwn(left, key)) continue;
       path.push(key);
-      if (!matchesAnyPattern(path, options.ignore))
-        out.push({ kind: 'added', path: [...path], after: b[key] });
+      if (!ignored(path, key, options))
+        out.push({ kind: 'added', path: [...path], after: right[key] });
       path.pop();
     }
     return;
   }
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (keyedById(a, b))
-      walkKeyed(a as Record<string, Json>[], b as Record<string, Json>[], path, out, options);
-    else walkPositional(a, b, path, out, options);
+  if (typeof a === 'object' && a !== null) {
+    out.push({ kind: 'changed', path: [...path], before: a, after: b });
     return;
   }
-  if (isObject(a) || isObject(b) || Array.isArray(a) || Array.isArray(b)) {
+  if (typeof b === 'object' && b !== null) {
     out.push({ kind: 'changed', path: [...path], before: a, after: b });
     return;
   }
   const normalize = options.normalize;
   const left = normalize === undefined ? a : normalize(a, path);
   const right = normalize === undefined ? b : normalize(b, path);
-  if (!Object.is(left, right)) out.push({ kind: 'changed', path: [...path], before: a, after: b });
+  if (left !== right && !(Number.isNaN(left) && Number.isNaN(right))) {
+    out.push({ kind: 'changed', path: [...path], before: a, after: b });
+  }
 }
 
 function walkPositional(
@@ -150,7 +188,7 @@ function walkPositional(
   const length = Math.max(a.length, b.length);
   for (let i = 0; i < length; i++) {
     path.push(i);
-    if (!matchesAnyPattern(path, options.ignore)) {
+    if (!ignored(path, i, options)) {
       if (i >= b.length) out.push({ kind: 'removed', path: [...path], before: a[i] });
       else if (i >= a.length) out.push({ kind: 'added', path: [...path], after: b[i] });
       else walk(a[i], b[i], path, out, options);
@@ -171,7 +209,7 @@ function walkKeyed(
   b.forEach((item, index) => {
     path.push(index);
     const previous = beforeById.get(item['id']);
-    if (!matchesAnyPattern(path, options.ignore)) {
+    if (!ignored(path, index, options)) {
       if (previous === undefined) out.push({ kind: 'added', path: [...path], after: item });
       else walk(a[previous], item, path, out, options);
     }
@@ -180,7 +218,7 @@ function walkKeyed(
   a.forEach((item, index) => {
     if (afterIds.has(item['id'])) return;
     path.push(index);
-    if (!matchesAnyPattern(path, options.ignore))
+    if (!ignored(path, index, options))
       out.push({ kind: 'removed', path: [...path], before: item });
     path.pop();
   });

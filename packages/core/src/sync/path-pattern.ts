@@ -10,9 +10,24 @@ export type PathPattern = string;
 
 type CompiledPattern = readonly string[];
 
+/** Patterns compiled for {@link matchesAnyPattern}. */
+export interface CompiledPatterns {
+  readonly patterns: readonly CompiledPattern[];
+  /** Literal last steps of the patterns: a path ending elsewhere cannot match (the fast path). */
+  readonly lastSteps: ReadonlySet<string>;
+  /** True when a pattern ends in a wildcard, so every path must be checked. */
+  readonly wildcardLast: boolean;
+}
+
 /** Compiles patterns once, for {@link matchesAnyPattern}. */
-export function compilePatterns(patterns: readonly PathPattern[]): readonly CompiledPattern[] {
-  return patterns.map((pattern) => pattern.split('.'));
+export function compilePatterns(patterns: readonly PathPattern[]): CompiledPatterns {
+  const compiled = patterns.map((pattern) => pattern.split('.'));
+  const lasts = compiled.map((parts) => parts[parts.length - 1]!);
+  return {
+    patterns: compiled,
+    lastSteps: new Set(lasts),
+    wildcardLast: lasts.some((last) => last === '*' || last === '**'),
+  };
 }
 
 function matchFrom(
@@ -38,8 +53,11 @@ function matchFrom(
 /** True when `path` matches one of the compiled patterns exactly. */
 export function matchesAnyPattern(
   path: readonly PathSegment[],
-  patterns: readonly CompiledPattern[],
+  compiled: CompiledPatterns,
 ): boolean {
-  for (const pattern of patterns) if (matchFrom(pattern, 0, path, 0)) return true;
+  if (compiled.patterns.length === 0) return false;
+  if (!compiled.wildcardLast && !compiled.lastSteps.has(String(path[path.length - 1])))
+    return false;
+  for (const pattern of compiled.patterns) if (matchFrom(pattern, 0, path, 0)) return true;
   return false;
 }

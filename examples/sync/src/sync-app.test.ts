@@ -1,0 +1,82 @@
+import { diffCollectedData } from '@passfort-webhooks/core';
+import fc from 'fast-check';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { FakePassfortApi } from '../../../packages/core/test/fake-passfort-api.js';
+import { createSyncApp } from './sync-app.js';
+
+const secret = 'sync-secret';
+const apiKey = 'sync-api-key';
+const profiles = ['p-1', 'p-2', 'p-3'];
+const fields = ['email', 'phone_number'] as const;
+
+let api: FakePassfortApi;
+let baseUrl: string;
+beforeAll(async () => {
+  api = new FakePassfortApi({ apiKey, webhookSecret: secret, retryDelayMs: 5 });
+  baseUrl = await api.listen();
+});
+afterAll(() => api.close());
+
+const edit = fc.record({
+  side: fc.constantFrom('passfort' as const, 'app' as const),
+  profile: fc.constantFrom(...profiles),
+  field: fc.constantFrom(...fields),
+  value: fc.constantFrom('a', 'b', 'c'),
+});
+
+it('converges after random edits on both sides, writing to Passfort once per real change and never looping', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(edit, { minLength: 1, maxLength: 25 }), async (edits) => {
+      for (const id of profiles) {
+        api.seed(id, {
+          entity_type: 'INDIVIDUAL',
+          contact_details: { email: 'x', phone_number: 'x' },
+          address_history: [
+            {
+              address: { type: 'STRUCTURED', country: 'GBR', route: 'Main St', locality: 'Leeds' },
+            },
+          ],
+        });
+      }
+      api.writes.length = 0;
+      api.webhooksSent.length = 0;
+      const sync = createSyncApp({ webhookSecret: secret, apiKey, passfortBaseUrl: baseUrl });
+      const { url, server } = await sync.listen();
+      api.options.webhookUrl = `${url}/webhooks/passfort`;
+      for (const id of profiles) await sync.load(id);
+
+      let realAppChanges = 0;
+      for (const { side, profile, field, value } of edits) {
+        if (side === 'passfort') {
+          api.portalEdit(profile, (data) => ({
+            ...data,
+            contact_details: { ...(data['contact_details'] as object), [field]: `portal ${value}` },
+          }));
+        } else {
+          const current = (sync.table.get(profile)!['contact_details'] as Record<string, string>)[
+            field
+          ];
+          if (current !== `app ${value}`) realAppChanges++;
+          await sync.editLocally(profile, (data) => ({
+            ...data,
+            contact_details: { ...(data['contact_details'] as object), [field]: `app ${value}` },
+          }));
+        }
+        await api.drain();
+      }
+      await api.drain();
+      server.close();
+
+      for (const id of profiles) {
+        expect(diffCollectedData(sync.table.get(id), api.profiles.get(id)!.data)).toEqual([]);
+      }
+      expect(api.writes).toHaveLength(realAppChanges);
+      // One webhook per change on either side, and no more: no write loop.
+      const portalEdits = edits.filter((e) => e.side === 'passfort').length;
+      expect(api.webhooksSent).toHaveLength(portalEdits + realAppChanges);
+      expect((await sync.webhooks.status()).echoes).toBe(realAppChanges);
+      await sync.webhooks.close();
+    }),
+    { numRuns: 15 },
+  );
+}, 60_000);
