@@ -23,6 +23,17 @@ describe('typed on()', () => {
     });
   });
 
+  it('gives collected-data handlers the diff context, and only them', () => {
+    webhooks.on('COLLECTED_DATA_UPDATED', (_event, ctx) => {
+      expectTypeOf(ctx.isEcho).toBeBoolean();
+      expectTypeOf(ctx.diffAgainst({})).toBeArray();
+    });
+    webhooks.on('CHECK_COMPLETED', (_event, ctx) => {
+      // @ts-expect-error only collected-data events carry a diff
+      return ctx.changes;
+    });
+  });
+
   it('narrows a union of events by name', () => {
     webhooks.on(['PRODUCT_STATUS_CHANGED', 'CHECK_COMPLETED'], (event) => {
       expectTypeOf(event.event).toEqualTypeOf<'PRODUCT_STATUS_CHANGED' | 'CHECK_COMPLETED'>();

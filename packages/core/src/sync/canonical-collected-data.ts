@@ -2,6 +2,7 @@ import {
   type CompiledDiffOptions,
   compileDiffOptions,
   type DiffOptions,
+  emptyAfterIgnore,
 } from './diff-collected-data.js';
 import { matchesAnyPattern, type PathSegment } from './path-pattern.js';
 
@@ -50,8 +51,12 @@ function canonical(value: unknown, path: PathSegment[], options: CompiledDiffOpt
     const result: Record<string, unknown> = Object.create(null);
     for (const key of Object.keys(value).sort()) {
       path.push(key);
-      if (!matchesAnyPattern(path, options.ignore))
+      if (
+        !matchesAnyPattern(path, options.ignore) &&
+        !emptyAfterIgnore(value[key], path, options)
+      ) {
         result[key] = canonical(value[key], path, options);
+      }
       path.pop();
     }
     return result;

@@ -49,6 +49,17 @@ describe('diffCollectedData', () => {
     expect(diffCollectedData(before, after, { ignore: [] })).toHaveLength(3);
   });
 
+  it('treats a container holding only ignored keys as absent', () => {
+    const before = { entity_type: 'INDIVIDUAL' };
+    const after = { entity_type: 'INDIVIDUAL', ip_location: { continent: 'Europe' } };
+    expect(diffCollectedData(before, after)).toEqual([]);
+    expect(diffCollectedData(after, before)).toEqual([]);
+    expect(canonicalCollectedData(after)).toBe(canonicalCollectedData(before));
+    expect(
+      diffCollectedData(before, { ...after, ip_location: { continent: 'Europe', country: 'GBR' } }),
+    ).toHaveLength(1);
+  });
+
   it('takes extra ignore paths with wildcards for array elements', () => {
     const before = person();
     const after = person();

@@ -99,6 +99,28 @@ export function diffCollectedData(
   return changes;
 }
 
+/**
+ * True for an object or array with nothing left once ignored paths are dropped, such as
+ * `ip_location: { continent }`: it counts as absent, so Passfort's additions never show up
+ * as an added container.
+ */
+export function emptyAfterIgnore(
+  value: Json,
+  path: PathSegment[],
+  options: CompiledDiffOptions,
+): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const entries: [PathSegment, Json][] = Array.isArray(value)
+    ? value.map((item, index) => [index, item])
+    : Object.entries(value);
+  return entries.every(([key, item]) => {
+    path.push(key);
+    const empty = ignored(path, key, options) || emptyAfterIgnore(item, path, options);
+    path.pop();
+    return empty;
+  });
+}
+
 // Most keys cannot match any ignore pattern: their last step is not one the patterns end in.
 function ignored(
   path: readonly PathSegment[],
@@ -147,17 +169,19 @@ function walk(
     for (const key in left) {
       path.push(key);
       if (!ignored(path, key, options)) {
-        if (!Object.hasOwn(right, key))
+        if (Object.hasOwn(right, key)) walk(left[key], right[key], path, out, options);
+        else if (!emptyAfterIgnore(left[key], path, options)) {
           out.push({ kind: 'removed', path: [...path], before: left[key] });
-        else walk(left[key], right[key], path, out, options);
+        }
       }
       path.pop();
     }
     for (const key in right) {
       if (Object.hasOwn(left, key)) continue;
       path.push(key);
-      if (!ignored(path, key, options))
+      if (!ignored(path, key, options) && !emptyAfterIgnore(right[key], path, options)) {
         out.push({ kind: 'added', path: [...path], after: right[key] });
+      }
       path.pop();
     }
     return;
