@@ -153,6 +153,38 @@ describe('createPassfortClient against a local Passfort API', () => {
     });
   });
 
+  it('reads the ETag with a GET when a 412 carries none, and reports what Passfort stored differently', async () => {
+    const requests: string[] = [];
+    let stored: Record<string, unknown> = { a: 1 };
+    let version = 1;
+    const client = createPassfortClient({
+      apiKey: API_KEY,
+      fetch: async (_url, init) => {
+        requests.push(
+          `${init?.method} ${(init?.headers as Record<string, string>)['if-match'] ?? ''}`,
+        );
+        if (init?.method === 'GET') {
+          return new Response(JSON.stringify(stored), { headers: { etag: `v${version}` } });
+        }
+        if (requests.length === 2) {
+          stored = { a: 2 }; // changed by someone else meanwhile
+          version++;
+          return new Response(JSON.stringify(stored), { status: 412 }); // an older Passfort: no ETag
+        }
+        const sent = JSON.parse(String(init?.body)) as Record<string, unknown>;
+        stored = { ...sent, b: 'trimmed by Passfort' };
+        version++;
+        return new Response(JSON.stringify(stored), { headers: { etag: `v${version}` } });
+      },
+    });
+    const result = await client.updateCollectedData('p', (data) => ({ ...data, b: 'mine' }));
+    expect(requests).toEqual(['GET ', 'POST v1', 'GET ', 'POST v2']);
+    expect(result).toMatchObject({ attempts: 2, etag: 'v3', written: true });
+    expect(result.unconfirmed).toEqual([
+      { kind: 'changed', path: ['b'], before: 'mine', after: 'trimmed by Passfort' },
+    ]);
+  });
+
   it('loses no update when several clients change different fields at once (property)', async () => {
     api = new FakePassfortApi({ apiKey: API_KEY });
     baseUrl = await api.listen();
