@@ -161,7 +161,7 @@ describe('createPassfortClient against a local Passfort API', () => {
       apiKey: API_KEY,
       fetch: async (_url, init) => {
         requests.push(
-          `${init?.method} ${(init?.headers as Record<string, string>)['if-match'] ?? ''}`,
+          `${init?.method} ${((init?.headers ?? {}) as Record<string, string>)['if-match'] ?? ''}`,
         );
         if (init?.method === 'GET') {
           return new Response(JSON.stringify(stored), { headers: { etag: `v${version}` } });
