@@ -19,7 +19,8 @@ export function createApp(secret: string, db: Database) {
   });
 
   const app = express();
-  app.use(express.json()); // the app's own body parser can stay where it is
+  // The app's own body parser can stay; give it room for a batch of 100 webhooks.
+  app.use(express.json({ limit: '10mb' }));
   app.get('/health', (_req, res) => {
     res.send('ok');
   });

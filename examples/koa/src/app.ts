@@ -21,7 +21,8 @@ export function createApp(secret: string, db: Database) {
   });
 
   const app = new Koa();
-  app.use(bodyParser()); // the app's own body parser can stay where it is
+  // The app's own body parser can stay; give it room for a batch of 100 webhooks.
+  app.use(bodyParser({ jsonLimit: '10mb' }));
   app.use(async (ctx, next) => {
     if (ctx.path === '/health') ctx.body = 'ok';
     else await next();

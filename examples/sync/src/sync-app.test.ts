@@ -1,7 +1,7 @@
 import { diffCollectedData } from '@passfort-webhooks/core';
+import { createEmulator, FakePassfortApi } from '@passfort-webhooks/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { FakePassfortApi } from '../../../packages/core/test/fake-passfort-api.js';
 import { createSyncApp } from './sync-app.js';
 
 const secret = 'sync-secret';
@@ -12,7 +12,7 @@ const fields = ['email', 'phone_number'] as const;
 let api: FakePassfortApi;
 let baseUrl: string;
 beforeAll(async () => {
-  api = new FakePassfortApi({ apiKey, webhookSecret: secret, retryDelayMs: 5 });
+  api = new FakePassfortApi({ apiKey });
   baseUrl = await api.listen();
 });
 afterAll(() => api.close());
@@ -42,7 +42,12 @@ it('converges after random edits on both sides, writing to Passfort once per rea
       api.webhooksSent.length = 0;
       const sync = createSyncApp({ webhookSecret: secret, apiKey, passfortBaseUrl: baseUrl });
       const { url, server } = await sync.listen();
-      api.options.webhookUrl = `${url}/webhooks/passfort`;
+      const passfort = createEmulator({
+        target: `${url}/webhooks/passfort`,
+        secret,
+        timeScale: 0.001,
+      });
+      api.connect(passfort);
       for (const id of profiles) await sync.load(id);
 
       let realAppChanges = 0;
@@ -62,9 +67,10 @@ it('converges after random edits on both sides, writing to Passfort once per rea
             contact_details: { ...(data['contact_details'] as object), [field]: `app ${value}` },
           }));
         }
-        await api.drain();
+        await passfort.drain();
       }
-      await api.drain();
+      await passfort.drain();
+      await passfort.close();
       server.close();
 
       for (const id of profiles) {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakePassfortApi } from '../../test/fake-passfort-api.js';
+import { FakePassfortApi } from '../../../testing/src/fake-passfort-api.js';
 import { PassfortApiError, PassfortConflictError } from '../errors.js';
 import { createLoopGuard } from '../sync/loop-guard.js';
 import { createPassfortClient } from './passfort-client.js';

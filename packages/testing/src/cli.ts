@@ -1,0 +1,320 @@
+#!/usr/bin/env node
+/**
+ * passfort-webhooks — a local Passfort on the command line.
+ *   send      one webhook to a receiver
+ *   emulate   a realistic stream, batched or not, with retries and a summary
+ *   api       the fake collected_data API
+ * Exit codes: 0 success, 1 the receiver refused or the queue did not drain, 2 usage error,
+ * 3 the target could not be reached.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { isPassfortEventName, type PassfortEventName } from '@passfort-webhooks/core';
+import { createEmulator, type Emulator } from './emulator.js';
+import { FakePassfortApi } from './fake-passfort-api.js';
+import { formatSummary, percentile } from './format-summary.js';
+import { webhookEnvelope } from './test-kit.js';
+
+class UsageError extends Error {}
+
+function describeNetworkError(error: unknown): string {
+  const cause = (
+    error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }
+  ).cause;
+  return cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error as Error).message;
+}
+
+const HELP: Record<string, string> = {
+  main: `passfort-webhooks <command> [options]
+
+Commands:
+  send <EVENT>   send one webhook to a receiver
+  emulate        send a realistic stream of webhooks, batched or not, with Passfort's retries
+  api            serve the fake Passfort collected_data API
+
+Run "passfort-webhooks <command> --help" for a command's options.`,
+  send: `passfort-webhooks send <EVENT> --target URL --secret S [--data file.json] [--id ID]
+
+Sends one webhook of EVENT (e.g. PRODUCT_STATUS_CHANGED) and prints the receiver's answer.
+  --target URL     the receiver, e.g. http://localhost:3000/webhooks/passfort
+  --secret S       the shared webhook secret
+  --data FILE      the webhook's data as JSON (default: a realistic payload)
+  --id ID          the webhook id (default: a random UUID)
+Exit: 0 on a 200, 1 on any other status, 2 on a usage error, 3 if the target is unreachable.`,
+  emulate: `passfort-webhooks emulate --target URL --secret S [options]
+
+Sends a realistic mix of events through the emulator and prints a summary.
+  --target URL       the receiver
+  --secret S         the shared webhook secret
+  --batch            Passfort's batching (up to 100 per request, about every 0-10 s, scaled)
+  --events N         how many webhooks (default 100)
+  --rate R           webhooks triggered per second (default 50)
+  --fail-rate P      share of requests failing in transit, 0-1 (default 0)
+  --time-scale X     multiply retry waits and batch intervals (default 0.01); the
+                     response deadlines stay Passfort's real 5 s / 10 s
+  --timeout S        seconds to wait for the queue to drain (default 120)
+Exit: 0 when every webhook was acknowledged, 1 otherwise, 2 on a usage error, 3 if unreachable.`,
+  api: `passfort-webhooks api [--port P] [--api-key K] [--profiles N] [--target URL --secret S]
+
+Serves the fake collected_data API at http://127.0.0.1:P/4.0 with N seeded profiles
+(profile-1 ...). With --target and --secret, every change fires COLLECTED_DATA_CHANGED there.
+  --port P         default 4010
+  --api-key K      the key clients must send (default dev-api-key)
+  --profiles N     default 3`,
+};
+
+function targetUrl(value: string | undefined): string {
+  if (value === undefined) throw new UsageError('--target URL is required');
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
+    return url.toString();
+  } catch {
+    throw new UsageError(`--target must be an http(s) URL, got "${value}"`);
+  }
+}
+
+function required(name: string, value: string | undefined): string {
+  if (value === undefined || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function number(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max = Infinity,
+): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
+    throw new UsageError(
+      `--${name} must be a number from ${min}${max === Infinity ? '' : ` to ${max}`}, got "${value}"`,
+    );
+  }
+  return parsed;
+}
+
+async function reachable(target: string): Promise<void> {
+  try {
+    await fetch(target, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
+  } catch (error) {
+    const reason = describeNetworkError(error);
+    console.error(`cannot reach ${target}: ${reason}`);
+    process.exit(3);
+  }
+}
+
+async function send(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      target: { type: 'string' },
+      secret: { type: 'string' },
+      data: { type: 'string' },
+      id: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) return help('send');
+  const event = positionals[0];
+  if (event === undefined)
+    throw new UsageError('the EVENT to send is required, e.g. PRODUCT_STATUS_CHANGED');
+  const target = targetUrl(values.target);
+  const secret = required('secret', values.secret);
+  let data: Record<string, unknown> | undefined;
+  if (values.data !== undefined) {
+    try {
+      data = JSON.parse(readFileSync(values.data, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new UsageError(`--data ${values.data}: ${(error as Error).message}`);
+    }
+  }
+  const envelope = isPassfortEventName(event)
+    ? webhookEnvelope(event, data as never, { secret, ...(values.id ? { id: values.id } : {}) })
+    : {
+        id: values.id ?? crypto.randomUUID(),
+        event,
+        secret,
+        timestamp: Math.floor(Date.now() / 1000),
+        data: data ?? {},
+      };
+  let response: Response;
+  try {
+    response = await fetch(target, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify(envelope),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    const reason = describeNetworkError(error);
+    console.error(`cannot reach ${target}: ${reason}`);
+    return 3;
+  }
+  console.log(`${response.status} ${await response.text()}`);
+  console.log(`sent ${envelope.event} ${envelope.id}`);
+  return response.status === 200 ? 0 : 1;
+}
+
+const MIX: readonly PassfortEventName[] = [
+  'PRODUCT_STATUS_CHANGED',
+  'CHECK_COMPLETED',
+  'COLLECTED_DATA_CHANGED',
+  'TASK_CREATED',
+  'TASK_STATE_CHANGED',
+  'RISK_LEVEL_CHANGED',
+  'PRODUCT_BADGE_CHANGED',
+  'EVENTS_CREATED',
+];
+
+async function emulate(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      target: { type: 'string' },
+      secret: { type: 'string' },
+      batch: { type: 'boolean' },
+      events: { type: 'string' },
+      rate: { type: 'string' },
+      'fail-rate': { type: 'string' },
+      'time-scale': { type: 'string' },
+      timeout: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) return help('emulate');
+  const target = targetUrl(values.target);
+  const secret = required('secret', values.secret);
+  const events = number('events', values.events, 100, 1);
+  const rate = number('rate', values.rate, 50, 0.001);
+  const failureRate = number('fail-rate', values['fail-rate'], 0, 0, 1);
+  const timeScale = number('time-scale', values['time-scale'], 0.01, 0.000001);
+  const timeoutMs = number('timeout', values.timeout, 120, 1) * 1000;
+  await reachable(target);
+  const tty = process.stdout.isTTY === true;
+  let lastPrint = 0;
+  const emulator: Emulator = createEmulator({
+    target,
+    secret,
+    batching: values.batch === true,
+    timeScale,
+    failureRate,
+    // Retry waits and batch intervals are scaled; the receiver still gets Passfort's real deadlines.
+    deadlineMs: { batched: 5_000, single: 10_000 },
+    onRequest: () => {
+      const now = Date.now();
+      if (tty || now - lastPrint > 1000) {
+        lastPrint = now;
+        progress();
+      }
+    },
+  });
+  function progress() {
+    const { emitted, acked, failedRequests } = emulator.stats;
+    const line = `sent ${emitted} · acked ${acked} · waiting ${emitted - acked} · retries ${failedRequests}`;
+    if (tty) process.stdout.write(`\r${line}   `);
+    else console.log(line);
+  }
+  const started = Date.now();
+  for (let i = 0; i < events; i++) {
+    emulator.emit(MIX[i % MIX.length]!);
+    await new Promise((resolve) => setTimeout(resolve, 1000 / rate));
+  }
+  let drained = true;
+  try {
+    await emulator.drain({ timeoutMs });
+  } catch {
+    drained = false;
+  }
+  progress();
+  if (tty) process.stdout.write('\n');
+  const { stats } = emulator;
+  const status = emulator.status();
+  await emulator.close();
+  const latencies = [...stats.ackLatenciesMs].sort((a, b) => a - b);
+  console.log(
+    formatSummary([
+      ['events', String(stats.emitted)],
+      ['requests', String(stats.requests)],
+      ['retries (failed requests)', String(stats.failedRequests)],
+      ['ack latency p50', `${percentile(latencies, 50).toFixed(1)} ms`],
+      ['ack latency p99', `${percentile(latencies, 99).toFixed(1)} ms`],
+      ['duration', `${((Date.now() - started) / 1000).toFixed(1)} s`],
+      [
+        'queue at the end',
+        typeof status.queue === 'string' ? status.queue : `${status.queue.waiting} waiting`,
+      ],
+      ...(status.recentFailures[0] === undefined
+        ? []
+        : ([['last failure', status.recentFailures[0].error]] as const)),
+    ]),
+  );
+  return drained ? 0 : 1;
+}
+
+async function api(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string' },
+      'api-key': { type: 'string' },
+      profiles: { type: 'string' },
+      target: { type: 'string' },
+      secret: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) return help('api');
+  const port = number('port', values.port, 4010, 0, 65535);
+  const apiKey = values['api-key'] ?? 'dev-api-key';
+  const fake = new FakePassfortApi({ apiKey });
+  for (let i = 1; i <= number('profiles', values.profiles, 3, 0); i++) fake.seed(`profile-${i}`);
+  if (values.target !== undefined) {
+    fake.connect(
+      createEmulator({
+        target: targetUrl(values.target),
+        secret: required('secret', values.secret),
+      }),
+    );
+  }
+  const baseUrl = await fake.listen(port);
+  console.log(
+    `fake Passfort API on ${baseUrl} (apikey: header required; profiles: ${[...fake.profiles.keys()].join(', ')})`,
+  );
+  await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
+  await fake.close();
+  return 0;
+}
+
+function help(command: string): number {
+  console.log(HELP[command]);
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'send') return await send(rest);
+    if (command === 'emulate') return await emulate(rest);
+    if (command === 'api') return await api(rest);
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help')
+      return help('main');
+    throw new UsageError(`unknown command "${command}"`);
+  } catch (error) {
+    if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
+      console.error(
+        `passfort-webhooks: ${(error as Error).message}\n\n${HELP[command ?? 'main'] ?? HELP['main']}`,
+      );
+      return 2;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

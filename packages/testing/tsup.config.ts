@@ -1,0 +1,15 @@
+import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base.js';
+
+export default defineConfig([
+  packageBuild({ index: 'src/index.ts' }, { platform: 'node' }),
+  // The CLI: ESM only, with its shebang, never imported.
+  {
+    entry: { cli: 'src/cli.ts' },
+    format: ['esm'],
+    platform: 'node',
+    target: 'es2022',
+    sourcemap: true,
+    clean: false,
+  },
+]);
