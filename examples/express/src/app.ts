@@ -1,4 +1,8 @@
-import { createPassfortWebhooks, type ProductStatus } from '@passfort-webhooks/core';
+import {
+  createPassfortWebhooks,
+  type PassfortWebhooksOptions,
+  type ProductStatus,
+} from '@passfort-webhooks/core';
 import { passfortWebhooks } from '@passfort-webhooks/express';
 import express from 'express';
 
@@ -9,8 +13,12 @@ export interface Database {
 }
 
 /** An existing Express app, with Passfort webhooks added in one line. */
-export function createApp(secret: string, db: Database) {
-  const webhooks = createPassfortWebhooks({ secret });
+export function createApp(
+  secret: string,
+  db: Database,
+  options: Partial<PassfortWebhooksOptions> = {},
+) {
+  const webhooks = createPassfortWebhooks({ secret, ...options });
   webhooks.on('PRODUCT_STATUS_CHANGED', (event) => {
     db.applicationStatus.set(event.data.application_id, event.data.new_status);
   });

@@ -1,5 +1,9 @@
 import { bodyParser } from '@koa/bodyparser';
-import { createPassfortWebhooks, type ProductStatus } from '@passfort-webhooks/core';
+import {
+  createPassfortWebhooks,
+  type PassfortWebhooksOptions,
+  type ProductStatus,
+} from '@passfort-webhooks/core';
 import { passfortWebhooks } from '@passfort-webhooks/koa';
 import Koa from 'koa';
 
@@ -10,8 +14,12 @@ export interface Database {
 }
 
 /** An existing Koa app, with Passfort webhooks added in one line. */
-export function createApp(secret: string, db: Database) {
-  const webhooks = createPassfortWebhooks({ secret });
+export function createApp(
+  secret: string,
+  db: Database,
+  options: Partial<PassfortWebhooksOptions> = {},
+) {
+  const webhooks = createPassfortWebhooks({ secret, ...options });
   webhooks.on('PRODUCT_STATUS_CHANGED', (event) => {
     db.applicationStatus.set(event.data.application_id, event.data.new_status);
   });

@@ -41,6 +41,8 @@ export interface EmulatorOptions {
    * @default 0
    */
   failureRate?: number;
+  /** Called with each retry wait (scaled, in ms) and the failed attempt it follows. */
+  onBackoff?: (delayMs: number, attempt: number) => void;
   /** Called after every request, for progress displays and tests. */
   onRequest?: (report: RequestReport) => void;
 }
@@ -246,6 +248,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
         headFailures = 0;
       } else {
         headFailures++;
+        options.onBackoff?.(passfortRetryDelay(headFailures) * timeScale, headFailures);
         await sleep(passfortRetryDelay(headFailures));
       }
     }
