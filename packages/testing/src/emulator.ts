@@ -61,6 +61,8 @@ export interface RequestReport {
   readonly ids: readonly string[];
   /** The receiver's status, or null when no response arrived (deadline, network). */
   readonly status: number | null;
+  /** The receiver's response body, when one arrived. */
+  readonly body?: string;
   readonly error?: string;
   readonly latencyMs: number;
   /** Failed attempts of the head of the queue before this one (0 for a first try). */
@@ -177,6 +179,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     const deadline = setTimeout(() => abort.abort(), deadlineFor());
     const started = performance.now();
     let status: number | null = null;
+    let body: string | undefined;
     let error: string | undefined;
     try {
       if (Math.random() < (options.failureRate ?? 0)) throw new Error('injected network failure');
@@ -190,7 +193,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
         body: JSON.stringify(batching ? batch : batch[0]),
         signal: abort.signal,
       });
-      await response.arrayBuffer();
+      body = await response.text();
       status = response.status;
       if (status !== 200) error = `HTTP ${status}`;
     } catch (cause) {
@@ -225,6 +228,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     options.onRequest?.({
       ids,
       status,
+      ...(body === undefined ? {} : { body }),
       ...(error === undefined ? {} : { error }),
       latencyMs,
       retry: headFailures,

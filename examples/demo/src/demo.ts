@@ -1,0 +1,148 @@
+/**
+ * pnpm demo — examples/express (memory store) receiving a few thousand webhooks from the
+ * local Passfort emulator: batched, with failed requests in transit, handlers failing on
+ * their first attempt, one poison webhook, and collected_data writes of our own whose echoes
+ * must be suppressed. Prints what happened and, only when it checked out, the verdict.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLoopGuard, type PassfortEventName } from '@passfort-webhooks/core';
+import { createPassfortClient } from '@passfort-webhooks/core/client';
+import { createEmulator, FakePassfortApi } from '@passfort-webhooks/testing';
+import { createApp } from '../../express/src/app.js';
+
+const EVENTS = Number(process.env['DEMO_EVENTS'] ?? 3000);
+const OWN_WRITES = 20;
+const SECRET = 'demo-webhook-secret';
+const API_KEY = 'demo-api-key';
+const MIX: PassfortEventName[] = [
+  'PRODUCT_STATUS_CHANGED',
+  'CHECK_COMPLETED',
+  'COLLECTED_DATA_CHANGED',
+  'TASK_STATE_CHANGED',
+  'RISK_LEVEL_CHANGED',
+  'PRODUCT_BADGE_CHANGED',
+  'EVENTS_CREATED',
+];
+
+// The receiver: the Express example, unchanged, with a loop guard for our own writes.
+const loopGuard = createLoopGuard();
+const db = { applicationStatus: new Map(), checksToFetch: [] };
+const { app, webhooks } = createApp(SECRET, db, { loopGuard, maxAttempts: 4 });
+const handled: string[] = [];
+const failOnce = new Set<string>();
+let poison = '';
+let handlerFailures = 0;
+webhooks.onAny((event, ctx) => {
+  if (event.id === poison) throw new Error('this webhook always fails');
+  if (failOnce.has(event.id) && ctx.attempt === 1)
+    throw new Error('injected failure, first attempt');
+  handled.push(event.id);
+});
+webhooks.onError(() => {
+  handlerFailures++;
+});
+const server = createServer(app);
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/passfort`;
+
+// The local Passfort: the sender, and the collected_data API our app writes to.
+const received = { received: 0, processed: 0, duplicates: 0, deadLettered: 0, echoes: 0 };
+const passfort = createEmulator({
+  target,
+  secret: SECRET,
+  batching: true,
+  timeScale: 0.001,
+  failureRate: 0.05,
+  deadlineMs: { batched: 5_000 },
+  onRequest: ({ body }) => {
+    try {
+      const counts = JSON.parse(body ?? '{}') as Partial<typeof received>;
+      for (const key of Object.keys(received) as (keyof typeof received)[])
+        received[key] += counts[key] ?? 0;
+    } catch {
+      // a response without counts
+    }
+  },
+});
+const api = new FakePassfortApi({ apiKey: API_KEY, webhooks: passfort });
+const client = createPassfortClient({ apiKey: API_KEY, baseUrl: await api.listen(), loopGuard });
+
+console.log(
+  `pnpm demo: ${EVENTS.toLocaleString('en')} webhooks from a local Passfort (batched, 5% of requests lost in transit)`,
+);
+console.log(`           into examples/express at ${target}\n`);
+const started = performance.now();
+const emitted: string[] = [];
+for (let i = 0; i < EVENTS; i++) {
+  const id = passfort.emit(MIX[i % MIX.length]!).id;
+  emitted.push(id);
+  if (i % 97 === 13) failOnce.add(id);
+  if (i === Math.floor(EVENTS / 3)) poison = id;
+  if (i % Math.floor(EVENTS / OWN_WRITES) === 0) {
+    // Our app changes a profile through the API; Passfort's webhook for it is an echo.
+    const profileId = `demo-profile-${i}`;
+    api.seed(profileId);
+    await client.updateCollectedData(profileId, (data) => ({
+      ...data,
+      external_refs: { crm: `crm-${i}` },
+    }));
+  }
+  if (i % 250 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+}
+await passfort.drain({ timeoutMs: 120_000 });
+const seconds = (performance.now() - started) / 1000;
+
+// Verify: every webhook except the poison one took effect exactly once, in Passfort's
+// order; the poison one is a dead letter; echoes of our own writes reached no handler.
+const echoIds = new Set(api.webhooksSent.filter((w) => w.user === null).map((w) => w.id));
+const expected = [...emitted.filter((id) => id !== poison)];
+const problems: string[] = [];
+const counts = new Map<string, number>();
+for (const id of handled) counts.set(id, (counts.get(id) ?? 0) + 1);
+const doubled = [...counts].filter(([, n]) => n > 1).length;
+if (doubled > 0) problems.push(`${doubled} webhooks handled more than once`);
+const missing = expected.filter((id) => !counts.has(id)).length;
+if (missing > 0) problems.push(`${missing} webhooks never handled`);
+const handledInOrder = handled.filter((id) => !echoIds.has(id) && expected.includes(id));
+if (handledInOrder.some((id, i) => id !== expected[i]))
+  problems.push('webhooks handled out of order');
+if ([...echoIds].some((id) => counts.has(id)))
+  problems.push('an echo of our own write reached a handler');
+const letters = await webhooks.deadLetters.list();
+if (letters.length !== 1 || letters[0]?.id !== poison)
+  problems.push('the poison webhook is not the one dead letter');
+const status = await webhooks.status();
+if (status.echoes !== echoIds.size)
+  problems.push(`${status.echoes} echoes suppressed, expected ${echoIds.size}`);
+
+const latencies = [...passfort.stats.ackLatenciesMs].sort((a, b) => a - b);
+const pct = (p: number) =>
+  latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+const rows: [string, string][] = [
+  ['webhooks emitted by Passfort', `${passfort.stats.emitted}`],
+  ['requests (batches)', `${passfort.stats.requests}`],
+  ['requests failed and redelivered', `${passfort.stats.failedRequests}`],
+  ['webhooks received (incl. redeliveries)', `${received.received}`],
+  ['processed', `${received.processed}`],
+  ['duplicates skipped', `${received.duplicates}`],
+  ['handler failures retried', `${handlerFailures - letters.length}`],
+  ['dead letters', `${letters.length}`],
+  ['echoes of our own writes suppressed', `${status.echoes}`],
+  ['ack latency p50 / p99', `${pct(50).toFixed(1)} ms / ${pct(99).toFixed(1)} ms`],
+  ['wall time', `${seconds.toFixed(1)} s`],
+];
+const width = Math.max(...rows.map(([label]) => label.length));
+for (const [label, value] of rows) console.log(`  ${label.padEnd(width)}  ${value}`);
+console.log('');
+if (problems.length === 0) {
+  console.log('each webhook handled exactly once, in order');
+} else {
+  console.log(`NOT verified: ${problems.join('; ')}`);
+  process.exitCode = 1;
+}
+
+await passfort.close();
+await api.close();
+server.close();
+await webhooks.close();
