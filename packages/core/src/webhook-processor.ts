@@ -63,13 +63,11 @@ function mismatchOf(item: EventValidation): SchemaMismatchError | undefined {
  */
 export class WebhookProcessor {
   readonly #options: ProcessorOptions;
-  readonly #complete: (id: string) => Promise<void>;
   /** Handlers still running after their request's deadline answered Passfort. */
   readonly #background = new Set<Promise<unknown>>();
 
   constructor(options: ProcessorOptions) {
     this.#options = options;
-    this.#complete = completeInGroups(options.store);
   }
 
   /**
@@ -91,6 +89,9 @@ export class WebhookProcessor {
 
     const receivedAt = new Date();
     const recorded: Promise<void>[] = [];
+    // Grouped per delivery, never across requests: on Workers, I/O started by one request
+    // cannot be continued by another.
+    const complete = completeInGroups(this.#options.store);
     const { status } = this.#options;
     status.addWaiting(items.length);
     try {
@@ -122,7 +123,7 @@ export class WebhookProcessor {
           (claim as { attempt: number }).attempt,
           receivedAt,
         );
-        const running = this.#runItem(item, context);
+        const running = this.#runItem(item, context, complete);
         const result = await raceDeadline(running, deadlineAt);
         if (result === TIMED_OUT) {
           // Answer Passfort in time; the handler finishes in the background and its result
@@ -187,7 +188,7 @@ export class WebhookProcessor {
         claim.attempt,
         new Date(queued.receivedAt),
       );
-      const result = await this.#runItem(item, context);
+      const result = await this.#runItem(item, context, completeInGroups(store));
       if (result.kind === 'processed' || result.kind === 'echo') return result.recorded;
       if (result.kind === 'dead-lettered') return;
       if (result.error.code === 'STORE_UNAVAILABLE') throw result.error;
@@ -304,7 +305,11 @@ export class WebhookProcessor {
   }
 
   /** Runs one claimed webhook and records its result. Never rejects. */
-  async #runItem(item: BatchItem, context: WebhookContext): Promise<ItemResult> {
+  async #runItem(
+    item: BatchItem,
+    context: WebhookContext,
+    complete: (id: string) => Promise<void>,
+  ): Promise<ItemResult> {
     const mismatch = mismatchOf(item);
     if (mismatch !== undefined && this.#options.onSchemaMismatch === 'dead-letter') {
       return this.#deadLetter(item, context, mismatch, 'schema-mismatch');
@@ -315,7 +320,7 @@ export class WebhookProcessor {
       context = await this.#collectedDataContext(item, context);
       if ((context as { isEcho?: boolean }).isEcho === true && !this.#options.deliverEchoes) {
         this.#options.status.recordEcho();
-        const recorded = this.#complete(item.event.id);
+        const recorded = complete(item.event.id);
         recorded.catch(() => {});
         return { kind: 'echo', recorded };
       }
@@ -324,7 +329,7 @@ export class WebhookProcessor {
       return this.#fail(item, context, cause);
     }
     this.#options.status.recordProcessed();
-    const recorded = this.#complete(item.event.id);
+    const recorded = complete(item.event.id);
     recorded.catch(() => {}); // observed by the caller; never an unhandled rejection
     return { kind: 'processed', recorded };
   }

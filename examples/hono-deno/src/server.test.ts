@@ -1,0 +1,48 @@
+// Starts this example in Deno itself and sends it a webhook over real HTTP.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const binary = fileURLToPath(new URL('../node_modules/.bin/deno', import.meta.url));
+const present = existsSync(binary);
+if (!present && process.env['CI'] === 'true')
+  throw new Error('deno is not installed (required under CI=true)');
+if (!present) console.warn('skipping the Deno example test: deno is not installed');
+
+let child: ChildProcess | undefined;
+afterAll(() => {
+  child?.kill();
+});
+
+it.runIf(present)(
+  'serves the webhook route in Deno',
+  async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    child = spawn(binary, ['run', '--allow-net', '--allow-env', '--allow-read', 'src/server.ts'], {
+      cwd: root,
+      env: { ...process.env, PORT: String(port), PASSFORT_WEBHOOK_SECRET: 'example-secret' },
+    });
+    await new Promise<void>((resolve, reject) => {
+      child!.stdout!.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('listening')) resolve();
+      });
+      child!.once('exit', (code) => reject(new Error(`deno exited with ${code}`)));
+    });
+    const response = await fetch(`http://127.0.0.1:${port}/webhooks/passfort`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer example-secret', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: 'w-1',
+        event: 'CHECK_COMPLETED',
+        secret: 'example-secret',
+        timestamp: 1,
+        data: { profile_id: 'p', check_id: 'c' },
+      }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ processed: 1 });
+  },
+  60_000,
+);
