@@ -1,4 +1,5 @@
 import { ConfigurationError, StoreError } from './errors.js';
+import { type AllowIps, createIpAllowList, type TrustProxyOption } from './ip/ip-allow-list.js';
 import { describeError } from './logger.js';
 import { hasValidBearer, receiveRequest } from './receive-request.js';
 import { PASSFORT_MAX_BATCH_SIZE } from './unwrap-batch.js';
@@ -60,6 +61,18 @@ export interface PassfortWebhooksOptions extends WebhookEngineOptions {
    * @default true
    */
   consume?: boolean;
+  /**
+   * Accept webhooks only from these addresses or CIDR ranges (IPv4, IPv6, IPv4-mapped), or
+   * `'passfort'` for every address Passfort documents (`PASSFORT_IPS`); others get 403.
+   * Off by default: the shared secret already authenticates Passfort.
+   */
+  allowIps?: AllowIps;
+  /**
+   * Behind a reverse proxy: the proxies whose `X-Forwarded-For` is believed (addresses and
+   * ranges), or how many hops to trust. Without it, the peer's own address is used and
+   * `X-Forwarded-For` is ignored, so it cannot be spoofed.
+   */
+  trustProxy?: TrustProxyOption;
   /**
    * Answer `GET` on the webhook route with `status()`, for a caller presenting the webhook
    * secret as `Authorization: Bearer`.
@@ -132,6 +145,7 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
   const limits = {
     maxBodyBytes: positiveInteger('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
     maxBatchSize: positiveInteger('maxBatchSize', options.maxBatchSize, PASSFORT_MAX_BATCH_SIZE),
+    checkIp: createIpAllowList(options.allowIps, options.trustProxy),
   };
   const deadlines = resolveDeadlines(options.deadlineMs);
   const delivery = options.delivery ?? 'inline';

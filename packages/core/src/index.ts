@@ -68,6 +68,8 @@ export type {
   UnvalidatedPassfortEvent,
 } from './events/passfort-event.js';
 export { type InProcessQueueOptions, inProcessQueue } from './in-process-queue.js';
+export type { AllowIps, TrustProxyOption } from './ip/ip-allow-list.js';
+export { ALL_PASSFORT_IPS, PASSFORT_IPS } from './ip/passfort-ips.js';
 export type { Logger } from './logger.js';
 export { type MemoryStoreOptions, memoryStore } from './memory-store.js';
 export { canonicalCollectedData } from './sync/canonical-collected-data.js';

@@ -19,11 +19,24 @@ import type { WebhookRequest, WebhookRequestBody, WebhookResponse } from './webh
  */
 export function fromIncomingMessage(req: IncomingMessage, parsedBody?: unknown): WebhookRequest {
   const read = req.readableDidRead || req.readableEnded;
+  // Node keeps only the first of repeated Authorization headers; repeated credentials are
+  // ambiguous, so the receiver must see them all and refuse them (401).
+  let headers: IncomingMessage['headers'] | Record<string, string | string[] | undefined> =
+    req.headers;
+  const authorizations = req.rawHeaders.filter(
+    (_, i) => i % 2 === 0 && req.rawHeaders[i]!.toLowerCase() === 'authorization',
+  );
+  if (authorizations.length > 1) {
+    const values = req.rawHeaders.filter(
+      (_, i) => i % 2 === 1 && req.rawHeaders[i - 1]!.toLowerCase() === 'authorization',
+    );
+    headers = { ...req.headers, authorization: values };
+  }
   // Some parsers turn an empty body into `{}`; an empty body must be reported as empty.
   const empty = req.headers['content-length'] === '0';
   return {
     method: req.method ?? 'GET',
-    headers: req.headers,
+    headers,
     body: empty ? null : read ? (parsedBody as WebhookRequestBody) : readableToWebStream(req),
     bodyAlreadyRead: !empty && read && (parsedBody === undefined || parsedBody === null),
     ip: req.socket?.remoteAddress,

@@ -13,6 +13,8 @@ import type { WebhookRequest } from './webhook-request.js';
 export interface ReceiveLimits {
   readonly maxBodyBytes: number;
   readonly maxBatchSize: number;
+  /** The IP allow list, when one is configured: throws a 403. */
+  readonly checkIp: ((request: WebhookRequest) => void) | undefined;
 }
 
 /** A request that passed every check: its webhooks in order, validated, secrets dropped. */
@@ -36,6 +38,7 @@ export async function receiveRequest(
     throw new PayloadError('METHOD_NOT_ALLOWED', 'Only POST is accepted');
   }
   checkContentType(readHeader(request.headers, 'content-type'));
+  limits.checkIp?.(request);
   const declaredLength = Number(readHeader(request.headers, 'content-length'));
   if (declaredLength > limits.maxBodyBytes) {
     throw new PayloadError(

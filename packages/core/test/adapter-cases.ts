@@ -6,6 +6,8 @@
 import {
   type AnyPassfortEvent,
   createPassfortWebhooks,
+  type DedupeStore,
+  memoryStore,
   type PassfortWebhooks,
   type PassfortWebhooksOptions,
   type WebhookContext,
@@ -43,20 +45,42 @@ interface Call {
   hasSecret: boolean;
 }
 
+/** A memory store that counts what reached it, to prove refused requests touch nothing. */
+function countingStore(): { store: DedupeStore; touched: () => number } {
+  const inner = memoryStore();
+  let touched = 0;
+  const count =
+    <A extends unknown[], R>(call: (...args: A) => R) =>
+    (...args: A): R => {
+      touched++;
+      return call(...args);
+    };
+  return {
+    touched: () => touched,
+    store: {
+      ...inner,
+      claim: count(inner.claim),
+      complete: count(inner.complete),
+      addDeadLetter: count(inner.addDeadLetter),
+    },
+  };
+}
+
 function recordingReceiver(options: Partial<PassfortWebhooksOptions> = {}) {
   const calls: Call[] = [];
   const errors: string[] = [];
+  const { store, touched } = countingStore();
   const record = (kind: Call['kind']) => (event: AnyPassfortEvent, context: WebhookContext) => {
     calls.push({ id: event.id, event: event.event, kind, context, hasSecret: 'secret' in event });
   };
-  const webhooks = createPassfortWebhooks({ secret: SECRET, ...options });
+  const webhooks = createPassfortWebhooks({ secret: SECRET, store, ...options });
   webhooks.on('PRODUCT_STATUS_CHANGED', record('specific'));
   webhooks.onAny(record('any'));
   webhooks.onError(({ error }) => {
     errors.push(error.code);
   });
   const specific = () => calls.filter((call) => call.kind === 'specific');
-  return { webhooks, calls, errors, specific };
+  return { webhooks, calls, errors, specific, touched };
 }
 
 export function describeAdapterCases(variant: AdapterVariant): void {
@@ -440,6 +464,138 @@ export function describeAdapterCases(variant: AdapterVariant): void {
         echoes: 0,
       });
       expect(r.specific()).toHaveLength(3);
+    });
+
+    /** A refusal: the status, a JSON error with a code (and no secret), no handler, no store access. */
+    function expectRefused(
+      r: ReturnType<typeof recordingReceiver>,
+      res: HttpResult,
+      status: number,
+      code?: string,
+    ) {
+      expect(res.status).toBe(status);
+      expect(res.text).not.toContain(SECRET);
+      expect(r.calls).toHaveLength(0);
+      expect(r.touched()).toBe(0);
+      if (!variant.parsesBody || code === 'FORBIDDEN_IP' || code === 'UNAUTHORIZED') {
+        expect(res.json).toMatchObject({
+          error: { code: code ?? expect.any(String), message: expect.any(String) },
+        });
+      }
+    }
+
+    it('refuses a peer outside allowIps with 403', async () => {
+      const r = recordingReceiver({ allowIps: ['10.0.0.0/8'] });
+      const request = await start(r.webhooks);
+      expectRefused(r, await request(WEBHOOK_PATH, send(batch(2))), 403, 'FORBIDDEN_IP');
+    });
+
+    it('accepts a listed peer, written as IPv4 or as IPv4-mapped IPv6', async () => {
+      for (const allowIps of [['127.0.0.1'], ['::ffff:127.0.0.0/104']]) {
+        const r = recordingReceiver({ allowIps });
+        const request = await start(r.webhooks);
+        expect((await request(WEBHOOK_PATH, send(batch(1)))).status).toBe(200);
+        await server?.close();
+        server = undefined;
+      }
+    });
+
+    it('ignores a spoofed X-Forwarded-For from an untrusted peer', async () => {
+      const r = recordingReceiver({ allowIps: 'passfort' });
+      const request = await start(r.webhooks);
+      const res = await request(
+        WEBHOOK_PATH,
+        send(batch(1), { ...bearer(), 'x-forwarded-for': '35.195.138.186' }),
+      );
+      expectRefused(r, res, 403, 'FORBIDDEN_IP');
+    });
+
+    it('believes X-Forwarded-For from a trusted proxy', async () => {
+      const r = recordingReceiver({ allowIps: 'passfort', trustProxy: ['127.0.0.1'] });
+      const request = await start(r.webhooks);
+      const res = await request(
+        WEBHOOK_PATH,
+        send(batch(1), { ...bearer(), 'x-forwarded-for': '35.195.138.186' }),
+      );
+      expect(res.status).toBe(200);
+      expect(r.specific()).toHaveLength(1);
+    });
+
+    it('refuses repeated Authorization headers, even when both carry the secret', async () => {
+      const r = recordingReceiver();
+      const request = await start(r.webhooks);
+      const res = await request(WEBHOOK_PATH, {
+        body: JSON.stringify(batch(1)),
+        headers: {
+          authorization: [`Bearer ${SECRET}`, `Bearer ${SECRET}`],
+          'content-type': 'application/json',
+        },
+      });
+      expectRefused(r, res, 401, 'UNAUTHORIZED');
+    });
+
+    it('accepts the Bearer scheme in any case', async () => {
+      const r = recordingReceiver();
+      const request = await start(r.webhooks);
+      const res = await request(
+        WEBHOOK_PATH,
+        send(batch(1), { authorization: `bEaReR ${SECRET}`, 'content-type': 'application/json' }),
+      );
+      expect(res.status).toBe(200);
+    });
+
+    it('refuses invalid UTF-8 with 400', async () => {
+      const r = recordingReceiver();
+      const request = await start(r.webhooks);
+      const body = Buffer.concat([
+        Buffer.from('[{"id":"'),
+        Buffer.from([0xc3, 0x28, 0xff]),
+        Buffer.from('"}]'),
+      ]);
+      const res = await request(WEBHOOK_PATH, { body, headers: bearer() });
+      // A text-decoding body parser in front turns the bytes into U+FFFD first; the envelope
+      // is then refused for its missing secret instead.
+      expectRefused(r, res, variant.parsesBody && res.status === 401 ? 401 : 400);
+    });
+
+    it('refuses huge id and event strings with 400', async () => {
+      const r = recordingReceiver();
+      const request = await start(r.webhooks);
+      for (const field of ['id', 'event'] as const) {
+        const envelope = { ...productStatusChanged(webhookId(1)), [field]: 'x'.repeat(1_000_000) };
+        expectRefused(r, await request(WEBHOOK_PATH, send([envelope])), 400, 'INVALID_ENVELOPE');
+      }
+    });
+
+    it('refuses JSON nested 50,000 levels deep with 400, without a stack overflow', async () => {
+      const r = recordingReceiver();
+      const request = await start(r.webhooks);
+      const body = `${'['.repeat(50_000)}${']'.repeat(50_000)}`;
+      expectRefused(r, await request(WEBHOOK_PATH, { body, headers: bearer() }), 400);
+      expect((await request(WEBHOOK_PATH, send(batch(1)))).status).toBe(200); // still serving
+    });
+
+    it('refuses __proto__ and constructor.prototype keys at the envelope level and inside arrays', async () => {
+      const r = recordingReceiver();
+      const request = await start(r.webhooks);
+      const envelope = JSON.stringify(productStatusChanged(webhookId(1)));
+      for (const body of [
+        `[${envelope.replace('{', '{"__proto__":{"polluted":1},')}]`,
+        `[${envelope}, {"constructor":{"prototype":{"polluted":1}}}]`,
+        envelope.replace('"data":{', '"data":{"list":[{"deep":[{"__proto__":{"polluted":1}}]}],'),
+      ]) {
+        expectRefused(r, await request(WEBHOOK_PATH, { body, headers: bearer() }), 400);
+      }
+      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+      expect(Object.prototype).not.toHaveProperty('polluted');
+    });
+
+    it('accepts a slow chunked body', async () => {
+      const r = recordingReceiver();
+      const request = await start(r.webhooks);
+      const res = await request(WEBHOOK_PATH, { ...send(batch(20)), chunks: 40 });
+      expect(res.status).toBe(200);
+      expect(r.specific()).toHaveLength(20);
     });
 
     it('answers an empty array with 200 and dispatches nothing', async () => {

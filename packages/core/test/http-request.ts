@@ -10,7 +10,7 @@ export interface HttpResult {
 
 export interface HttpRequestOptions {
   method?: string;
-  headers?: Record<string, string>;
+  headers?: Record<string, string | string[]>;
   body?: string | Uint8Array;
   /** Send the body in this many chunks with chunked transfer encoding (no Content-Length). */
   chunks?: number;
@@ -23,7 +23,7 @@ export interface HttpRequestOptions {
 export function httpRequest(url: string, options: HttpRequestOptions = {}): Promise<HttpResult> {
   const body =
     typeof options.body === 'string' ? Buffer.from(options.body) : (options.body ?? undefined);
-  const headers: Record<string, string | number> = { ...options.headers };
+  const headers: Record<string, string | string[] | number> = { ...options.headers };
   if (body !== undefined && options.chunks === undefined) headers['content-length'] = body.length;
   return new Promise((resolve, reject) => {
     let answered = false;
