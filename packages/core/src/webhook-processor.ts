@@ -92,6 +92,9 @@ export class WebhookProcessor {
     // Grouped per delivery, never across requests: on Workers, I/O started by one request
     // cannot be continued by another.
     const complete = completeInGroups(this.#options.store);
+    // Once a completion could not be recorded, no further handler starts: its effect could
+    // not be recorded either, and would run again on redelivery.
+    let recordFailed = false;
     const { status } = this.#options;
     status.addWaiting(items.length);
     try {
@@ -111,6 +114,15 @@ export class WebhookProcessor {
           );
         } else if (Date.now() >= deadlineAt) {
           stop = this.#deadlineError(item);
+        } else if (recordFailed) {
+          stop = new StoreError(
+            'STORE_UNAVAILABLE',
+            'The dedupe store stopped answering during the batch',
+            {
+              index: item.index,
+              id,
+            },
+          );
         }
         if (stop !== undefined) {
           outcome.error = stop;
@@ -137,6 +149,9 @@ export class WebhookProcessor {
           if (result.kind === 'echo') outcome.echoes++;
           else outcome.processed++;
           recorded.push(result.recorded);
+          result.recorded.catch(() => {
+            recordFailed = true;
+          });
         } else if (result.kind === 'dead-lettered') {
           outcome.deadLettered++;
         } else {

@@ -77,6 +77,7 @@ export function bullmqQueue(options: BullmqQueueOptions): WebhookQueue {
     { length: laneCount },
     (_, lane) => new Queue<QueuedWebhook>(laneName(lane), base),
   );
+  for (const queue of queues) queue.on('error', () => {}); // enqueue() rejects; the receiver answers 503
   const workers: Worker<QueuedWebhook>[] = [];
   // BullMQ puts a job whose worker died back at the end of its queue. The order of a lane is
   // therefore kept here: a sorted set of the lane's unfinished webhooks by enqueue sequence,
