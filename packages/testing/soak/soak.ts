@@ -16,9 +16,13 @@ const minutes = Number(process.env['SOAK_MINUTES'] ?? 10);
 const rate = Number(process.env['SOAK_RATE'] ?? 400); // webhooks per second
 const client = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
 const prefix = `soak-${process.pid}`;
-const { app, webhooks } = createApp('soak-secret', { applicationStatus: new Map(), checksToFetch: [] }, {
-  store: redisStore({ client, prefix }),
-});
+const { app, webhooks } = createApp(
+  'soak-secret',
+  { applicationStatus: new Map(), checksToFetch: [] },
+  {
+    store: redisStore({ client, prefix }),
+  },
+);
 const handled = new Map<string, number>();
 let failures = 0;
 webhooks.onAny((event, ctx) => {
@@ -46,7 +50,9 @@ const samples: number[] = [];
 const started = Date.now();
 const end = started + minutes * 60_000;
 let nextReport = started + 60_000;
-console.log(`soak: ${minutes} min at ~${rate} webhooks/s into examples/express with the Redis store`);
+console.log(
+  `soak: ${minutes} min at ~${rate} webhooks/s into examples/express with the Redis store`,
+);
 while (Date.now() < end) {
   for (let i = 0; i < rate / 10; i++) emitted.push(passfort.emit('CHECK_COMPLETED').id);
   await new Promise((resolve) => setTimeout(resolve, 100));
@@ -72,12 +78,20 @@ const lost = emitted.filter((id) => !handled.has(id)).length;
 const doubled = [...handled.values()].filter((count) => count > 1).length;
 const firstHalf = samples.slice(1, Math.max(2, Math.ceil(samples.length / 2)));
 const growth = samples.length >= 4 ? samples.at(-1)! - Math.max(...firstHalf) : 0;
-console.log(`\nemitted ${emitted.length}, handled ${handled.size}, lost ${lost}, doubled ${doubled}, first-attempt failures ${failures}, requests ${passfort.stats.requests}, failed requests ${passfort.stats.failedRequests}`);
-console.log(`RSS by minute (MB): ${samples.map((s) => s.toFixed(0)).join(', ')}; growth after the first half: ${growth.toFixed(0)} MB`);
+console.log(
+  `\nemitted ${emitted.length}, handled ${handled.size}, lost ${lost}, doubled ${doubled}, first-attempt failures ${failures}, requests ${passfort.stats.requests}, failed requests ${passfort.stats.failedRequests}`,
+);
+console.log(
+  `RSS by minute (MB): ${samples.map((s) => s.toFixed(0)).join(', ')}; growth after the first half: ${growth.toFixed(0)} MB`,
+);
 const problems = [
   ...(lost > 0 ? [`${lost} webhooks lost`] : []),
   ...(doubled > 0 ? [`${doubled} webhooks handled twice`] : []),
   ...(growth > 64 ? [`RSS kept growing (${growth.toFixed(0)} MB after the first half)`] : []),
 ];
-console.log(problems.length === 0 ? 'soak passed: nothing lost, nothing doubled, memory flat' : `soak FAILED: ${problems.join('; ')}`);
+console.log(
+  problems.length === 0
+    ? 'soak passed: nothing lost, nothing doubled, memory flat'
+    : `soak FAILED: ${problems.join('; ')}`,
+);
 process.exitCode = problems.length === 0 ? 0 : 1;
