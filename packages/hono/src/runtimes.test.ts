@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaseApp } from '../test/runtime/case-app.ts';
-import { inProcessSend } from '../test/runtime/in-process-send.ts';
+import { inProcessSend, toReply } from '../test/runtime/in-process-send.ts';
 import { runAll, runtimeCases, type Send } from '../test/runtime/runtime-cases.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -99,17 +99,8 @@ describe('on Cloudflare Workers (workerd through miniflare)', () => {
       script: bundle.outputFiles[0]!.text,
       compatibilityDate: '2025-07-01',
     });
-    const send: Send = async (path, init = {}) => {
-      const response = await miniflare.dispatchFetch(`http://runtime.test${path}`, init);
-      const text = await response.text();
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      return { status: response.status, json };
-    };
+    const send: Send = async (path, init = {}) =>
+      toReply(await miniflare.dispatchFetch(`http://runtime.test${path}`, init));
     results = await runAll(send);
   }, 120_000);
   afterAll(async () => {

@@ -33,6 +33,25 @@ async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {
   }
 }
 
+/** Serves a receiver over real HTTP through the Node bridge; returns its URL. */
+async function serve(
+  webhooks: PassfortWebhooks,
+  cleanups: (() => Promise<unknown>)[],
+): Promise<string> {
+  const server: Server = createServer(async (req, res) =>
+    writeServerResponse(res, await webhooks.handle(fromIncomingMessage(req))),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
+  );
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
+
 if (await redisServerAvailable()) {
   describe('a real Redis failing under the receiver', () => {
     const cleanups: (() => Promise<unknown>)[] = [];
@@ -56,19 +75,8 @@ if (await redisServerAvailable()) {
         store: redisStore({ client }),
         ...options,
       });
-      const server: Server = createServer(async (req, res) =>
-        writeServerResponse(res, await webhooks.handle(fromIncomingMessage(req))),
-      );
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      cleanups.push(
-        () =>
-          new Promise((resolve) => {
-            server.closeAllConnections();
-            server.close(resolve);
-          }),
-      );
+      const url = await serve(webhooks, cleanups);
       cleanups.push(() => webhooks.close());
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
       const emulator: Emulator = createEmulator({
         target: url,
         secret: SECRET,
@@ -166,19 +174,8 @@ if (await redisServerAvailable()) {
       cleanups.push(() => queue.close());
       cleanups.push(() => webhooks.close());
       const { effects, runs } = recorder(webhooks, () => sleep(2));
-      const server = createServer(async (req, res) =>
-        writeServerResponse(res, await webhooks.handle(fromIncomingMessage(req))),
-      );
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      cleanups.push(
-        () =>
-          new Promise((resolve) => {
-            server.closeAllConnections();
-            server.close(resolve);
-          }),
-      );
       const emulator = createEmulator({
-        target: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+        target: await serve(webhooks, cleanups),
         secret: SECRET,
         batching: true,
         timeScale: 0.001,

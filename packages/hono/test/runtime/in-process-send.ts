@@ -1,17 +1,23 @@
 import type { Hono } from 'hono';
-import type { Send } from './runtime-cases.ts';
+import type { Reply, Send } from './runtime-cases.ts';
+
+/** A response as the cases read it: its status and its JSON body, if it has one. */
+export async function toReply(response: {
+  status: number;
+  text(): Promise<string>;
+}): Promise<Reply> {
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, json };
+}
 
 /** Sends to a Hono app in the same runtime through its Web-standard `fetch`. */
 export function inProcessSend(app: Hono): Send {
-  return async (path, init = {}) => {
-    const response = await app.fetch(new Request(`http://runtime.test${path}`, init));
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: response.status, json };
-  };
+  return async (path, init = {}) =>
+    toReply(await app.fetch(new Request(`http://runtime.test${path}`, init)));
 }
