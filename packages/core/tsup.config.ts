@@ -10,8 +10,9 @@ export default defineConfig(
       postgres: 'src/postgres.ts',
       bullmq: 'src/bullmq.ts',
       client: 'src/client.ts',
+      otel: 'src/otel.ts',
     },
     // The main entry must stay runtime-neutral; only the ./node entry may touch node: modules.
-    { platform: 'neutral', external: [/^node:/, 'ioredis', 'pg', 'bullmq'] },
+    { platform: 'neutral', external: [/^node:/, 'ioredis', 'pg', 'bullmq', '@opentelemetry/api'] },
   ),
 );

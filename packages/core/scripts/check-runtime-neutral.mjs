@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ALLOWED_PACKAGES = new Set(['zod', 'secure-json-parse']);
-export const NEUTRAL_ENTRIES = ['index.js', 'client.js'];
+const ALLOWED_PACKAGES = new Set(['zod', 'secure-json-parse', '@opentelemetry/api']);
+export const NEUTRAL_ENTRIES = ['index.js', 'client.js', 'otel.js'];
 
 function importsOf(dist, file, seen = new Set()) {
   if (seen.has(file)) return [];

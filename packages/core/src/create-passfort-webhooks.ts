@@ -1,4 +1,5 @@
-import { ConfigurationError, StoreError } from './errors.js';
+import { ConfigurationError, PassfortWebhookError, StoreError } from './errors.js';
+import { type DeliveryCounts, type DeliveryScope, NO_SCOPE } from './instrumentation.js';
 import { type AllowIps, createIpAllowList, type TrustProxyOption } from './ip/ip-allow-list.js';
 import { describeError } from './logger.js';
 import { hasValidBearer, receiveRequest } from './receive-request.js';
@@ -167,14 +168,29 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
   const inFlight = new Set<Promise<WebhookResponse>>();
   let closing = false;
 
-  async function process(request: WebhookRequest): Promise<WebhookResponse> {
+  const { instrumentation } = options;
+  const noCounts: DeliveryCounts = {
+    received: 0,
+    processed: 0,
+    duplicates: 0,
+    deadLettered: 0,
+    echoes: 0,
+  };
+
+  interface Processed {
+    response: WebhookResponse;
+    counts: DeliveryCounts;
+    errorCode?: string;
+  }
+
+  async function process(request: WebhookRequest, scope: DeliveryScope): Promise<Processed> {
     if (closing) throw new StoreError('SHUTTING_DOWN', 'The receiver is shutting down');
     if (
       options.exposeStatus === true &&
       request.method.toUpperCase() === 'GET' &&
       (await hasValidBearer(request, verifier))
     ) {
-      return jsonResponse(200, await engine.status());
+      return { response: jsonResponse(200, await engine.status()), counts: noCounts };
     }
     const received = await receiveRequest(request, verifier, limits);
     const outcome =
@@ -182,27 +198,52 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
         ? await engine.processor.deliverBatch(
             received.items,
             Date.now() + (received.batched ? deadlines.batch : deadlines.single),
+            scope,
           )
-        : await enqueueBatch(engine, engineQueue, received.items);
+        : await enqueueBatch(engine, engineQueue, received.items, scope);
+    if (engineQueue !== undefined && instrumentation?.queueDepth !== undefined) {
+      instrumentation.queueDepth(await engineQueue.queue.waiting());
+    }
     const { error, ...counts } = outcome;
-    return error === undefined ? jsonResponse(200, counts) : errorResponse(error, counts);
+    return error === undefined
+      ? { response: jsonResponse(200, counts), counts }
+      : { response: errorResponse(error, counts), counts, errorCode: error.code };
   }
 
   async function handle(request: WebhookRequest): Promise<WebhookResponse> {
-    const pending = process(request).catch((error: unknown) => {
+    const started = Date.now();
+    const scope = instrumentation?.delivery('request') ?? NO_SCOPE;
+    const pending = process(request, scope).catch((error: unknown): Processed => {
       const response = errorResponse(error);
+      const errorCode = PassfortWebhookError.is(error) ? error.code : 'INTERNAL_ERROR';
       if (response.status >= 500) {
         logger.error?.({ error: describeError(error) }, 'webhook request failed');
       } else {
-        logger.info?.({ status: response.status, error: describeError(error) }, 'webhook refused');
+        logger.info?.(
+          { outcome: 'refused', status: response.status, errorCode, error: describeError(error) },
+          'webhook request refused',
+        );
       }
-      return response;
+      return { response, counts: noCounts, errorCode };
     });
-    inFlight.add(pending);
+    const tracked = pending.then(({ response }) => response);
+    inFlight.add(tracked);
     try {
-      return await pending;
+      const { response, counts, errorCode } = await pending;
+      const durationMs = Date.now() - started;
+      scope.end({
+        status: response.status,
+        durationMs,
+        counts,
+        ...(errorCode === undefined ? {} : { errorCode }),
+      });
+      logger.info?.(
+        { outcome: 'answered', status: response.status, durationMs, ...counts },
+        'webhook request answered',
+      );
+      return response;
     } finally {
-      inFlight.delete(pending);
+      inFlight.delete(tracked);
     }
   }
 
@@ -244,6 +285,7 @@ async function enqueueBatch(
   engine: WebhookEngine,
   { queue }: EngineQueue,
   items: readonly BatchItem[],
+  scope: DeliveryScope,
 ): Promise<DeliveryOutcome & { queued: number }> {
   const outcome = {
     received: items.length,
@@ -294,6 +336,11 @@ async function enqueueBatch(
     );
     outcome.queued = toQueue.length;
     await engine.store.complete(queuedKeys);
+    for (const item of toQueue) {
+      scope
+        .envelope({ id: item.event.id, event: item.event.event, index: item.index })
+        .end({ outcome: 'queued' });
+    }
   } catch (cause) {
     error ??= new StoreError('QUEUE_UNAVAILABLE', 'The webhook queue is unavailable', { cause });
   } finally {

@@ -68,6 +68,15 @@ export type {
   UnvalidatedPassfortEvent,
 } from './events/passfort-event.js';
 export { type InProcessQueueOptions, inProcessQueue } from './in-process-queue.js';
+export type {
+  DeliveryCounts,
+  DeliveryEnd,
+  DeliveryScope,
+  EnvelopeEnd,
+  EnvelopeInfo,
+  EnvelopeOutcome,
+  WebhookInstrumentation,
+} from './instrumentation.js';
 export type { AllowIps, TrustProxyOption } from './ip/ip-allow-list.js';
 export { ALL_PASSFORT_IPS, PASSFORT_IPS } from './ip/passfort-ips.js';
 export type { Logger } from './logger.js';

@@ -2,6 +2,7 @@ import type { DeadLetter, DedupeStore, ListDeadLettersOptions } from './dedupe-s
 import { ConfigurationError } from './errors.js';
 import type { PassfortEventName } from './events/event-schemas.js';
 import { inProcessQueue } from './in-process-queue.js';
+import type { WebhookInstrumentation } from './instrumentation.js';
 import type { Logger } from './logger.js';
 import { memoryStore } from './memory-store.js';
 import type { LoopGuard } from './sync/loop-guard.js';
@@ -62,6 +63,11 @@ export interface WebhookEngineOptions {
    * @default false (they are acked and counted, handlers are not called)
    */
   deliverEchoes?: boolean;
+  /**
+   * Metrics and tracing hooks, e.g. `openTelemetryInstrumentation()` from
+   * `@passfort-webhooks/core/otel`. Nothing is called when unset.
+   */
+  instrumentation?: WebhookInstrumentation;
   /** Handlers by event name, registered as if by `on()`. */
   on?: WebhookHandlerMap;
   /** A pino-compatible logger. Nothing is logged by default. Secrets are never logged. */
@@ -162,6 +168,7 @@ export function createWebhookEngine(
     retryDelayMs,
     loopGuard: options.loopGuard,
     deliverEchoes: options.deliverEchoes ?? false,
+    instrumentation: options.instrumentation,
   });
 
   return {

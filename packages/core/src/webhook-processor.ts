@@ -7,6 +7,12 @@ import {
   StoreError,
 } from './errors.js';
 import type { AnyPassfortEvent } from './events/passfort-event.js';
+import {
+  type DeliveryScope,
+  type EnvelopeEnd,
+  NO_SCOPE,
+  type WebhookInstrumentation,
+} from './instrumentation.js';
 import { describeError, type Logger } from './logger.js';
 import { diffCollectedData } from './sync/diff-collected-data.js';
 import type { LoopGuard } from './sync/loop-guard.js';
@@ -30,6 +36,12 @@ export interface ProcessorOptions {
   readonly retryDelayMs: number;
   readonly loopGuard: LoopGuard | undefined;
   readonly deliverEchoes: boolean;
+  readonly instrumentation: WebhookInstrumentation | undefined;
+}
+
+/** One webhook's part in a delivery, reported to the instrumentation and the logger. */
+interface EnvelopeReport {
+  end(result: EnvelopeEnd): void;
 }
 
 /** Counts of one delivery, and the error that stopped it, if any. */
@@ -53,6 +65,14 @@ type ItemResult =
 
 const TIMED_OUT = Symbol('timed out');
 
+const SILENT_REPORT: EnvelopeReport = { end() {} };
+
+function endOf(result: ItemResult): EnvelopeEnd {
+  if (result.kind === 'failed') return { outcome: 'failed', errorCode: result.error.code };
+  if (result.kind === 'dead-lettered') return { outcome: 'dead-lettered' };
+  return { outcome: result.kind };
+}
+
 function mismatchOf(item: EventValidation): SchemaMismatchError | undefined {
   return item.validated ? undefined : item.mismatch;
 }
@@ -75,7 +95,11 @@ export class WebhookProcessor {
    * already done, and stops at the first failure, busy id or spent deadline. What ran
    * before the stop stays done; the rest is released for Passfort's redelivery.
    */
-  async deliverBatch(items: readonly BatchItem[], deadlineAt: number): Promise<DeliveryOutcome> {
+  async deliverBatch(
+    items: readonly BatchItem[],
+    deadlineAt: number,
+    scope: DeliveryScope = NO_SCOPE,
+  ): Promise<DeliveryOutcome> {
     const outcome: DeliveryOutcome = {
       received: items.length,
       processed: 0,
@@ -103,6 +127,7 @@ export class WebhookProcessor {
         const claim = claims.get(id);
         if (firstIndex.get(id) !== item.index || claim?.status === 'done') {
           outcome.duplicates++;
+          this.#report(scope, item).end({ outcome: 'duplicate' });
           continue;
         }
         let stop: PassfortWebhookError | undefined;
@@ -126,6 +151,7 @@ export class WebhookProcessor {
         }
         if (stop !== undefined) {
           outcome.error = stop;
+          this.#report(scope, item).end({ outcome: 'deferred', errorCode: stop.code });
           await this.#releaseUnstarted(items, item.index, firstIndex, claims);
           break;
         }
@@ -135,9 +161,11 @@ export class WebhookProcessor {
           (claim as { attempt: number }).attempt,
           receivedAt,
         );
+        const report = this.#report(scope, item, context.attempt);
         const running = this.#runItem(item, context, complete);
         const result = await raceDeadline(running, deadlineAt);
         if (result === TIMED_OUT) {
+          report.end({ outcome: 'deferred', errorCode: 'DEADLINE_EXCEEDED' });
           // Answer Passfort in time; the handler finishes in the background and its result
           // is recorded, so the redelivery does exactly the remaining work.
           this.#track(running);
@@ -145,6 +173,7 @@ export class WebhookProcessor {
           await this.#releaseUnstarted(items, item.index + 1, firstIndex, claims);
           break;
         }
+        report.end(endOf(result));
         if (result.kind === 'processed' || result.kind === 'echo') {
           if (result.kind === 'echo') outcome.echoes++;
           else outcome.processed++;
@@ -203,7 +232,22 @@ export class WebhookProcessor {
         claim.attempt,
         new Date(queued.receivedAt),
       );
+      const started = Date.now();
+      const scope = this.#options.instrumentation?.delivery('worker') ?? NO_SCOPE;
+      const report = this.#report(scope, item, claim.attempt);
       const result = await this.#runItem(item, context, completeInGroups(store));
+      report.end(endOf(result));
+      scope.end({
+        durationMs: Date.now() - started,
+        counts: {
+          received: 1,
+          processed: result.kind === 'processed' ? 1 : 0,
+          duplicates: 0,
+          deadLettered: result.kind === 'dead-lettered' ? 1 : 0,
+          echoes: result.kind === 'echo' ? 1 : 0,
+        },
+        ...(result.kind === 'failed' ? { errorCode: result.error.code } : {}),
+      });
       if (result.kind === 'processed' || result.kind === 'echo') return result.recorded;
       if (result.kind === 'dead-lettered') return;
       if (result.error.code === 'STORE_UNAVAILABLE') throw result.error;
@@ -235,6 +279,32 @@ export class WebhookProcessor {
   /** Resolves when every handler still running after its request's deadline has finished. */
   async settle(): Promise<void> {
     while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  }
+
+  /**
+   * Starts a webhook's report: its span (when instrumented) and its log line at the end
+   * (when the logger has a debug level). Costs nothing when neither is configured.
+   */
+  #report(scope: DeliveryScope, item: BatchItem, attempt?: number): EnvelopeReport {
+    const { logger } = this.#options;
+    if (scope === NO_SCOPE && logger.debug === undefined) return SILENT_REPORT;
+    const info = {
+      id: item.event.id,
+      event: item.event.event,
+      index: item.index,
+      ...(attempt === undefined ? {} : { attempt }),
+    };
+    const span = scope.envelope(info);
+    return {
+      end(result) {
+        span.end(result);
+        const errorCode = result.errorCode === undefined ? {} : { errorCode: result.errorCode };
+        logger.debug?.(
+          { outcome: result.outcome, ...info, ...errorCode },
+          `webhook ${result.outcome}`,
+        );
+      },
+    };
   }
 
   async #claimBatch(items: readonly BatchItem[]) {

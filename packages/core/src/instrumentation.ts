@@ -1,0 +1,79 @@
+/**
+ * Hooks for metrics and tracing. Nothing is called, and nothing is allocated for it, when no
+ * instrumentation is configured. `@passfort-webhooks/core/otel` implements it on
+ * OpenTelemetry; any other backend can implement it the same way.
+ */
+
+/** What became of one webhook in a delivery. */
+export type EnvelopeOutcome =
+  /** Its handlers ran and succeeded, and it was recorded. */
+  | 'processed'
+  /** Already handled (or repeated within the batch): skipped. */
+  | 'duplicate'
+  /** Recognised as the echo of our own API write: acked without running handlers. */
+  | 'echo'
+  /** A handler failed; it will run again when Passfort redelivers (or the worker retries). */
+  | 'failed'
+  /** Set aside in the dead letters and acked. */
+  | 'dead-lettered'
+  /** Not run now (another delivery holds it, the deadline or the store stopped the batch). */
+  | 'deferred'
+  /** Handed to the queue (queue delivery). */
+  | 'queued';
+
+/** The webhook a delivery is about to decide on. */
+export interface EnvelopeInfo {
+  readonly id: string;
+  readonly event: string;
+  readonly index: number;
+  /** Times its handlers have been started, this one included, when they are about to run. */
+  readonly attempt?: number;
+}
+
+/** How a webhook's part of the delivery ended. */
+export interface EnvelopeEnd {
+  readonly outcome: EnvelopeOutcome;
+  /** The error code when the outcome is `failed`, `dead-lettered` or `deferred`. */
+  readonly errorCode?: string;
+}
+
+/** Counts of a delivery, as the response body gives them. */
+export interface DeliveryCounts {
+  readonly received: number;
+  readonly processed: number;
+  readonly duplicates: number;
+  readonly deadLettered: number;
+  readonly echoes: number;
+  readonly queued?: number;
+}
+
+/** How a delivery ended: an HTTP request answered, or a queued webhook worked. */
+export interface DeliveryEnd {
+  /** The HTTP status answered (requests only). */
+  readonly status?: number;
+  readonly durationMs: number;
+  readonly counts: DeliveryCounts;
+  /** The error code when the delivery was refused or stopped. */
+  readonly errorCode?: string;
+}
+
+/** One delivery: its webhooks' outcomes, then its end. */
+export interface DeliveryScope {
+  /** A webhook of the delivery starts; `end` is called once, with its outcome. */
+  envelope(info: EnvelopeInfo): { end(result: EnvelopeEnd): void };
+  /** Called once, when the delivery is over. */
+  end(result: DeliveryEnd): void;
+}
+
+/** The instrumentation hook interface: the `instrumentation` option of the receiver and worker. */
+export interface WebhookInstrumentation {
+  /** A request arrives (`'request'`), or a queue worker takes a webhook (`'worker'`). */
+  delivery(kind: 'request' | 'worker'): DeliveryScope;
+  /** The queue's depth, reported by queue delivery after it enqueues. */
+  queueDepth?(waiting: number): void;
+}
+
+const ENDED = { end() {} };
+
+/** A scope that records nothing, for code paths that always want one. */
+export const NO_SCOPE: DeliveryScope = { envelope: () => ENDED, end() {} };
