@@ -14,6 +14,7 @@ import { redisStore } from '@passfort-webhooks/core/redis';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { runDiffBench } from './diff-bench.js';
+import { runInstrumentationBench } from './instrumentation-bench.js';
 
 const quick = process.argv.includes('--quick');
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -182,6 +183,7 @@ console.log(
 );
 
 const diff = runDiffBench(quick);
+const instrumentation = await runInstrumentationBench(quick);
 
 if (!quick) {
   const targets = [
@@ -189,6 +191,7 @@ if (!quick) {
       'diffCollectedData at least as fast as microdiff on 20 KB snapshots',
       diff.ours >= diff.microdiff,
     ],
+    ['a no-op instrumentation costs < 5% of handle() throughput', instrumentation.ratio >= 0.95],
     ...rows
       .filter((r) => r.store !== 'memory')
       .flatMap((r) => [
