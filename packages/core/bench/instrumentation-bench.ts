@@ -45,9 +45,9 @@ async function throughput(
 }
 
 export async function runInstrumentationBench(quick: boolean): Promise<{ ratio: number }> {
-  const batches = quick ? 100 : 2_000;
+  const batches = quick ? 100 : 3_000;
   const best = { none: 0, noop: 0, otel: 0 };
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < 7; round++) {
     best.none = Math.max(best.none, await throughput({}, batches));
     best.noop = Math.max(best.noop, await throughput({ instrumentation: noop }, batches));
     best.otel = Math.max(
@@ -56,7 +56,7 @@ export async function runInstrumentationBench(quick: boolean): Promise<{ ratio: 
     );
   }
   console.log(
-    `\nInstrumentation cost: handle() of batches of 100, ${batches.toLocaleString('en')} batches per round, best of 3 alternating rounds`,
+    `\nInstrumentation cost: handle() of batches of 100, ${batches.toLocaleString('en')} batches per round, best of 7 alternating rounds`,
   );
   console.log(
     `  no instrumentation:              ${Math.round(best.none).toLocaleString('en')} batches/s`,
