@@ -125,6 +125,7 @@ export {
   type WebhookQueue,
 } from './webhook-queue.js';
 export type {
+  BodyReader,
   HeaderSource,
   WebhookRequest,
   WebhookRequestBody,

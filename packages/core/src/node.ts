@@ -3,8 +3,15 @@
  * `IncomingMessage` → {@link WebhookRequest}, {@link WebhookResponse} → `ServerResponse`.
  * @module
  */
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { WebhookRequest, WebhookRequestBody, WebhookResponse } from './webhook-request.js';
+import { PayloadError } from './errors.js';
+import type {
+  BodyReader,
+  WebhookRequest,
+  WebhookRequestBody,
+  WebhookResponse,
+} from './webhook-request.js';
 
 /**
  * Maps a Node request to a {@link WebhookRequest}. When the stream is still unread, the
@@ -37,7 +44,7 @@ export function fromIncomingMessage(req: IncomingMessage, parsedBody?: unknown):
   return {
     method: req.method ?? 'GET',
     headers,
-    body: empty ? null : read ? (parsedBody as WebhookRequestBody) : readableToWebStream(req),
+    body: empty ? null : read ? (parsedBody as WebhookRequestBody) : incomingMessageReader(req),
     bodyAlreadyRead: !empty && read && (parsedBody === undefined || parsedBody === null),
     ip: req.socket?.remoteAddress,
   };
@@ -72,47 +79,53 @@ export function matchesPath(req: IncomingMessage, path: string | undefined): boo
   return trim(requestPathname(req)) === trim(path);
 }
 
-// A pull-based stream: nothing is read until the receiver asks for it, so a request refused
-// before its body (405, 401, 413 by Content-Length) is never buffered.
-function readableToWebStream(req: IncomingMessage): ReadableStream<Uint8Array> {
-  let detach = () => {};
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        const onData = (chunk: Buffer | string) => {
-          const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-          controller.enqueue(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-          if ((controller.desiredSize ?? 0) <= 0) req.pause();
-        };
-        const onEnd = () => {
+// Nothing is read until the receiver asks for it, so a request refused before its body
+// (405, 401, 413 by Content-Length) is never buffered. Decoded here when it is valid UTF-8
+// (Node's native check and decoder are faster than TextDecoder); otherwise the bytes go on
+// and the receiver reports the encoding.
+function incomingMessageReader(req: IncomingMessage): BodyReader {
+  return (maxBytes) =>
+    new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const detach = () => {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        req.off('error', onError);
+      };
+      function onData(chunk: Buffer) {
+        size += chunk.length;
+        if (size > maxBytes) {
+          // Over the limit: keep nothing more, but drain the rest (discarded, so memory stays
+          // bounded) so the client can finish sending and read the 413, as body-parser does;
+          // Node's requestTimeout bounds a client that never stops.
           detach();
-          controller.close();
-        };
-        const onError = (error: Error) => {
-          detach();
-          controller.error(error);
-        };
-        detach = () => {
-          req.off('data', onData);
-          req.off('end', onEnd);
-          req.off('error', onError);
-        };
-        req.pause();
-        req.on('data', onData);
-        req.on('end', onEnd);
-        req.on('error', onError);
-      },
-      pull() {
-        req.resume();
-      },
-      cancel() {
-        // Over the size limit: stop keeping data but drain the rest (discarded, so memory
-        // stays bounded), so the client can finish sending and read the 413 as body-parser
-        // does; Node's requestTimeout bounds a client that never stops.
+          req.resume();
+          reject(
+            new PayloadError(
+              'PAYLOAD_TOO_LARGE',
+              `Body is larger than the limit of ${maxBytes} bytes`,
+            ),
+          );
+          return;
+        }
+        chunks.push(chunk);
+      }
+      function onEnd() {
         detach();
-        req.resume();
-      },
-    },
-    { highWaterMark: 0 },
-  );
+        const buffer = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+        resolve(
+          isUtf8(buffer)
+            ? buffer.toString('utf8')
+            : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength),
+        );
+      }
+      function onError(error: Error) {
+        detach();
+        reject(error);
+      }
+      req.on('data', onData);
+      req.on('end', onEnd);
+      req.on('error', onError);
+    });
 }

@@ -49,7 +49,7 @@ export async function receiveRequest(
   // The Bearer header is checked before the body is read, so an unauthenticated client
   // cannot make the receiver buffer and parse megabytes.
   const bearer = readBearerToken(readHeader(request.headers, 'authorization'));
-  if (bearer !== undefined && !(await verifier.verifyAll([bearer]))) {
+  if (bearer !== undefined && !verifier.verifyAll([bearer])) {
     throw new AuthenticationError('Authorization header does not carry a valid secret');
   }
   if (request.bodyAlreadyRead === true) {
@@ -70,7 +70,7 @@ export async function receiveRequest(
   if (bearer === undefined && objects.length === 0) {
     throw new AuthenticationError('No webhook secret was presented');
   }
-  if (missing || (presented.length > 0 && !(await verifier.verifyAll(presented)))) {
+  if (missing || (presented.length > 0 && !verifier.verifyAll(presented))) {
     throw new AuthenticationError('A webhook in the request does not carry a valid secret');
   }
   const items = objects.map((object, index) => ({
@@ -87,7 +87,7 @@ export async function hasValidBearer(
 ): Promise<boolean> {
   try {
     const bearer = readBearerToken(readHeader(request.headers, 'authorization'));
-    return bearer !== undefined && (await verifier.verifyAll([bearer]));
+    return bearer !== undefined && verifier.verifyAll([bearer]);
   } catch {
     return false;
   }

@@ -121,6 +121,8 @@ export class WebhookProcessor {
     let recordFailed = false;
     const { status } = this.#options;
     status.addWaiting(items.length);
+    // One timer for the whole batch, raced by each handler in turn.
+    const deadline = deadlineTimer(deadlineAt);
     try {
       for (const item of items) {
         const { id } = item.event;
@@ -163,7 +165,7 @@ export class WebhookProcessor {
         );
         const report = this.#report(scope, item, context.attempt);
         const running = this.#runItem(item, context, complete);
-        const result = await raceDeadline(running, deadlineAt);
+        const result = await Promise.race([running, deadline.reached]);
         if (result === TIMED_OUT) {
           report.end({ outcome: 'deferred', errorCode: 'DEADLINE_EXCEEDED' });
           // Answer Passfort in time; the handler finishes in the background and its result
@@ -190,6 +192,7 @@ export class WebhookProcessor {
         }
       }
     } finally {
+      deadline.clear();
       status.removeWaiting(items.length);
     }
     const writes = await Promise.allSettled(recorded);
@@ -534,12 +537,12 @@ export class WebhookProcessor {
   }
 }
 
-function raceDeadline<T>(running: Promise<T>, deadlineAt: number): Promise<T | typeof TIMED_OUT> {
+function deadlineTimer(deadlineAt: number): { reached: Promise<typeof TIMED_OUT>; clear(): void } {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+  const reached = new Promise<typeof TIMED_OUT>((resolve) => {
     timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, deadlineAt - Date.now()));
   });
-  return Promise.race([running, timeout]).finally(() => clearTimeout(timer));
+  return { reached, clear: () => clearTimeout(timer) };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -12,6 +12,7 @@ export type HeaderSource =
  * produced from the JSON. `undefined` and `null` mean an empty body.
  */
 export type WebhookRequestBody =
+  | BodyReader
   | Uint8Array
   | ArrayBuffer
   | string
@@ -20,6 +21,13 @@ export type WebhookRequestBody =
   | readonly unknown[]
   | null
   | undefined;
+
+/**
+ * Reads the body when the receiver asks for it (after the checks that need no body), with
+ * the size limit: resolves with the bytes, or text already decoded, and rejects once more
+ * than `maxBytes` arrived. How the Node bridge hands over a socket without a Web stream.
+ */
+export type BodyReader = (maxBytes: number) => Promise<Uint8Array | string>;
 
 /** A framework-neutral request: what an adapter passes to `webhooks.handle()`. */
 export interface WebhookRequest {

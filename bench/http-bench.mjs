@@ -1,0 +1,154 @@
+/**
+ * The receiver against bare framework routes doing the same work, in one run on this machine.
+ * Every server is its own process on 127.0.0.1 (pinned to core 0 when taskset exists; the load
+ * generator to core 1); servers run alternately in rounds so drift hits all alike; medians of
+ * the rounds. Ratios are the result: absolute numbers on a 2-core machine are noise.
+ *
+ *   node bench/http-bench.mjs          3 rounds of 10 s after a 3 s warm-up
+ *   node bench/http-bench.mjs --quick  one short round, for CI smoke (no targets asserted)
+ */
+import { execFileSync, fork, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const quick = process.argv.includes('--quick');
+const rounds = quick ? 1 : 3;
+const duration = quick ? 1 : 10;
+const warmup = quick ? 0.5 : 3;
+const connections = quick ? 10 : 50;
+const pinned = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const SECRET = 'bench-webhook-secret-3f9a';
+
+const frameworks = [
+  { name: 'node:http (core handle())', bare: 'node-bare', ours: 'node-ours' },
+  { name: 'Express 5', bare: 'express5-bare', ours: 'express5-ours' },
+  { name: 'Express 4', bare: 'express4-bare', ours: 'express4-ours' },
+  { name: 'Koa', bare: 'koa-bare', ours: 'koa-ours' },
+  { name: 'Hono (@hono/node-server)', bare: 'hono-bare', ours: 'hono-ours' },
+];
+const targets = {
+  single: {
+    'node:http (core handle())': 0.85,
+    'Express 5': 0.95,
+    'Express 4': 0.95,
+    Koa: 0.95,
+    'Hono (@hono/node-server)': 0.95,
+  },
+  batch: {
+    'node:http (core handle())': 0.85,
+    'Express 5': 0.9,
+    'Express 4': 0.9,
+    Koa: 0.9,
+    'Hono (@hono/node-server)': 0.9,
+  },
+};
+
+let port = 41000;
+async function measure(server, payload) {
+  const thisPort = port++;
+  const child = fork(join(here, 'servers', `${server}.mjs`), [], {
+    env: { ...process.env, PORT: String(thisPort), NODE_ENV: 'production' },
+    execPath: pinned ? 'taskset' : process.execPath,
+    execArgv: pinned ? ['-c', '0', process.execPath] : [],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`${server} exited with ${code}`)));
+  });
+  const load = (seconds) => {
+    const config = JSON.stringify({
+      url: `http://127.0.0.1:${thisPort}/webhooks`,
+      payload,
+      duration: seconds,
+      connections,
+      secret: SECRET,
+      runId: `${server}-${payload}-${Date.now()}`,
+    });
+    const command = pinned
+      ? ['taskset', ['-c', '1', process.execPath, join(here, 'load.mjs'), config]]
+      : [process.execPath, [join(here, 'load.mjs'), config]];
+    return JSON.parse(
+      execFileSync(command[0], command[1], { encoding: 'utf8' }).trim().split('\n').at(-1),
+    );
+  };
+  load(warmup);
+  const result = load(duration);
+  child.kill();
+  return result;
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+};
+
+const results = new Map(); // `${server}:${payload}` -> results[]
+const plan = [];
+for (const payload of ['single', 'batch']) {
+  for (const f of frameworks) plan.push([f.bare, payload], [f.ours, payload]);
+}
+plan.push(['octokit', 'github']);
+
+console.log(
+  `HTTP benchmark: ${rounds} round(s) of ${duration} s after ${warmup} s warm-up, ${connections} connections, ${pinned ? 'server on core 0, load on core 1' : 'no taskset: not pinned'}`,
+);
+for (let round = 1; round <= rounds; round++) {
+  for (const [server, payload] of plan) {
+    const key = `${server}:${payload}`;
+    const result = await measure(server, payload);
+    results.set(key, [...(results.get(key) ?? []), result]);
+    process.stdout.write(
+      `  round ${round} ${key}: ${Math.round(result.rps)} req/s${result.non2xx ? `, ${result.non2xx} non-2xx` : ''}\n`,
+    );
+  }
+}
+
+function row(server, payload) {
+  const list = results.get(`${server}:${payload}`);
+  return {
+    rps: median(list.map((r) => r.rps)),
+    p50: median(list.map((r) => r.p50)),
+    p99: median(list.map((r) => r.p99)),
+    non2xx: list.reduce((sum, r) => sum + r.non2xx + r.errors, 0),
+  };
+}
+
+const verdicts = [];
+for (const payload of ['single', 'batch']) {
+  const bytes = results.get(`node-bare:${payload}`)[0].bytes;
+  console.log(
+    `\n${payload === 'single' ? 'Single webhook' : 'Batch of 100'} (~${(bytes / 1024).toFixed(1)} KB per request), medians of ${rounds} round(s)\n`,
+  );
+  console.log('| server | req/s | p50 ms | p99 ms | non-2xx | ratio to bare |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const f of frameworks) {
+    const bare = row(f.bare, payload);
+    const ours = row(f.ours, payload);
+    const ratio = ours.rps / bare.rps;
+    console.log(
+      `| ${f.name}, bare | ${Math.round(bare.rps)} | ${bare.p50} | ${bare.p99} | ${bare.non2xx} | |`,
+    );
+    console.log(
+      `| ${f.name}, passfort-webhooks | ${Math.round(ours.rps)} | ${ours.p50} | ${ours.p99} | ${ours.non2xx} | ${ratio.toFixed(2)} |`,
+    );
+    verdicts.push([
+      `${f.name}, ${payload}: ratio ${ratio.toFixed(2)} ≥ ${targets[payload][f.name]}`,
+      ratio >= targets[payload][f.name],
+    ]);
+  }
+}
+const octokit = row('octokit', 'github');
+const oursNode = row('node-ours', 'single');
+console.log(
+  `\n@octokit/webhooks createNodeMiddleware, ~2 KB signed GitHub payload: ${Math.round(octokit.rps)} req/s, p50 ${octokit.p50} ms, p99 ${octokit.p99} ms, non-2xx ${octokit.non2xx}`,
+);
+verdicts.push([
+  `core handle() on node:http / octokit middleware: ${(oursNode.rps / octokit.rps).toFixed(2)} ≥ 1.5`,
+  oursNode.rps / octokit.rps >= 1.5,
+]);
+if (!quick) {
+  console.log('');
+  for (const [label, met] of verdicts) console.log(`${met ? 'met    ' : 'NOT MET'}  ${label}`);
+}

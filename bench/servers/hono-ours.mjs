@@ -1,0 +1,13 @@
+import { serve } from '@hono/node-server';
+import { createPassfortWebhooks } from '@passfort-webhooks/core';
+import { passfortWebhooks } from '@passfort-webhooks/hono';
+import { Hono } from 'hono';
+import { SECRET } from './common.mjs';
+
+const webhooks = createPassfortWebhooks({ secret: SECRET });
+webhooks.onAny(() => {});
+const app = new Hono();
+app.post('/webhooks', passfortWebhooks(webhooks));
+serve({ fetch: app.fetch, port: Number(process.env.PORT), hostname: '127.0.0.1' }, () =>
+  process.send?.('ready'),
+);

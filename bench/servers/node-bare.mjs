@@ -1,0 +1,19 @@
+import { createServer } from 'node:http';
+import { authentic, ready } from './common.mjs';
+
+ready(
+  createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      let parsed;
+      try {
+        parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        res.writeHead(400).end();
+        return;
+      }
+      res.writeHead(authentic(req.headers.authorization, parsed) ? 200 : 401).end();
+    });
+  }),
+);
