@@ -49,6 +49,14 @@ describe('parseJson', () => {
     expect(({} as Record<string, unknown>)['x']).toBeUndefined();
   });
 
+  it('refuses forbidden keys spelled with \\u escapes, which the fast path leaves to the full scan', () => {
+    expect(codeOf(() => parseJson(bytes('{"\\u005f_proto__":{"x":1}}')))).toBe('FORBIDDEN_KEY');
+    expect(
+      codeOf(() => parseJson(bytes('{"a":{"\\u0063onstructor":{"prototype":{"x":1}}}}'))),
+    ).toBe('FORBIDDEN_KEY');
+    expect(({} as Record<string, unknown>)['x']).toBeUndefined();
+  });
+
   it('survives JSON nested tens of thousands of levels deep', () => {
     const depth = 50_000;
     const deep = `${'['.repeat(depth)}${']'.repeat(depth)}`;

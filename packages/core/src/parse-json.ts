@@ -39,6 +39,11 @@ export function parseJson(body: ReadBody): unknown {
   }
   if (text.trim() === '') throw new PayloadError('INVALID_JSON', 'Body is empty');
   try {
+    // A forbidden key needs `__proto__` or `constructor` in the text, spelled out or with
+    // \u escapes; without any of them, plain JSON.parse is safe and skips two regex scans.
+    if (!text.includes('__proto__') && !text.includes('constructor') && !text.includes('\\u')) {
+      return JSON.parse(text);
+    }
     return secureJson.parse(text);
   } catch (error) {
     const message = error instanceof Error ? error.message : '';

@@ -1,4 +1,5 @@
 import {
+  type BodyReader,
   type PassfortWebhooks,
   type PassfortWebhooksOptions,
   resolvePassfortWebhooks,
@@ -34,12 +35,21 @@ export function passfortWebhooks(
   const getIp = options.getIp ?? nodeServerIp;
   return async function passfortWebhooksHandler(c) {
     const raw = c.req.raw;
-    let body: ArrayBuffer | ReadableStream<Uint8Array> | null = raw.body;
+    let body: BodyReader | ReadableStream<Uint8Array> | null;
     let bodyAlreadyRead = false;
-    if (raw.bodyUsed) {
+    if (Object.keys(c.req.bodyCache).length > 0) {
       // An earlier middleware read it (e.g. `c.req.json()`); Hono keeps a cached copy.
-      body = await c.req.arrayBuffer().catch(() => null);
-      bodyAlreadyRead = body === null;
+      body = async () => new Uint8Array(await c.req.arrayBuffer());
+    } else if (raw.headers.get('content-length') !== null) {
+      // The receiver checks Content-Length against its limit before reading, and the HTTP
+      // layer delivers no more than declared: Hono's own reader is safe, and on Node much
+      // faster than a Web stream (reading `raw.body` or `raw.bodyUsed` builds a full Request).
+      body = async () => new Uint8Array(await c.req.arrayBuffer());
+    } else if (raw.bodyUsed) {
+      body = null;
+      bodyAlreadyRead = true;
+    } else {
+      body = raw.body; // chunked: a stream, bounded while it is read
     }
     const response = await receiver.handle({
       method: raw.method,
