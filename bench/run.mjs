@@ -1,0 +1,16 @@
+// pnpm bench [--quick]: the HTTP comparison against bare routes, then the store, diff and
+// instrumentation figures of @passfort-webhooks/core.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const steps = [
+  [process.execPath, [join(here, 'http-bench.mjs'), ...args]],
+  ['pnpm', ['--silent', '--filter', '@passfort-webhooks/core', 'bench', ...args]],
+];
+for (const [command, commandArgs] of steps) {
+  const { status } = spawnSync(command, commandArgs, { stdio: 'inherit' });
+  if (status !== 0) process.exit(status ?? 1);
+}
