@@ -21,6 +21,12 @@ describe('uuidWords', () => {
     expect([...words]).toEqual([0x33bae6b8, 0x5689b96b, 0x143c06e9, 0x3ab8527e]);
     expect(uuidWords('33BAE6B8-5689-B96B-143C-06E93AB8527E', words)).toBe(false);
     expect(uuidWords('not-a-uuid', words)).toBe(false);
+    // 36 characters but not canonical: a dash moved, a non-hex digit, braces.
+    expect(uuidWords('33bae6b85-689-b96b-143c-06e93ab8527e', words)).toBe(false);
+    expect(uuidWords('33bae6b8-5689-b96b-143c-06e93ab8527g', words)).toBe(false);
+    expect(uuidWords('{3bae6b8-5689-b96b-143c-06e93ab8527}', words)).toBe(false);
+    expect(uuidWords('ffffffff-ffff-ffff-ffff-ffffffffffff', words)).toBe(true);
+    expect([...words]).toEqual([0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff]);
   });
 });
 

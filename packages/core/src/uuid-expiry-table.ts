@@ -1,15 +1,35 @@
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const EMPTY = 0;
 const DELETED = -1;
+
+/** The value of a lower-case hex digit's char code, or -1. */
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48; // 0-9
+  if (code >= 97 && code <= 102) return code - 87; // a-f
+  return -1;
+}
 
 /**
  * Reads a lower-case canonical UUID into four 32-bit words. Returns false for anything
  * else (those ids are kept elsewhere, so every id string keeps its exact identity).
+ * Char codes are read directly: it runs twice per webhook, and a regex plus slices cost
+ * several times more.
  */
 export function uuidWords(id: string, words: Uint32Array): boolean {
-  if (id.length !== 36 || !UUID.test(id)) return false;
-  const hex = id.slice(0, 8) + id.slice(9, 13) + id.slice(14, 18) + id.slice(19, 23) + id.slice(24);
-  for (let i = 0; i < 4; i++) words[i] = Number.parseInt(hex.slice(i * 8, i * 8 + 8), 16);
+  if (id.length !== 36) return false;
+  let word = 0;
+  let digits = 0;
+  for (let i = 0; i < 36; i++) {
+    const code = id.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (code !== 45) return false; // '-'
+      continue;
+    }
+    const value = hexValue(code);
+    if (value < 0) return false;
+    word = (word << 4) | value;
+    digits++;
+    if (digits % 8 === 0) words[digits / 8 - 1] = word >>> 0;
+  }
   return true;
 }
 
