@@ -17,7 +17,12 @@ import { describeError, type Logger } from './logger.js';
 import { diffCollectedData } from './sync/diff-collected-data.js';
 import type { LoopGuard } from './sync/loop-guard.js';
 import { type EventValidation, validateEventData } from './validate-envelope.js';
-import type { HandlerRegistry, WebhookContext, WebhookFailure } from './webhook-handlers.js';
+import type {
+  AnyWebhookHandler,
+  HandlerRegistry,
+  WebhookContext,
+  WebhookFailure,
+} from './webhook-handlers.js';
 import type { QueuedWebhook } from './webhook-queue.js';
 import type { StatusTracker } from './webhook-status.js';
 
@@ -65,6 +70,10 @@ type ItemResult =
 
 const TIMED_OUT = Symbol('timed out');
 
+/** The claim slot of a later copy of an id that appears earlier in the same batch. */
+const DUPLICATE_IN_BATCH = Symbol('duplicate in batch');
+type BatchClaim = ClaimOutcome | typeof DUPLICATE_IN_BATCH | undefined;
+
 const SILENT_REPORT: EnvelopeReport = { end() {} };
 
 function endOf(result: ItemResult): EnvelopeEnd {
@@ -108,10 +117,11 @@ export class WebhookProcessor {
       echoes: 0,
     };
     if (items.length === 0) return outcome;
-    const { claims, firstIndex, error } = await this.#claimBatch(items);
+    const { claims, error } = await this.#claimBatch(items);
     if (error !== undefined) return { ...outcome, error };
 
     const receivedAt = new Date();
+    // One promise per group of completions; consecutive webhooks usually share one.
     const recorded: Promise<void>[] = [];
     // Grouped per delivery, never across requests: on Workers, I/O started by one request
     // cannot be continued by another.
@@ -119,19 +129,24 @@ export class WebhookProcessor {
     // Once a completion could not be recorded, no further handler starts: its effect could
     // not be recorded either, and would run again on redelivery.
     let recordFailed = false;
+    const onRecordFailed = () => {
+      recordFailed = true;
+    };
     const { status } = this.#options;
     status.addWaiting(items.length);
-    // One timer for the whole batch, raced by each handler in turn.
-    const deadline = deadlineTimer(deadlineAt);
+    // One timer for the whole batch, raced by each handler that returns a promise; made
+    // only then, since synchronous handlers cannot be interrupted anyway.
+    let deadline: ReturnType<typeof deadlineTimer> | undefined;
     try {
-      for (const item of items) {
-        const { id } = item.event;
-        const claim = claims.get(id);
-        if (firstIndex.get(id) !== item.index || claim?.status === 'done') {
+      for (let position = 0; position < items.length; position++) {
+        const item = items[position]!;
+        const claim = claims[position];
+        if (claim === DUPLICATE_IN_BATCH || claim?.status === 'done') {
           outcome.duplicates++;
           this.#report(scope, item).end({ outcome: 'duplicate' });
           continue;
         }
+        const { id } = item.event;
         let stop: PassfortWebhookError | undefined;
         if (claim?.status !== 'claimed') {
           stop = new StoreError(
@@ -154,7 +169,7 @@ export class WebhookProcessor {
         if (stop !== undefined) {
           outcome.error = stop;
           this.#report(scope, item).end({ outcome: 'deferred', errorCode: stop.code });
-          await this.#releaseUnstarted(items, item.index, firstIndex, claims);
+          await this.#releaseUnstarted(items, position, claims);
           break;
         }
         const context = this.#context(
@@ -165,34 +180,41 @@ export class WebhookProcessor {
         );
         const report = this.#report(scope, item, context.attempt);
         const running = this.#runItem(item, context, complete);
-        const result = await Promise.race([running, deadline.reached]);
-        if (result === TIMED_OUT) {
-          report.end({ outcome: 'deferred', errorCode: 'DEADLINE_EXCEEDED' });
-          // Answer Passfort in time; the handler finishes in the background and its result
-          // is recorded, so the redelivery does exactly the remaining work.
-          this.#track(running);
-          outcome.error = this.#deadlineError(item);
-          await this.#releaseUnstarted(items, item.index + 1, firstIndex, claims);
-          break;
+        let result: ItemResult;
+        if (running instanceof Promise) {
+          deadline ??= deadlineTimer(deadlineAt);
+          const raced = await Promise.race([running, deadline.reached]);
+          if (raced === TIMED_OUT) {
+            report.end({ outcome: 'deferred', errorCode: 'DEADLINE_EXCEEDED' });
+            // Answer Passfort in time; the handler finishes in the background and its result
+            // is recorded, so the redelivery does exactly the remaining work.
+            this.#track(running);
+            outcome.error = this.#deadlineError(item);
+            await this.#releaseUnstarted(items, position + 1, claims);
+            break;
+          }
+          result = raced;
+        } else {
+          result = running;
         }
         report.end(endOf(result));
         if (result.kind === 'processed' || result.kind === 'echo') {
           if (result.kind === 'echo') outcome.echoes++;
           else outcome.processed++;
-          recorded.push(result.recorded);
-          result.recorded.catch(() => {
-            recordFailed = true;
-          });
+          if (recorded[recorded.length - 1] !== result.recorded) {
+            recorded.push(result.recorded);
+            result.recorded.catch(onRecordFailed);
+          }
         } else if (result.kind === 'dead-lettered') {
           outcome.deadLettered++;
         } else {
           outcome.error = result.error;
-          await this.#releaseUnstarted(items, item.index + 1, firstIndex, claims);
+          await this.#releaseUnstarted(items, position + 1, claims);
           break;
         }
       }
     } finally {
-      deadline.clear();
+      deadline?.clear();
       status.removeWaiting(items.length);
     }
     const writes = await Promise.allSettled(recorded);
@@ -310,23 +332,38 @@ export class WebhookProcessor {
     };
   }
 
-  async #claimBatch(items: readonly BatchItem[]) {
-    // A webhook id repeated inside one batch is claimed once; its later copies are duplicates.
-    const firstIndex = new Map<string, number>();
-    for (const { event, index } of items)
-      if (!firstIndex.has(event.id)) firstIndex.set(event.id, index);
-    const ids = [...firstIndex.keys()];
-    const claims = new Map<string, ClaimOutcome | undefined>();
+  /**
+   * Claims a batch's ids in one store call. The result is aligned with `items`: each
+   * webhook's claim, or DUPLICATE_IN_BATCH for a later copy of an id the batch already holds.
+   */
+  async #claimBatch(items: readonly BatchItem[]): Promise<{
+    claims: BatchClaim[];
+    error: StoreError | undefined;
+  }> {
+    const claims: BatchClaim[] = new Array(items.length);
+    const ids: string[] = [];
+    const slots: number[] = new Array(items.length);
+    const seen = new Set<string>();
+    for (let position = 0; position < items.length; position++) {
+      const { id } = items[position]!.event;
+      if (seen.has(id)) {
+        slots[position] = -1;
+      } else {
+        seen.add(id);
+        slots[position] = ids.push(id) - 1;
+      }
+    }
     try {
       const outcomes = await this.#options.store.claim(ids, { leaseMs: this.#options.leaseMs });
-      ids.forEach((id, i) => {
-        claims.set(id, outcomes[i]);
-      });
-      return { claims, firstIndex, error: undefined };
+      for (let position = 0; position < items.length; position++) {
+        const slot = slots[position]!;
+        claims[position] = slot < 0 ? DUPLICATE_IN_BATCH : outcomes[slot];
+      }
+      return { claims, error: undefined };
     } catch (cause) {
       this.#options.logger.error?.({ error: describeError(cause) }, 'dedupe store claim failed');
       const error = new StoreError('STORE_UNAVAILABLE', 'Dedupe store is unavailable', { cause });
-      return { claims, firstIndex, error };
+      return { claims, error };
     }
   }
 
@@ -392,8 +429,34 @@ export class WebhookProcessor {
     this.#background.add(tracked);
   }
 
-  /** Runs one claimed webhook and records its result. Never rejects. */
-  async #runItem(
+  /**
+   * Runs one claimed webhook and records its result. Never rejects. Synchronous handlers
+   * are called without awaiting them, so a batch of them runs without a microtask between
+   * webhooks; the first handler that returns a promise switches to awaiting.
+   */
+  #runItem(
+    item: BatchItem,
+    context: WebhookContext,
+    complete: (id: string) => Promise<void>,
+  ): ItemResult | Promise<ItemResult> {
+    if (!item.validated || isCollectedDataEvent(item.event.event)) {
+      return this.#runItemAsync(item, context, complete);
+    }
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.#runHandlers(item, context);
+    } catch (cause) {
+      return this.#fail(item, context, cause);
+    }
+    if (pending === undefined) return this.#processed(item, complete);
+    return pending.then(
+      () => this.#processed(item, complete),
+      (cause: unknown) => this.#fail(item, context, cause),
+    );
+  }
+
+  /** {@link #runItem} for what needs awaiting first: mismatches, echoes, collected data. */
+  async #runItemAsync(
     item: BatchItem,
     context: WebhookContext,
     complete: (id: string) => Promise<void>,
@@ -408,24 +471,43 @@ export class WebhookProcessor {
       context = await this.#collectedDataContext(item, context);
       if ((context as { isEcho?: boolean }).isEcho === true && !this.#options.deliverEchoes) {
         this.#options.status.recordEcho();
-        const recorded = complete(item.event.id);
-        recorded.catch(() => {});
-        return { kind: 'echo', recorded };
+        return { kind: 'echo', recorded: complete(item.event.id) };
       }
       await this.#runHandlers(item, context);
     } catch (cause) {
       return this.#fail(item, context, cause);
     }
-    this.#options.status.recordProcessed();
-    const recorded = complete(item.event.id);
-    recorded.catch(() => {}); // observed by the caller; never an unhandled rejection
-    return { kind: 'processed', recorded };
+    return this.#processed(item, complete);
   }
 
-  async #runHandlers(item: EventValidation, context: WebhookContext): Promise<void> {
-    for (const handler of this.#options.handlers.handlersFor(item.event.event, item.validated)) {
-      await handler(item.event, context);
+  #processed(item: BatchItem, complete: (id: string) => Promise<void>): ItemResult {
+    this.#options.status.recordProcessed();
+    return { kind: 'processed', recorded: complete(item.event.id) };
+  }
+
+  /**
+   * Calls the webhook's handlers in order. Returns undefined when every one returned
+   * synchronously, else a promise of the rest (each awaited before the next starts).
+   * Throws what a synchronous handler throws.
+   */
+  #runHandlers(item: EventValidation, context: WebhookContext): Promise<void> | undefined {
+    const handlers = this.#options.handlers.handlersFor(item.event.event, item.validated);
+    for (let i = 0; i < handlers.length; i++) {
+      const returned = handlers[i]!(item.event, context);
+      if (isThenable(returned)) return this.#awaitHandlers(handlers, i, returned, item, context);
     }
+    return undefined;
+  }
+
+  async #awaitHandlers(
+    handlers: readonly AnyWebhookHandler[],
+    from: number,
+    running: PromiseLike<unknown>,
+    item: EventValidation,
+    context: WebhookContext,
+  ): Promise<void> {
+    await running;
+    for (let i = from + 1; i < handlers.length; i++) await handlers[i]!(item.event, context);
   }
 
   async #fail(item: BatchItem, context: WebhookContext, cause: unknown): Promise<ItemResult> {
@@ -508,16 +590,15 @@ export class WebhookProcessor {
   async #releaseUnstarted(
     items: readonly BatchItem[],
     from: number,
-    firstIndex: ReadonlyMap<string, number>,
-    claims: ReadonlyMap<string, ClaimOutcome | undefined>,
+    claims: readonly BatchClaim[],
   ): Promise<void> {
-    const ids = items
-      .slice(from)
-      .filter(
-        ({ event, index }) =>
-          firstIndex.get(event.id) === index && claims.get(event.id)?.status === 'claimed',
-      )
-      .map(({ event }) => event.id);
+    const ids: string[] = [];
+    for (let position = from; position < items.length; position++) {
+      const claim = claims[position];
+      if (claim !== DUPLICATE_IN_BATCH && claim?.status === 'claimed') {
+        ids.push(items[position]!.event.id);
+      }
+    }
     if (ids.length === 0) return;
     try {
       await this.#options.store.release(ids);
@@ -535,6 +616,18 @@ export class WebhookProcessor {
       }
     }
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function isCollectedDataEvent(event: string): boolean {
+  return event === 'COLLECTED_DATA_CHANGED' || event === 'COLLECTED_DATA_UPDATED';
 }
 
 function deadlineTimer(deadlineAt: number): { reached: Promise<typeof TIMED_OUT>; clear(): void } {
