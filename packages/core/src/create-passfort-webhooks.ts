@@ -4,6 +4,7 @@ import { type AllowIps, createIpAllowList, type TrustProxyOption } from './ip/ip
 import { describeError } from './logger.js';
 import { hasValidBearer, receiveRequest } from './receive-request.js';
 import { PASSFORT_MAX_BATCH_SIZE } from './unwrap-batch.js';
+import type { BatchItem } from './validate-envelope.js';
 import { createSecretVerifier } from './verify-secret.js';
 import {
   createWebhookEngine,
@@ -14,7 +15,7 @@ import {
   type WebhookEngineOptions,
   type WebhookHandling,
 } from './webhook-engine.js';
-import type { BatchItem, DeliveryOutcome } from './webhook-processor.js';
+import type { DeliveryOutcome } from './webhook-processor.js';
 import type { WebhookQueue } from './webhook-queue.js';
 import type { WebhookRequest, WebhookResponse } from './webhook-request.js';
 import { errorResponse, jsonResponse } from './webhook-response.js';

@@ -4,10 +4,9 @@ import { parseJson } from './parse-json.js';
 import { readBody } from './read-body.js';
 import { readHeader } from './read-header.js';
 import { unwrapBatch } from './unwrap-batch.js';
-import { validateEnvelope, validateEventData } from './validate-envelope.js';
+import { type BatchItem, validateEnvelope, validateEventData } from './validate-envelope.js';
 import type { SecretVerifier } from './verify-secret.js';
 import { readBearerToken } from './verify-secret.js';
-import type { BatchItem } from './webhook-processor.js';
 import type { WebhookRequest } from './webhook-request.js';
 
 export interface ReceiveLimits {
@@ -73,10 +72,10 @@ export async function receiveRequest(
   if (missing || (presented.length > 0 && !verifier.verifyAll(presented))) {
     throw new AuthenticationError('A webhook in the request does not carry a valid secret');
   }
-  const items = objects.map((object, index) => ({
-    ...validateEventData(validateEnvelope(object, index), index),
-    index,
-  }));
+  const items: BatchItem[] = new Array(objects.length);
+  for (let index = 0; index < objects.length; index++) {
+    items[index] = validateEventData(validateEnvelope(objects[index]!, index), index);
+  }
   return { items, batched: Array.isArray(value) };
 }
 

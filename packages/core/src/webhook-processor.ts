@@ -16,7 +16,7 @@ import {
 import { describeError, type Logger } from './logger.js';
 import { diffCollectedData } from './sync/diff-collected-data.js';
 import type { LoopGuard } from './sync/loop-guard.js';
-import { type EventValidation, validateEventData } from './validate-envelope.js';
+import { type BatchItem, type EventValidation, validateEventData } from './validate-envelope.js';
 import type {
   AnyWebhookHandler,
   HandlerRegistry,
@@ -58,9 +58,6 @@ export interface DeliveryOutcome {
   echoes: number;
   error?: PassfortWebhookError;
 }
-
-/** One webhook of a batch, validated, with its place in the batch. */
-export type BatchItem = EventValidation & { readonly index: number };
 
 type ItemResult =
   | { readonly kind: 'processed'; readonly recorded: Promise<void> }
@@ -239,10 +236,7 @@ export class WebhookProcessor {
    * Rejects only when the store is unreachable, for the queue to retry it.
    */
   async processQueued(queued: QueuedWebhook): Promise<void> {
-    const item: BatchItem = {
-      ...validateEventData(queued.webhook, queued.index),
-      index: queued.index,
-    };
+    const item = validateEventData(queued.webhook, queued.index);
     const { store, leaseMs, retryDelayMs } = this.#options;
     for (;;) {
       const [claim] = await store.claim([item.event.id], { leaseMs });
