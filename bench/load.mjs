@@ -1,6 +1,6 @@
 // The load generator, in its own process (pinned to another core than the server): runs
 // autocannon with a fresh body per request and prints its result as JSON.
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import autocannon from 'autocannon';
 
 const { url, payload, duration, connections, secret, runId } = JSON.parse(process.argv[2]);
@@ -28,12 +28,17 @@ function envelope(id) {
 }
 
 // Ids are made fresh for every request, so the receiver's dedupe never turns the run into
-// "all duplicates": the template's marker is replaced by a per-request counter.
+// "all duplicates": the template's marker is replaced by a per-request counter. They are
+// UUID-shaped like Passfort's: counter (8 hex digits), a tag of this run (so a warm-up and
+// the measured run never share ids), the webhook's index in its batch.
 const MARK = '__REQ__';
+const tag = createHash('sha256').update(runId).digest('hex');
+const uuid = (index) =>
+  `${MARK}-${tag.slice(0, 4)}-4${tag.slice(4, 7)}-8${tag.slice(7, 10)}-${String(index).padStart(12, '0')}`;
 const template =
   payload === 'batch'
-    ? JSON.stringify(Array.from({ length: 100 }, (_, i) => envelope(`${runId}-${MARK}-${i}`)))
-    : JSON.stringify(envelope(`${runId}-${MARK}`));
+    ? JSON.stringify(Array.from({ length: 100 }, (_, i) => envelope(uuid(i))))
+    : JSON.stringify(envelope(uuid(0)));
 
 const github = JSON.stringify({
   action: 'opened',
@@ -69,7 +74,7 @@ const requests =
           headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
           setupRequest: (request) => ({
             ...request,
-            body: template.replaceAll(MARK, String(counter++)),
+            body: template.replaceAll(MARK, (counter++).toString(16).padStart(8, '0')),
           }),
         },
       ];

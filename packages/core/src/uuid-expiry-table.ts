@@ -33,6 +33,14 @@ export function uuidWords(id: string, words: Uint32Array): boolean {
   return true;
 }
 
+/** Copies one 4-word key; plain indexing beats `set` and `subarray` at this size. */
+function copyWords(from: Uint32Array, fromAt: number, to: Uint32Array, toAt: number): void {
+  to[toAt] = from[fromAt]!;
+  to[toAt + 1] = from[fromAt + 1]!;
+  to[toAt + 2] = from[fromAt + 2]!;
+  to[toAt + 3] = from[fromAt + 3]!;
+}
+
 /**
  * UUID → expiry (a positive integer) in flat typed arrays: about 20 bytes an id against
  * about 130 for a Map of strings, which is what lets the memory store remember a million
@@ -50,6 +58,8 @@ export class UuidExpiryTable {
   #ringExpiry = new Int32Array(1024);
   #ringHead = 0;
   #ringLength = 0;
+  // Reused by the loops over stored keys (a view per entry would allocate millions).
+  readonly #scratch = new Uint32Array(4);
 
   get size(): number {
     return this.#size;
@@ -69,7 +79,7 @@ export class UuidExpiryTable {
       let slot = this.#hash(words) & this.#mask;
       while (this.#expiry[slot]! > EMPTY) slot = (slot + 1) & this.#mask;
       if (this.#expiry[slot] === EMPTY) this.#used++;
-      this.#keys.set(words, slot * 4);
+      copyWords(words, 0, this.#keys, slot * 4);
       this.#expiry[slot] = expiry;
       this.#size++;
     }
@@ -89,10 +99,10 @@ export class UuidExpiryTable {
    * first live entry it keeps.
    */
   removeOldest(shouldRemove: (expiry: number) => boolean): void {
-    const words = new Uint32Array(4);
+    const words = this.#scratch;
     while (this.#ringLength > 0) {
       const at = this.#ringHead;
-      words.set(this.#ringKeys.subarray(at * 4, at * 4 + 4));
+      copyWords(this.#ringKeys, at * 4, words, 0);
       const expiry = this.#ringExpiry[at]!;
       if (this.get(words) === expiry) {
         if (!shouldRemove(expiry)) return;
@@ -151,13 +161,13 @@ export class UuidExpiryTable {
     this.#expiry = new Int32Array(capacity);
     this.#mask = capacity - 1;
     this.#used = this.#size;
-    const words = new Uint32Array(4);
+    const words = this.#scratch;
     for (let slot = 0; slot < oldExpiry.length; slot++) {
       if (oldExpiry[slot]! <= EMPTY) continue;
-      words.set(oldKeys.subarray(slot * 4, slot * 4 + 4));
+      copyWords(oldKeys, slot * 4, words, 0);
       let target = this.#hash(words) & this.#mask;
       while (this.#expiry[target] !== EMPTY) target = (target + 1) & this.#mask;
-      this.#keys.set(words, target * 4);
+      copyWords(words, 0, this.#keys, target * 4);
       this.#expiry[target] = oldExpiry[slot]!;
     }
   }
@@ -165,7 +175,7 @@ export class UuidExpiryTable {
   #pushRing(words: Uint32Array, expiry: number): void {
     if (this.#ringLength === this.#ringExpiry.length) this.#growRing();
     const at = (this.#ringHead + this.#ringLength) % this.#ringExpiry.length;
-    this.#ringKeys.set(words, at * 4);
+    copyWords(words, 0, this.#ringKeys, at * 4);
     this.#ringExpiry[at] = expiry;
     this.#ringLength++;
   }
@@ -178,14 +188,14 @@ export class UuidExpiryTable {
         : this.#ringExpiry.length;
     const keys = new Uint32Array(capacity * 4);
     const expiries = new Int32Array(capacity);
-    const words = new Uint32Array(4);
+    const words = this.#scratch;
     let length = 0;
     for (let i = 0; i < this.#ringLength; i++) {
       const at = (this.#ringHead + i) % this.#ringExpiry.length;
-      words.set(this.#ringKeys.subarray(at * 4, at * 4 + 4));
+      copyWords(this.#ringKeys, at * 4, words, 0);
       const expiry = this.#ringExpiry[at]!;
       if (this.get(words) !== expiry) continue;
-      keys.set(words, length * 4);
+      copyWords(words, 0, keys, length * 4);
       expiries[length++] = expiry;
     }
     this.#ringKeys = keys;

@@ -1,4 +1,3 @@
-import { completeInGroups } from './complete-in-groups.js';
 import type { ClaimOutcome, DeadLetter, DedupeStore } from './dedupe-store.js';
 import {
   HandlerError,
@@ -7,12 +6,14 @@ import {
   StoreError,
 } from './errors.js';
 import type { AnyPassfortEvent } from './events/passfort-event.js';
+import { type CompletionGroup, GroupedCompletions } from './grouped-completions.js';
 import {
   type DeliveryScope,
   type EnvelopeEnd,
   NO_SCOPE,
   type WebhookInstrumentation,
 } from './instrumentation.js';
+import { isThenable } from './is-thenable.js';
 import { describeError, type Logger } from './logger.js';
 import { diffCollectedData } from './sync/diff-collected-data.js';
 import type { LoopGuard } from './sync/loop-guard.js';
@@ -60,9 +61,9 @@ export interface DeliveryOutcome {
 }
 
 type ItemResult =
-  | { readonly kind: 'processed'; readonly recorded: Promise<void> }
+  | { readonly kind: 'processed'; readonly recorded: CompletionGroup }
   | { readonly kind: 'dead-lettered' }
-  | { readonly kind: 'echo'; readonly recorded: Promise<void> }
+  | { readonly kind: 'echo'; readonly recorded: CompletionGroup }
   | { readonly kind: 'failed'; readonly error: PassfortWebhookError };
 
 const TIMED_OUT = Symbol('timed out');
@@ -70,6 +71,13 @@ const TIMED_OUT = Symbol('timed out');
 /** The claim slot of a later copy of an id that appears earlier in the same batch. */
 const DUPLICATE_IN_BATCH = Symbol('duplicate in batch');
 type BatchClaim = ClaimOutcome | typeof DUPLICATE_IN_BATCH | undefined;
+
+/**
+ * Each webhook's claim, aligned with the batch, or the error that prevented claiming. */
+interface BatchClaims {
+  readonly claims: readonly BatchClaim[];
+  readonly error: StoreError | undefined;
+}
 
 const SILENT_REPORT: EnvelopeReport = { end() {} };
 
@@ -114,21 +122,19 @@ export class WebhookProcessor {
       echoes: 0,
     };
     if (items.length === 0) return outcome;
-    const { claims, error } = await this.#claimBatch(items);
+    let claimed = this.#claimBatch(items);
+    if (claimed instanceof Promise) claimed = await claimed;
+    const { claims, error } = claimed;
     if (error !== undefined) return { ...outcome, error };
 
     const receivedAt = new Date();
-    // One promise per group of completions; consecutive webhooks usually share one.
-    const recorded: Promise<void>[] = [];
+    // The groups of completions, in order; consecutive webhooks usually share one.
+    const recorded: CompletionGroup[] = [];
     // Grouped per delivery, never across requests: on Workers, I/O started by one request
-    // cannot be continued by another.
-    const complete = completeInGroups(this.#options.store);
-    // Once a completion could not be recorded, no further handler starts: its effect could
-    // not be recorded either, and would run again on redelivery.
-    let recordFailed = false;
-    const onRecordFailed = () => {
-      recordFailed = true;
-    };
+    // cannot be continued by another. Once a completion could not be recorded
+    // (`completions.failed`), no further handler starts: its effect could not be recorded
+    // either, and would run again on redelivery.
+    const completions = new GroupedCompletions(this.#options.store);
     const { status } = this.#options;
     status.addWaiting(items.length);
     // One timer for the whole batch, raced by each handler that returns a promise; made
@@ -153,7 +159,7 @@ export class WebhookProcessor {
           );
         } else if (Date.now() >= deadlineAt) {
           stop = this.#deadlineError(item);
-        } else if (recordFailed) {
+        } else if (completions.failed) {
           stop = new StoreError(
             'STORE_UNAVAILABLE',
             'The dedupe store stopped answering during the batch',
@@ -176,7 +182,7 @@ export class WebhookProcessor {
           receivedAt,
         );
         const report = this.#report(scope, item, context.attempt);
-        const running = this.#runItem(item, context, complete);
+        const running = this.#runItem(item, context, completions);
         let result: ItemResult;
         if (running instanceof Promise) {
           deadline ??= deadlineTimer(deadlineAt);
@@ -198,10 +204,7 @@ export class WebhookProcessor {
         if (result.kind === 'processed' || result.kind === 'echo') {
           if (result.kind === 'echo') outcome.echoes++;
           else outcome.processed++;
-          if (recorded[recorded.length - 1] !== result.recorded) {
-            recorded.push(result.recorded);
-            result.recorded.catch(onRecordFailed);
-          }
+          if (recorded[recorded.length - 1] !== result.recorded) recorded.push(result.recorded);
         } else if (result.kind === 'dead-lettered') {
           outcome.deadLettered++;
         } else {
@@ -214,17 +217,21 @@ export class WebhookProcessor {
       deadline?.clear();
       status.removeWaiting(items.length);
     }
-    const writes = await Promise.allSettled(recorded);
-    const failed = writes.find((write) => write.status === 'rejected');
+    let failed: CompletionGroup | undefined;
+    for (const group of recorded) {
+      // A store answering synchronously has settled every group already.
+      if (!group.settled) await group.written().catch(() => {});
+      if (group.failed) failed ??= group;
+    }
     if (failed !== undefined && outcome.error === undefined) {
       this.#options.logger.error?.(
-        { error: describeError(failed.reason) },
+        { error: describeError(failed.error) },
         'dedupe store complete failed',
       );
       outcome.error = new StoreError(
         'STORE_UNAVAILABLE',
         'Webhooks were handled but the dedupe store could not record it',
-        { cause: failed.reason },
+        { cause: failed.error },
       );
     }
     return outcome;
@@ -254,7 +261,7 @@ export class WebhookProcessor {
       const started = Date.now();
       const scope = this.#options.instrumentation?.delivery('worker') ?? NO_SCOPE;
       const report = this.#report(scope, item, claim.attempt);
-      const result = await this.#runItem(item, context, completeInGroups(store));
+      const result = await this.#runItem(item, context, new GroupedCompletions(store));
       report.end(endOf(result));
       scope.end({
         durationMs: Date.now() - started,
@@ -267,7 +274,7 @@ export class WebhookProcessor {
         },
         ...(result.kind === 'failed' ? { errorCode: result.error.code } : {}),
       });
-      if (result.kind === 'processed' || result.kind === 'echo') return result.recorded;
+      if (result.kind === 'processed' || result.kind === 'echo') return result.recorded.written();
       if (result.kind === 'dead-lettered') return;
       if (result.error.code === 'STORE_UNAVAILABLE') throw result.error;
       await sleep(retryDelayMs * 2 ** Math.min(claim.attempt - 1, 10));
@@ -330,11 +337,7 @@ export class WebhookProcessor {
    * Claims a batch's ids in one store call. The result is aligned with `items`: each
    * webhook's claim, or DUPLICATE_IN_BATCH for a later copy of an id the batch already holds.
    */
-  async #claimBatch(items: readonly BatchItem[]): Promise<{
-    claims: BatchClaim[];
-    error: StoreError | undefined;
-  }> {
-    const claims: BatchClaim[] = new Array(items.length);
+  #claimBatch(items: readonly BatchItem[]): BatchClaims | Promise<BatchClaims> {
     const ids: string[] = [];
     const slots: number[] = new Array(items.length);
     const seen = new Set<string>();
@@ -347,17 +350,27 @@ export class WebhookProcessor {
         slots[position] = ids.push(id) - 1;
       }
     }
-    try {
-      const outcomes = await this.#options.store.claim(ids, { leaseMs: this.#options.leaseMs });
+    const unavailable = (cause: unknown): BatchClaims => {
+      this.#options.logger.error?.({ error: describeError(cause) }, 'dedupe store claim failed');
+      const error = new StoreError('STORE_UNAVAILABLE', 'Dedupe store is unavailable', { cause });
+      return { claims: [], error };
+    };
+    const aligned = (outcomes: readonly ClaimOutcome[]): BatchClaims => {
+      const claims: BatchClaim[] = new Array(items.length);
       for (let position = 0; position < items.length; position++) {
         const slot = slots[position]!;
         claims[position] = slot < 0 ? DUPLICATE_IN_BATCH : outcomes[slot];
       }
       return { claims, error: undefined };
+    };
+    try {
+      const outcomes = this.#options.store.claim(ids, { leaseMs: this.#options.leaseMs });
+      // A store answering synchronously (the memory store) costs no microtask.
+      return isThenable(outcomes)
+        ? Promise.resolve(outcomes).then(aligned, unavailable)
+        : aligned(outcomes);
     } catch (cause) {
-      this.#options.logger.error?.({ error: describeError(cause) }, 'dedupe store claim failed');
-      const error = new StoreError('STORE_UNAVAILABLE', 'Dedupe store is unavailable', { cause });
-      return { claims, error };
+      return unavailable(cause);
     }
   }
 
@@ -417,7 +430,7 @@ export class WebhookProcessor {
 
   #track(running: Promise<unknown>): void {
     const tracked = running
-      .then((result) => (result as { recorded?: Promise<void> }).recorded)
+      .then((result) => (result as { recorded?: CompletionGroup }).recorded?.written())
       .catch(() => {})
       .finally(() => this.#background.delete(tracked));
     this.#background.add(tracked);
@@ -431,10 +444,10 @@ export class WebhookProcessor {
   #runItem(
     item: BatchItem,
     context: WebhookContext,
-    complete: (id: string) => Promise<void>,
+    completions: GroupedCompletions,
   ): ItemResult | Promise<ItemResult> {
     if (!item.validated || isCollectedDataEvent(item.event.event)) {
-      return this.#runItemAsync(item, context, complete);
+      return this.#runItemAsync(item, context, completions);
     }
     let pending: Promise<void> | undefined;
     try {
@@ -442,9 +455,9 @@ export class WebhookProcessor {
     } catch (cause) {
       return this.#fail(item, context, cause);
     }
-    if (pending === undefined) return this.#processed(item, complete);
+    if (pending === undefined) return this.#processed(item, completions);
     return pending.then(
-      () => this.#processed(item, complete),
+      () => this.#processed(item, completions),
       (cause: unknown) => this.#fail(item, context, cause),
     );
   }
@@ -453,7 +466,7 @@ export class WebhookProcessor {
   async #runItemAsync(
     item: BatchItem,
     context: WebhookContext,
-    complete: (id: string) => Promise<void>,
+    completions: GroupedCompletions,
   ): Promise<ItemResult> {
     const mismatch = mismatchOf(item);
     if (mismatch !== undefined && this.#options.onSchemaMismatch === 'dead-letter') {
@@ -465,18 +478,18 @@ export class WebhookProcessor {
       context = await this.#collectedDataContext(item, context);
       if ((context as { isEcho?: boolean }).isEcho === true && !this.#options.deliverEchoes) {
         this.#options.status.recordEcho();
-        return { kind: 'echo', recorded: complete(item.event.id) };
+        return { kind: 'echo', recorded: completions.add(item.event.id) };
       }
       await this.#runHandlers(item, context);
     } catch (cause) {
       return this.#fail(item, context, cause);
     }
-    return this.#processed(item, complete);
+    return this.#processed(item, completions);
   }
 
-  #processed(item: BatchItem, complete: (id: string) => Promise<void>): ItemResult {
+  #processed(item: BatchItem, completions: GroupedCompletions): ItemResult {
     this.#options.status.recordProcessed();
-    return { kind: 'processed', recorded: complete(item.event.id) };
+    return { kind: 'processed', recorded: completions.add(item.event.id) };
   }
 
   /**
@@ -610,14 +623,6 @@ export class WebhookProcessor {
       }
     }
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 function isCollectedDataEvent(event: string): boolean {

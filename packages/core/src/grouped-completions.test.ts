@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { DedupeStore } from './dedupe-store.js';
+import { GroupedCompletions } from './grouped-completions.js';
+import { memoryStore } from './memory-store.js';
+
+/** A store whose complete() waits until the test lets each write finish. */
+function slowStore() {
+  const writes: { ids: string[]; finish(error?: Error): void }[] = [];
+  const store = {
+    ...memoryStore(),
+    complete: (ids: readonly string[]) =>
+      new Promise<void>((resolve, reject) => {
+        writes.push({ ids: [...ids], finish: (error) => (error ? reject(error) : resolve()) });
+      }),
+  } satisfies DedupeStore;
+  return { store, writes };
+}
+
+describe('GroupedCompletions', () => {
+  it('writes the first id at once and groups those finishing while it is in flight', async () => {
+    const { store, writes } = slowStore();
+    const completions = new GroupedCompletions(store);
+    const first = completions.add('a');
+    const second = completions.add('b');
+    expect(completions.add('c')).toBe(second);
+    expect(writes.map((write) => write.ids)).toEqual([['a']]);
+    writes[0]!.finish();
+    await first.written();
+    expect(first.settled && !first.failed).toBe(true);
+    expect(writes.map((write) => write.ids)).toEqual([['a'], ['b', 'c']]);
+    expect(second.settled).toBe(false);
+    writes[1]!.finish();
+    await expect(second.written()).resolves.toBeUndefined();
+  });
+
+  it('records each id at once, with nothing to await, on a store that answers synchronously', () => {
+    const completed: string[][] = [];
+    const store = {
+      ...memoryStore(),
+      complete: (ids: readonly string[]) => void completed.push([...ids]),
+    };
+    const completions = new GroupedCompletions(store);
+    const a = completions.add('a');
+    const b = completions.add('b');
+    expect(completed).toEqual([['a'], ['b']]);
+    expect(a.settled && b.settled && !a.failed).toBe(true);
+  });
+
+  it('reports a failed write on its group and stops the delivery from starting more', async () => {
+    const { store, writes } = slowStore();
+    const completions = new GroupedCompletions(store);
+    const group = completions.add('a');
+    const down = new Error('store down');
+    writes[0]!.finish(down);
+    await expect(group.written()).rejects.toBe(down);
+    expect(group.failed).toBe(true);
+    expect(group.error).toBe(down);
+    expect(completions.failed).toBe(true);
+  });
+
+  it('reports a store that throws synchronously the same way', async () => {
+    const down = new Error('store down');
+    const store = {
+      ...memoryStore(),
+      complete: () => {
+        throw down;
+      },
+    };
+    const completions = new GroupedCompletions(store);
+    const group = completions.add('a');
+    expect(completions.failed).toBe(true);
+    await expect(group.written()).rejects.toBe(down);
+  });
+});
