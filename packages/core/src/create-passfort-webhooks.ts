@@ -18,7 +18,7 @@ import {
 import type { DeliveryOutcome } from './webhook-processor.js';
 import type { WebhookQueue } from './webhook-queue.js';
 import type { WebhookRequest, WebhookResponse } from './webhook-request.js';
-import { errorResponse, jsonResponse } from './webhook-response.js';
+import { countsOf, countsResponse, errorResponse, jsonResponse } from './webhook-response.js';
 
 /** Options of {@link createPassfortWebhooks}. */
 export interface PassfortWebhooksOptions extends WebhookEngineOptions {
@@ -166,7 +166,7 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
     void engineQueue.queue.consume((item) => engine.processor.processQueued(item));
   }
 
-  const inFlight = new Set<Promise<WebhookResponse>>();
+  const inFlight = new Set<Promise<unknown>>();
   let closing = false;
 
   const { instrumentation } = options;
@@ -205,16 +205,18 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
     if (engineQueue !== undefined && instrumentation?.queueDepth !== undefined) {
       instrumentation.queueDepth(await engineQueue.queue.waiting());
     }
-    const { error, ...counts } = outcome;
+    const { error } = outcome;
+    const counts = countsOf(outcome);
     return error === undefined
-      ? { response: jsonResponse(200, counts), counts }
+      ? { response: countsResponse(counts), counts }
       : { response: errorResponse(error, counts), counts, errorCode: error.code };
   }
 
-  async function handle(request: WebhookRequest): Promise<WebhookResponse> {
-    const started = Date.now();
-    const scope = instrumentation?.delivery('request') ?? NO_SCOPE;
-    const pending = process(request, scope).catch((error: unknown): Processed => {
+  /** {@link process}, with a refusal or failure turned into its response. Never rejects. */
+  async function respond(request: WebhookRequest, scope: DeliveryScope): Promise<Processed> {
+    try {
+      return await process(request, scope);
+    } catch (error) {
       const response = errorResponse(error);
       const errorCode = PassfortWebhookError.is(error) ? error.code : 'INTERNAL_ERROR';
       if (response.status >= 500) {
@@ -226,9 +228,14 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
         );
       }
       return { response, counts: noCounts, errorCode };
-    });
-    const tracked = pending.then(({ response }) => response);
-    inFlight.add(tracked);
+    }
+  }
+
+  async function handle(request: WebhookRequest): Promise<WebhookResponse> {
+    const started = Date.now();
+    const scope = instrumentation?.delivery('request') ?? NO_SCOPE;
+    const pending = respond(request, scope);
+    inFlight.add(pending);
     try {
       const { response, counts, errorCode } = await pending;
       const durationMs = Date.now() - started;
@@ -244,7 +251,7 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
       );
       return response;
     } finally {
-      inFlight.delete(tracked);
+      inFlight.delete(pending);
     }
   }
 

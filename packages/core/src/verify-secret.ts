@@ -8,8 +8,10 @@ import { AuthenticationError } from './errors.js';
  */
 function equalsSecret(presented: string, secret: string): boolean {
   let difference = presented.length ^ secret.length;
-  for (let i = 0; i < presented.length; i++) {
-    difference |= presented.charCodeAt(i) ^ secret.charCodeAt(i % secret.length);
+  // `j` cycles through the secret; a counter, not `i % length`, which costs a division.
+  for (let i = 0, j = 0; i < presented.length; i++) {
+    difference |= presented.charCodeAt(i) ^ secret.charCodeAt(j);
+    j = j + 1 === secret.length ? 0 : j + 1;
   }
   return difference === 0;
 }
@@ -20,26 +22,27 @@ export interface SecretVerifier {
    * True when every presented value equals one of the configured secrets. Every candidate
    * is compared with every secret; nothing short-circuits on content.
    */
-  verifyAll(presented: Iterable<string>): boolean;
+  verifyAll(presented: readonly string[]): boolean;
 }
 
 /** Builds a {@link SecretVerifier}. */
 export function createSecretVerifier(secrets: readonly string[]): SecretVerifier {
   return {
     verifyAll(presented) {
-      let checked = 0;
       let allMatch = true;
       let previous: string | undefined;
-      for (const candidate of presented) {
-        checked++;
+      for (let c = 0; c < presented.length; c++) {
+        const candidate = presented[c]!;
         // Batches repeat one secret 100 times: an identical string needs no second look.
         if (candidate === previous) continue;
         previous = candidate;
         let matched = false;
-        for (const secret of secrets) matched = equalsSecret(candidate, secret) || matched;
+        for (let s = 0; s < secrets.length; s++) {
+          matched = equalsSecret(candidate, secrets[s]!) || matched;
+        }
         allMatch = matched && allMatch;
       }
-      return checked > 0 && allMatch;
+      return presented.length > 0 && allMatch;
     },
   };
 }
