@@ -30,10 +30,7 @@ export function fromIncomingMessage(req: IncomingMessage, parsedBody?: unknown):
   // ambiguous, so the receiver must see them all and refuse them (401).
   let headers: IncomingMessage['headers'] | Record<string, string | string[] | undefined> =
     req.headers;
-  const authorizations = req.rawHeaders.filter(
-    (_, i) => i % 2 === 0 && req.rawHeaders[i]!.toLowerCase() === 'authorization',
-  );
-  if (authorizations.length > 1) {
+  if (countAuthorizationHeaders(req.rawHeaders) > 1) {
     const values = req.rawHeaders.filter(
       (_, i) => i % 2 === 1 && req.rawHeaders[i - 1]!.toLowerCase() === 'authorization',
     );
@@ -56,10 +53,23 @@ export function writeServerResponse(res: ServerResponse, response: WebhookRespon
     if (!res.writableEnded) res.end();
     return;
   }
-  res.statusCode = response.status;
-  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
-  res.setHeader('content-length', Buffer.byteLength(response.body));
+  // One writeHead with every header: cheaper than a setHeader call per header, and it
+  // still keeps headers an earlier middleware set on `res`.
+  res.writeHead(response.status, {
+    ...response.headers,
+    'content-length': Buffer.byteLength(response.body),
+  });
   res.end(response.body);
+}
+
+function countAuthorizationHeaders(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    // The length test spares a lower-casing of every other header name.
+    if (name.length === 13 && name.toLowerCase() === 'authorization') count++;
+  }
+  return count;
 }
 
 /** The path of a Node request's URL, without its query string. */
