@@ -63,8 +63,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
     done.set(id, toTick(at + retentionMs));
   }
 
+  let forgottenAt = Number.NaN;
   function forgetOld(at: number): void {
-    done.forget(toTick(at), maxEntries);
+    const tick = toTick(at);
+    // Expiry moves in ticks of 0.1 s: within one tick only the size bounds can change.
+    if (tick === forgottenAt && done.size <= maxEntries && claims.size <= maxEntries) return;
+    forgottenAt = tick;
+    done.forget(tick, maxEntries);
     // Claims of ids that were never completed nor redelivered; forget the oldest.
     for (const id of claims.keys()) {
       if (claims.size <= maxEntries) break;
@@ -84,7 +89,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
         const claim = claims.get(id);
         if (claim !== undefined && claim.leaseUntil > at) return { status: 'busy' };
         const attempts = (claim?.attempts ?? 0) + 1;
-        claims.delete(id);
+        // Re-inserted so the Map's order stays the order of the latest claims.
+        if (claim !== undefined) claims.delete(id);
         claims.set(id, { leaseUntil: at + leaseMs, attempts });
         return { status: 'claimed', attempt: attempts };
       });

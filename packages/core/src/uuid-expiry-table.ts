@@ -71,18 +71,27 @@ export class UuidExpiryTable {
   }
 
   set(words: Uint32Array, expiry: number): void {
-    const existing = this.#find(words);
-    if (existing >= 0) {
-      this.#expiry[existing] = expiry;
-    } else {
-      if ((this.#used + 1) * 2 > this.#expiry.length) this.#resize();
-      let slot = this.#hash(words) & this.#mask;
-      while (this.#expiry[slot]! > EMPTY) slot = (slot + 1) & this.#mask;
-      if (this.#expiry[slot] === EMPTY) this.#used++;
-      copyWords(words, 0, this.#keys, slot * 4);
-      this.#expiry[slot] = expiry;
-      this.#size++;
+    if ((this.#used + 1) * 2 > this.#expiry.length) this.#resize();
+    // One probe finds the key or, failing that, where it goes (the first tombstone passed).
+    let slot = this.#hash(words) & this.#mask;
+    let tombstone = -1;
+    for (;;) {
+      const state = this.#expiry[slot]!;
+      if (state === EMPTY) break;
+      if (state === DELETED) {
+        if (tombstone < 0) tombstone = slot;
+      } else if (this.#holds(slot, words)) {
+        this.#expiry[slot] = expiry;
+        this.#pushRing(words, expiry);
+        return;
+      }
+      slot = (slot + 1) & this.#mask;
     }
+    if (tombstone >= 0) slot = tombstone;
+    else this.#used++;
+    copyWords(words, 0, this.#keys, slot * 4);
+    this.#expiry[slot] = expiry;
+    this.#size++;
     this.#pushRing(words, expiry);
   }
 
@@ -136,20 +145,20 @@ export class UuidExpiryTable {
     for (;;) {
       const state = this.#expiry[slot]!;
       if (state === EMPTY) return -1;
-      if (state > EMPTY) {
-        const base = slot * 4;
-        const keys = this.#keys;
-        if (
-          keys[base] === words[0] &&
-          keys[base + 1] === words[1] &&
-          keys[base + 2] === words[2] &&
-          keys[base + 3] === words[3]
-        ) {
-          return slot;
-        }
-      }
+      if (state > EMPTY && this.#holds(slot, words)) return slot;
       slot = (slot + 1) & this.#mask;
     }
+  }
+
+  #holds(slot: number, words: Uint32Array): boolean {
+    const base = slot * 4;
+    const keys = this.#keys;
+    return (
+      keys[base] === words[0] &&
+      keys[base + 1] === words[1] &&
+      keys[base + 2] === words[2] &&
+      keys[base + 3] === words[3]
+    );
   }
 
   #resize(): void {
