@@ -1,4 +1,3 @@
-
 /** The value of a lower-case hex digit's char code, or -1. */
 function hexValue(code: number): number {
   if (code >= 48 && code <= 57) return code - 48; // 0-9
@@ -189,7 +188,8 @@ export class UuidExpiryTable {
   #growRing(): void {
     const stale = this.#ringLength - this.#size;
     // Drop stale entries first; grow only if the live ones still fill the ring.
-    const capacity = this.#size * 2 > this.#ringCapacity ? this.#ringCapacity * 2 : this.#ringCapacity;
+    const capacity =
+      this.#size * 2 > this.#ringCapacity ? this.#ringCapacity * 2 : this.#ringCapacity;
     const ring = new Uint32Array(capacity * STRIDE);
     const words = this.#scratch;
     let length = 0;

@@ -1,11 +1,7 @@
 import type { z } from 'zod';
 import { PayloadError, SchemaMismatchError } from './errors.js';
 import { type Check, compileCheck } from './events/compile-check.js';
-import {
-  eventDataSchemas,
-  isPassfortEventName,
-  type PassfortEventName,
-} from './events/event-schemas.js';
+import { eventDataSchemas, type PassfortEventName } from './events/event-schemas.js';
 import type { AnyPassfortEvent } from './events/passfort-event.js';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -82,13 +78,16 @@ export type EventValidation =
 /** One webhook of a batch, validated, with its place in the batch. */
 export type BatchItem = EventValidation & { readonly index: number };
 
-// Compiled on first use of each event; undefined where a schema needs zod's own output.
-const compiledChecks = new Map<string, Check | undefined>();
-
-function checkFor(event: PassfortEventName): Check | undefined {
-  if (!compiledChecks.has(event)) compiledChecks.set(event, compileCheck(eventDataSchemas[event]));
-  return compiledChecks.get(event);
+/** A documented event's schema and, once first needed, its compiled check. */
+interface DataSchema {
+  readonly schema: (typeof eventDataSchemas)[PassfortEventName];
+  check: Check | undefined | null;
 }
+
+// One Map lookup per webhook answers both "is it documented?" and "how is it checked?".
+const dataSchemas = new Map<string, DataSchema>(
+  Object.entries(eventDataSchemas).map(([event, schema]) => [event, { schema, check: null }]),
+);
 
 /**
  * Validates `data` with the event's zod schema. Unknown events pass through unvalidated;
@@ -97,9 +96,12 @@ function checkFor(event: PassfortEventName): Check | undefined {
  * paths at fault.
  */
 export function validateEventData(event: AnyPassfortEvent, index: number): BatchItem {
-  if (!isPassfortEventName(event.event)) return { validated: false, event, index };
-  if (checkFor(event.event)?.(event.data) === true) return { validated: true, event, index };
-  const result = eventDataSchemas[event.event].safeParse(event.data);
+  const known = dataSchemas.get(event.event);
+  if (known === undefined) return { validated: false, event, index };
+  // Compiled on first use; undefined where a schema needs zod's own output.
+  if (known.check === null) known.check = compileCheck(known.schema);
+  if (known.check?.(event.data) === true) return { validated: true, event, index };
+  const result = known.schema.safeParse(event.data);
   if (result.success) return { validated: true, event: { ...event, data: result.data }, index };
   const paths = describeIssues(result.error.issues).map((path) => `data.${path}`);
   return {
