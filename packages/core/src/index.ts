@@ -41,6 +41,7 @@ export {
   SchemaMismatchError,
   StoreError,
 } from './errors.js';
+export { type EventStreamLike, eventStreamReader } from './event-stream-reader.js';
 export { type CollectedData, collectedDataSchema } from './events/collected-data-schema.js';
 export {
   apiKeyInfoSchema,

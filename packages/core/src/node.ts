@@ -5,13 +5,8 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PayloadError } from './errors.js';
-import type {
-  BodyReader,
-  WebhookRequest,
-  WebhookRequestBody,
-  WebhookResponse,
-} from './webhook-request.js';
+import { eventStreamReader } from './event-stream-reader.js';
+import type { WebhookRequest, WebhookRequestBody, WebhookResponse } from './webhook-request.js';
 
 /**
  * Maps a Node request to a {@link WebhookRequest}. When the stream is still unread, the
@@ -41,7 +36,11 @@ export function fromIncomingMessage(req: IncomingMessage, parsedBody?: unknown):
   return {
     method: req.method ?? 'GET',
     headers,
-    body: empty ? null : read ? (parsedBody as WebhookRequestBody) : incomingMessageReader(req),
+    body: empty
+      ? null
+      : read
+        ? (parsedBody as WebhookRequestBody)
+        : eventStreamReader(req, decodeIfUtf8),
     bodyAlreadyRead: !empty && read && (parsedBody === undefined || parsedBody === null),
     ip: req.socket?.remoteAddress,
   };
@@ -89,53 +88,10 @@ export function matchesPath(req: IncomingMessage, path: string | undefined): boo
   return trim(requestPathname(req)) === trim(path);
 }
 
-// Nothing is read until the receiver asks for it, so a request refused before its body
-// (405, 401, 413 by Content-Length) is never buffered. Decoded here when it is valid UTF-8
-// (Node's native check and decoder are faster than TextDecoder); otherwise the bytes go on
-// and the receiver reports the encoding.
-function incomingMessageReader(req: IncomingMessage): BodyReader {
-  return (maxBytes) =>
-    new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const detach = () => {
-        req.off('data', onData);
-        req.off('end', onEnd);
-        req.off('error', onError);
-      };
-      function onData(chunk: Buffer) {
-        size += chunk.length;
-        if (size > maxBytes) {
-          // Over the limit: keep nothing more, but drain the rest (discarded, so memory stays
-          // bounded) so the client can finish sending and read the 413, as body-parser does;
-          // Node's requestTimeout bounds a client that never stops.
-          detach();
-          req.resume();
-          reject(
-            new PayloadError(
-              'PAYLOAD_TOO_LARGE',
-              `Body is larger than the limit of ${maxBytes} bytes`,
-            ),
-          );
-          return;
-        }
-        chunks.push(chunk);
-      }
-      function onEnd() {
-        detach();
-        const buffer = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-        resolve(
-          isUtf8(buffer)
-            ? buffer.toString('utf8')
-            : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength),
-        );
-      }
-      function onError(error: Error) {
-        detach();
-        reject(error);
-      }
-      req.on('data', onData);
-      req.on('end', onEnd);
-      req.on('error', onError);
-    });
+// Decoded here when it is valid UTF-8 (Node's native check and decoder are faster than
+// TextDecoder); otherwise the bytes go on and the receiver reports the encoding.
+function decodeIfUtf8(bytes: Uint8Array): Uint8Array | string {
+  return isUtf8(bytes)
+    ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
+    : bytes;
 }

@@ -58,6 +58,11 @@ async function readStream(stream: ReadableStream<Uint8Array>, maxBytes: number) 
     }
     chunks.push(value);
   }
+  return concatBytes(chunks, size);
+}
+
+/** The chunks as one array of `size` bytes; a single chunk is returned as it is. */
+export function concatBytes(chunks: readonly Uint8Array[], size: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const bytes = new Uint8Array(size);
   let offset = 0;

@@ -1,5 +1,7 @@
 import {
   type BodyReader,
+  type EventStreamLike,
+  eventStreamReader,
   type PassfortWebhooks,
   type PassfortWebhooksOptions,
   resolvePassfortWebhooks,
@@ -16,9 +18,16 @@ export interface HonoAdapterOptions {
   getIp?: (c: Context) => string | undefined;
 }
 
+/** `@hono/node-server`'s request, as Hono hands it over in `c.env`. */
+interface NodeIncoming extends EventStreamLike {
+  readableDidRead?: boolean;
+  socket?: { remoteAddress?: string };
+}
+
+const nodeIncoming = (c: Context) => (c.env as { incoming?: NodeIncoming } | undefined)?.incoming;
+
 function nodeServerIp(c: Context): string | undefined {
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress;
+  return nodeIncoming(c)?.socket?.remoteAddress;
 }
 
 /**
@@ -37,9 +46,14 @@ export function passfortWebhooks(
     const raw = c.req.raw;
     let body: BodyReader | ReadableStream<Uint8Array> | null;
     let bodyAlreadyRead = false;
+    const incoming = nodeIncoming(c);
     if (Object.keys(c.req.bodyCache).length > 0) {
       // An earlier middleware read it (e.g. `c.req.json()`); Hono keeps a cached copy.
       body = async () => new Uint8Array(await c.req.arrayBuffer());
+    } else if (incoming?.readableDidRead === false && typeof incoming.on === 'function') {
+      // On @hono/node-server, read the Node request itself, bounded while reading: no Web
+      // stream and no copy into an ArrayBuffer, which cost more than the rest of a request.
+      body = eventStreamReader(incoming);
     } else if (raw.headers.get('content-length') !== null) {
       // The receiver checks Content-Length against its limit before reading, and the HTTP
       // layer delivers no more than declared: Hono's own reader is safe, and on Node much
