@@ -6,6 +6,8 @@ const notJson = [/^application\/x-www-form-urlencoded\b/i, /^multipart\//i];
 
 /** Throws a 415 {@link PayloadError} when the content type is clearly not JSON. */
 export function checkContentType(contentType: string | readonly string[] | undefined): void {
+  // What Passfort sends, answered without a regex.
+  if (contentType === 'application/json') return;
   const value = typeof contentType === 'string' ? contentType.trim() : '';
   if (notJson.some((pattern) => pattern.test(value))) {
     throw new PayloadError(

@@ -239,12 +239,13 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
     try {
       const { response, counts, errorCode } = await pending;
       const durationMs = Date.now() - started;
-      scope.end({
-        status: response.status,
-        durationMs,
-        counts,
-        ...(errorCode === undefined ? {} : { errorCode }),
-      });
+      if (scope !== NO_SCOPE)
+        scope.end({
+          status: response.status,
+          durationMs,
+          counts,
+          ...(errorCode === undefined ? {} : { errorCode }),
+        });
       logger.info?.(
         { outcome: 'answered', status: response.status, durationMs, ...counts },
         'webhook request answered',

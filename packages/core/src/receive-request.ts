@@ -33,7 +33,7 @@ export async function receiveRequest(
   verifier: SecretVerifier,
   limits: ReceiveLimits,
 ): Promise<ReceivedBatch> {
-  if (request.method.toUpperCase() !== 'POST') {
+  if (request.method !== 'POST' && request.method.toUpperCase() !== 'POST') {
     throw new PayloadError('METHOD_NOT_ALLOWED', 'Only POST is accepted');
   }
   checkContentType(readHeader(request.headers, 'content-type'));

@@ -200,7 +200,7 @@ export class WebhookProcessor {
         } else {
           result = running;
         }
-        report.end(endOf(result));
+        if (report !== SILENT_REPORT) report.end(endOf(result));
         if (result.kind === 'processed' || result.kind === 'echo') {
           if (result.kind === 'echo') outcome.echoes++;
           else outcome.processed++;
