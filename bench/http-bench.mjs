@@ -9,6 +9,7 @@
  *   node bench/http-bench.mjs --rounds 5
  */
 import { execFileSync, fork, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -76,9 +77,33 @@ async function measure(server, payload) {
     );
   };
   load(warmup);
+  const cpuBefore = cpuTicks(child.pid);
   const result = load(duration);
+  const cpuAfter = cpuTicks(child.pid);
   child.kill();
-  return result;
+  // Server CPU time per request: unlike req/s, it does not move when this shared machine
+  // lends the core to a neighbour for a while (steal time), so it is the steadier figure.
+  const cpuUs =
+    cpuBefore === undefined || cpuAfter === undefined || !(result.requests > 0)
+      ? undefined
+      : ((cpuAfter - cpuBefore) * 1e6) / ticksPerSecond / result.requests;
+  return { ...result, cpuUs };
+}
+
+const ticksPerSecond = (() => {
+  const run = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  return Number(run.stdout?.trim()) || 100;
+})();
+
+/** User + system CPU time of a process in clock ticks (Linux), or undefined elsewhere. */
+function cpuTicks(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime, stime
+  } catch {
+    return undefined;
+  }
 }
 
 const median = (values) => {
@@ -121,12 +146,19 @@ for (let round = 1; round <= rounds; round++) {
  * range over rounds: the median of per-round ratios resists the machine's drift better
  * than a ratio of medians taken minutes apart.
  */
-function ratioOf(ours, bare) {
+function ratioOf(ours, bare, figure = (result) => result.rps) {
   const a = results.get(ours);
   const b = results.get(bare);
-  const perRound = a.map((result, i) => result.rps / b[i].rps);
+  const perRound = a.map((result, i) => figure(result) / figure(b[i]));
+  if (perRound.some((ratio) => !Number.isFinite(ratio))) return undefined;
   return { median: median(perRound), min: Math.min(...perRound), max: Math.max(...perRound) };
 }
+
+/** The same ratio from server CPU time per request: bare's CPU over ours (higher is better). */
+const cpuRatioOf = (ours, bare) => ratioOf(ours, bare, (result) => 1 / result.cpuUs);
+const cpuCell = (ratio) =>
+  ratio === undefined ? '–' : `${ratio.median.toFixed(2)}${range(ratio)}`;
+const us = (value) => (value === undefined ? '–' : value.toFixed(1));
 
 const range = (ratio) => (rounds > 1 ? ` (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)})` : '');
 
@@ -136,6 +168,7 @@ function row(server, payload) {
     rps: median(list.map((r) => r.rps)),
     p50: median(list.map((r) => r.p50)),
     p99: median(list.map((r) => r.p99)),
+    cpuUs: list.some((r) => r.cpuUs === undefined) ? undefined : median(list.map((r) => r.cpuUs)),
     non2xx: list.reduce((sum, r) => sum + r.non2xx + r.errors, 0),
   };
 }
@@ -146,31 +179,35 @@ for (const payload of ['single', 'batch']) {
   console.log(
     `\n${payload === 'single' ? 'Single webhook' : 'Batch of 100'} (~${(bytes / 1024).toFixed(1)} KB per request), medians of ${rounds} round(s); ratio: median of the rounds' ratios (range)\n`,
   );
-  console.log('| server | req/s | p50 ms | p99 ms | non-2xx | ratio to bare |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log(
+    '| server | req/s | p50 ms | p99 ms | non-2xx | CPU µs/req | ratio to bare | CPU ratio |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const f of frameworks) {
     const bare = row(f.bare, payload);
     const ours = row(f.ours, payload);
     const ratio = ratioOf(`${f.ours}:${payload}`, `${f.bare}:${payload}`);
+    const cpuRatio = cpuRatioOf(`${f.ours}:${payload}`, `${f.bare}:${payload}`);
     console.log(
-      `| ${f.name}, bare | ${Math.round(bare.rps)} | ${bare.p50} | ${bare.p99} | ${bare.non2xx} | |`,
+      `| ${f.name}, bare | ${Math.round(bare.rps)} | ${bare.p50} | ${bare.p99} | ${bare.non2xx} | ${us(bare.cpuUs)} | | |`,
     );
     console.log(
-      `| ${f.name}, passfort-webhooks | ${Math.round(ours.rps)} | ${ours.p50} | ${ours.p99} | ${ours.non2xx} | ${ratio.median.toFixed(2)}${range(ratio)} |`,
+      `| ${f.name}, passfort-webhooks | ${Math.round(ours.rps)} | ${ours.p50} | ${ours.p99} | ${ours.non2xx} | ${us(ours.cpuUs)} | ${ratio.median.toFixed(2)}${range(ratio)} | ${cpuCell(cpuRatio)} |`,
     );
     verdicts.push([
-      `${f.name}, ${payload}: ratio ${ratio.median.toFixed(2)}${range(ratio)} ≥ ${targets[payload][f.name]}`,
+      `${f.name}, ${payload}: ratio ${ratio.median.toFixed(2)}${range(ratio)} ≥ ${targets[payload][f.name]} (CPU ratio ${cpuCell(cpuRatio)})`,
       ratio.median >= targets[payload][f.name],
     ]);
   }
 }
 const octokit = row('octokit', 'github');
 const versusOctokit = ratioOf('node-ours:single', 'octokit:github');
+const cpuVersusOctokit = cpuRatioOf('node-ours:single', 'octokit:github');
 console.log(
-  `\n@octokit/webhooks createNodeMiddleware, ~2 KB signed GitHub payload: ${Math.round(octokit.rps)} req/s, p50 ${octokit.p50} ms, p99 ${octokit.p99} ms, non-2xx ${octokit.non2xx}`,
+  `\n@octokit/webhooks createNodeMiddleware, ~2 KB signed GitHub payload: ${Math.round(octokit.rps)} req/s, p50 ${octokit.p50} ms, p99 ${octokit.p99} ms, non-2xx ${octokit.non2xx}, CPU ${us(octokit.cpuUs)} µs/req`,
 );
 verdicts.push([
-  `core handle() on node:http / octokit middleware: ${versusOctokit.median.toFixed(2)}${range(versusOctokit)} ≥ 1.5`,
+  `core handle() on node:http / octokit middleware: ${versusOctokit.median.toFixed(2)}${range(versusOctokit)} ≥ 1.5 (CPU ratio ${cpuCell(cpuVersusOctokit)})`,
   versusOctokit.median >= 1.5,
 ]);
 if (!quick) {

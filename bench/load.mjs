@@ -83,6 +83,7 @@ const result = await autocannon({ url, connections, duration, requests });
 console.log(
   JSON.stringify({
     rps: result.requests.average,
+    requests: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
