@@ -72,8 +72,7 @@ const TIMED_OUT = Symbol('timed out');
 const DUPLICATE_IN_BATCH = Symbol('duplicate in batch');
 type BatchClaim = ClaimOutcome | typeof DUPLICATE_IN_BATCH | undefined;
 
-/**
- * Each webhook's claim, aligned with the batch, or the error that prevented claiming. */
+/** Each webhook's claim, aligned with the batch, or the error that prevented claiming. */
 interface BatchClaims {
   readonly claims: readonly BatchClaim[];
   readonly error: StoreError | undefined;
