@@ -1,14 +1,18 @@
 /**
  * The receiver against bare framework routes doing the same work, in one run on this machine.
  * Every server is its own process on 127.0.0.1 (pinned to core 0 when taskset exists; the load
- * generator to core 1); servers run alternately in rounds so drift hits all alike; medians of
- * the rounds. Ratios are the result: absolute numbers on a 2-core machine are noise.
+ * generator to core 1). Servers compared with each other are measured together: in each round
+ * they are started side by side, warmed up, then loaded alternately in short slices (A B B A
+ * A B …) until each has had its measured time, so this shared machine's slow spells, which
+ * come and go within seconds, hit both alike. Ratios are the result: absolute numbers on a
+ * 2-core machine are noise.
  *
- *   node bench/http-bench.mjs          3 rounds of 10 s after a 3 s warm-up
+ *   node bench/http-bench.mjs          3 rounds; per server and round 3 s warm-up, 6 × 2 s
  *   node bench/http-bench.mjs --quick  one short round, for CI smoke (no targets asserted)
  *   node bench/http-bench.mjs --rounds 5
+ *   node bench/http-bench.mjs --only koa --payload batch   one comparison, for profiling work
  */
-import { execFileSync, fork, spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,9 +21,17 @@ const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
 const roundsArg = process.argv.indexOf('--rounds');
 const rounds = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : quick ? 1 : 3;
-const duration = quick ? 1 : 10;
+const sliceSeconds = quick ? 0.5 : 2;
+const slicesPerServer = quick ? 2 : 6;
 const warmup = quick ? 0.5 : 3;
 const connections = quick ? 10 : 50;
+const option = (name) => {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? process.argv[at + 1] : undefined;
+};
+const only = option('--only')?.toLowerCase();
+const payloads = option('--payload') === undefined ? ['single', 'batch'] : [option('--payload')];
+const complete = only === undefined && payloads.length === 2;
 const pinned = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const SECRET = 'bench-webhook-secret-3f9a';
 
@@ -29,7 +41,7 @@ const frameworks = [
   { name: 'Express 4', bare: 'express4-bare', ours: 'express4-ours' },
   { name: 'Koa', bare: 'koa-bare', ours: 'koa-ours' },
   { name: 'Hono (@hono/node-server)', bare: 'hono-bare', ours: 'hono-ours' },
-];
+].filter((f) => only === undefined || f.name.toLowerCase().includes(only));
 const targets = {
   single: {
     'node:http (core handle())': 0.85,
@@ -47,47 +59,89 @@ const targets = {
   },
 };
 
-let port = 41000;
-async function measure(server, payload) {
-  const thisPort = port++;
-  const child = fork(join(here, 'servers', `${server}.mjs`), [], {
-    env: { ...process.env, PORT: String(thisPort), NODE_ENV: 'production' },
+/** Forks `file` pinned to `core` (when taskset exists) and waits for its ready message. */
+async function start(file, args, env, core) {
+  const child = fork(file, args, {
+    env: { ...process.env, ...env },
     execPath: pinned ? 'taskset' : process.execPath,
-    execArgv: pinned ? ['-c', '0', process.execPath] : [],
+    execArgv: pinned ? ['-c', String(core), process.execPath] : [],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   await new Promise((resolve, reject) => {
     child.once('message', resolve);
-    child.once('exit', (code) => reject(new Error(`${server} exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
   });
-  const load = (seconds) => {
-    const config = JSON.stringify({
-      url: `http://127.0.0.1:${thisPort}/webhooks`,
-      payload,
-      duration: seconds,
-      connections,
-      secret: SECRET,
-      runId: `${server}-${payload}-${Date.now()}`,
-    });
-    const command = pinned
-      ? ['taskset', ['-c', '1', process.execPath, join(here, 'load.mjs'), config]]
-      : [process.execPath, [join(here, 'load.mjs'), config]];
-    return JSON.parse(
-      execFileSync(command[0], command[1], { encoding: 'utf8' }).trim().split('\n').at(-1),
+  child.removeAllListeners('exit');
+  return child;
+}
+
+const loader = await start(
+  join(here, 'load.mjs'),
+  [JSON.stringify({ secret: SECRET, runId: `run-${Date.now()}` })],
+  {},
+  1,
+);
+/** One slice of load on a server: autocannon's figures for it. */
+function load(server, payload, seconds) {
+  return new Promise((resolve) => {
+    loader.once('message', resolve);
+    loader.send({ url: `http://127.0.0.1:${server.port}/webhooks`, payload, seconds, connections });
+  });
+}
+
+let nextPort = 41000;
+/**
+ * One round of a group: its servers started side by side, each warmed up, then loaded in
+ * alternating slices (A B B A …, or A B C C B A … for three) until each had its measured
+ * time. Returns each server's totals for the round.
+ */
+async function measureGroup(group, reversed) {
+  const order = reversed ? [...group].reverse() : group;
+  const servers = [];
+  for (const [name, payload] of order) {
+    const port = nextPort++;
+    const child = await start(
+      join(here, 'servers', `${name}.mjs`),
+      [],
+      { PORT: String(port), NODE_ENV: 'production' },
+      0,
     );
-  };
-  load(warmup);
-  const cpuBefore = cpuTicks(child.pid);
-  const result = load(duration);
-  const cpuAfter = cpuTicks(child.pid);
-  child.kill();
-  // Server CPU time per request: unlike req/s, it does not move when this shared machine
-  // lends the core to a neighbour for a while (steal time), so it is the steadier figure.
-  const cpuUs =
-    cpuBefore === undefined || cpuAfter === undefined || !(result.requests > 0)
-      ? undefined
-      : ((cpuAfter - cpuBefore) * 1e6) / ticksPerSecond / result.requests;
-  return { ...result, cpuUs };
+    servers.push({ name, payload, port, child, slices: [], ticks: 0 });
+  }
+  try {
+    for (const server of servers) await load(server, server.payload, warmup);
+    for (let slice = 0; slice < slicesPerServer; slice++) {
+      for (const server of slice % 2 === 0 ? servers : [...servers].reverse()) {
+        const before = cpuTicks(server.child.pid);
+        const result = await load(server, server.payload, sliceSeconds);
+        const after = cpuTicks(server.child.pid);
+        server.slices.push(result);
+        server.ticks =
+          before === undefined || after === undefined ? Number.NaN : server.ticks + after - before;
+      }
+    }
+  } finally {
+    for (const server of servers) server.child.kill();
+  }
+  return servers.map(({ name, payload, slices, ticks }) => {
+    const requests = slices.reduce((sum, r) => sum + r.requests, 0);
+    const seconds = slices.reduce((sum, r) => sum + r.seconds, 0);
+    return {
+      key: `${name}:${payload}`,
+      rps: requests / seconds,
+      // Server CPU time per request: unlike req/s, it does not move when this shared
+      // machine lends the core to a neighbour for a while (steal time).
+      cpuUs:
+        Number.isFinite(ticks) && requests > 0
+          ? (ticks * 1e6) / ticksPerSecond / requests
+          : undefined,
+      p50: median(slices.map((r) => r.p50)),
+      p99: median(slices.map((r) => r.p99)),
+      non2xx: slices.reduce((sum, r) => sum + r.non2xx, 0),
+      errors: slices.reduce((sum, r) => sum + r.errors, 0),
+      bytes: slices[0].bytes,
+    };
+  });
 }
 
 const ticksPerSecond = (() => {
@@ -112,10 +166,10 @@ const median = (values) => {
 };
 
 const results = new Map(); // `${server}:${payload}` -> results[], one per round
-// Servers compared with each other run back to back, so a slow spell of this shared machine
-// hits both; their order flips every round, so a drift within a group cancels out too.
+// Servers compared with each other form a group, measured together (see measureGroup); the
+// order within a group flips every round. --only and --payload narrow the run (no verdicts).
 const groups = [];
-for (const payload of ['single', 'batch']) {
+for (const payload of payloads) {
   for (const f of frameworks) {
     const group = [
       [f.bare, payload],
@@ -127,19 +181,19 @@ for (const payload of ['single', 'batch']) {
 }
 
 console.log(
-  `HTTP benchmark: ${rounds} round(s) of ${duration} s after ${warmup} s warm-up, ${connections} connections, ${pinned ? 'server on core 0, load on core 1' : 'no taskset: not pinned'}`,
+  `HTTP benchmark: ${rounds} round(s); per server and round ${warmup} s warm-up, then ${slicesPerServer} slices of ${sliceSeconds} s alternating with the servers it is compared with; ${connections} connections; ${pinned ? 'servers on core 0, load on core 1' : 'no taskset: not pinned'}`,
 );
 for (let round = 1; round <= rounds; round++) {
-  const plan = groups.flatMap((group) => (round % 2 === 1 ? group : [...group].reverse()));
-  for (const [server, payload] of plan) {
-    const key = `${server}:${payload}`;
-    const result = await measure(server, payload);
-    results.set(key, [...(results.get(key) ?? []), result]);
-    process.stdout.write(
-      `  round ${round} ${key}: ${Math.round(result.rps)} req/s${result.non2xx ? `, ${result.non2xx} non-2xx` : ''}\n`,
-    );
+  for (const group of groups) {
+    for (const result of await measureGroup(group, round % 2 === 0)) {
+      results.set(result.key, [...(results.get(result.key) ?? []), result]);
+      process.stdout.write(
+        `  round ${round} ${result.key}: ${Math.round(result.rps)} req/s${result.non2xx ? `, ${result.non2xx} non-2xx` : ''}\n`,
+      );
+    }
   }
 }
+loader.kill();
 
 /**
  * The ratio `ours / bare` of each round (measured back to back), as the median and the
@@ -174,8 +228,8 @@ function row(server, payload) {
 }
 
 const verdicts = [];
-for (const payload of ['single', 'batch']) {
-  const bytes = results.get(`node-bare:${payload}`)[0].bytes;
+for (const payload of payloads) {
+  const bytes = results.get(`${frameworks[0].bare}:${payload}`)[0].bytes;
   console.log(
     `\n${payload === 'single' ? 'Single webhook' : 'Batch of 100'} (~${(bytes / 1024).toFixed(1)} KB per request), medians of ${rounds} round(s); ratio: median of the rounds' ratios (range)\n`,
   );
@@ -200,17 +254,19 @@ for (const payload of ['single', 'batch']) {
     ]);
   }
 }
-const octokit = row('octokit', 'github');
-const versusOctokit = ratioOf('node-ours:single', 'octokit:github');
-const cpuVersusOctokit = cpuRatioOf('node-ours:single', 'octokit:github');
-console.log(
-  `\n@octokit/webhooks createNodeMiddleware, ~2 KB signed GitHub payload: ${Math.round(octokit.rps)} req/s, p50 ${octokit.p50} ms, p99 ${octokit.p99} ms, non-2xx ${octokit.non2xx}, CPU ${us(octokit.cpuUs)} µs/req`,
-);
-verdicts.push([
-  `core handle() on node:http / octokit middleware: ${versusOctokit.median.toFixed(2)}${range(versusOctokit)} ≥ 1.5 (CPU ratio ${cpuCell(cpuVersusOctokit)})`,
-  versusOctokit.median >= 1.5,
-]);
-if (!quick) {
+if (results.has('octokit:github')) {
+  const octokit = row('octokit', 'github');
+  const versusOctokit = ratioOf('node-ours:single', 'octokit:github');
+  const cpuVersusOctokit = cpuRatioOf('node-ours:single', 'octokit:github');
+  console.log(
+    `\n@octokit/webhooks createNodeMiddleware, ~2 KB signed GitHub payload: ${Math.round(octokit.rps)} req/s, p50 ${octokit.p50} ms, p99 ${octokit.p99} ms, non-2xx ${octokit.non2xx}, CPU ${us(octokit.cpuUs)} µs/req`,
+  );
+  verdicts.push([
+    `core handle() on node:http / octokit middleware: ${versusOctokit.median.toFixed(2)}${range(versusOctokit)} ≥ 1.5 (CPU ratio ${cpuCell(cpuVersusOctokit)})`,
+    versusOctokit.median >= 1.5,
+  ]);
+}
+if (!quick && complete) {
   console.log('');
   for (const [label, met] of verdicts) console.log(`${met ? 'met    ' : 'NOT MET'}  ${label}`);
 }

@@ -1,10 +1,10 @@
-// The load generator, in its own process (pinned to another core than the server): runs
-// autocannon with a fresh body per request and prints its result as JSON.
+// The load generator, in its own process (pinned to another core than the servers), driven
+// by the harness over IPC: for each `{ url, payload, seconds, connections }` it runs
+// autocannon with a fresh body per request and answers with the slice's figures.
 import { createHash, createHmac } from 'node:crypto';
 import autocannon from 'autocannon';
 
-const { url, payload, duration, connections, secret, runId } = JSON.parse(process.argv[2]);
-let counter = 0;
+const { secret, runId } = JSON.parse(process.argv[2]);
 
 function data(id) {
   return {
@@ -28,17 +28,18 @@ function envelope(id) {
 }
 
 // Ids are made fresh for every request, so the receiver's dedupe never turns the run into
-// "all duplicates": the template's marker is replaced by a per-request counter. They are
-// UUID-shaped like Passfort's: counter (8 hex digits), a tag of this run (so a warm-up and
-// the measured run never share ids), the webhook's index in its batch.
+// "all duplicates": the template's marker is replaced by a counter that keeps counting
+// across slices and servers. They are UUID-shaped like Passfort's: counter (8 hex digits),
+// a tag of this run, the webhook's index in its batch.
 const MARK = '__REQ__';
+let counter = 0;
 const tag = createHash('sha256').update(runId).digest('hex');
 const uuid = (index) =>
   `${MARK}-${tag.slice(0, 4)}-4${tag.slice(4, 7)}-8${tag.slice(7, 10)}-${String(index).padStart(12, '0')}`;
-const template =
-  payload === 'batch'
-    ? JSON.stringify(Array.from({ length: 100 }, (_, i) => envelope(uuid(i))))
-    : JSON.stringify(envelope(uuid(0)));
+const templates = {
+  single: JSON.stringify(envelope(uuid(0))),
+  batch: JSON.stringify(Array.from({ length: 100 }, (_, i) => envelope(uuid(i)))),
+};
 
 const github = JSON.stringify({
   action: 'opened',
@@ -54,40 +55,49 @@ const github = JSON.stringify({
 });
 const githubSignature = `sha256=${createHmac('sha256', secret).update(github).digest('hex')}`;
 
-const requests =
-  payload === 'github'
-    ? [
-        {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'x-github-event': 'issues',
-            'x-hub-signature-256': githubSignature,
-            'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
-          },
-          body: github,
+function requestsFor(payload) {
+  if (payload === 'github') {
+    return [
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'issues',
+          'x-hub-signature-256': githubSignature,
+          'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
         },
-      ]
-    : [
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
-          setupRequest: (request) => ({
-            ...request,
-            body: template.replaceAll(MARK, (counter++).toString(16).padStart(8, '0')),
-          }),
-        },
-      ];
+        body: github,
+      },
+    ];
+  }
+  const template = templates[payload];
+  return [
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+      setupRequest: (request) => ({
+        ...request,
+        body: template.replaceAll(MARK, (counter++).toString(16).padStart(8, '0')),
+      }),
+    },
+  ];
+}
 
-const result = await autocannon({ url, connections, duration, requests });
-console.log(
-  JSON.stringify({
-    rps: result.requests.average,
+process.on('message', async ({ url, payload, seconds, connections }) => {
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    requests: requestsFor(payload),
+  });
+  process.send({
     requests: result.requests.total,
+    seconds: result.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
-    bytes: template.length,
-  }),
-);
+    bytes: payload === 'github' ? github.length : templates[payload].length,
+  });
+});
+process.send('ready');
