@@ -34,23 +34,23 @@ export class DoneIds {
 
   /** Drops entries expired at `tick`, then the oldest ones beyond `maxEntries`. */
   forget(tick: number, maxEntries: number): void {
-    this.#uuids.removeOldest((expiry) => expiry <= tick);
+    if (this.#others.size === 0) {
+      this.#uuids.prune(tick, maxEntries);
+      return;
+    }
+    this.#uuids.prune(tick, Number.POSITIVE_INFINITY);
     for (const [id, expiry] of this.#others) {
       if (expiry > tick) break;
       this.#others.delete(id);
     }
+    // Both hold their entries oldest first; drop from whichever holds the older one.
     while (this.size > maxEntries) {
       const oldestUuid = this.#uuids.oldestExpiry();
-      const [oldestOther] = this.#others;
+      const oldestOther = this.#others.entries().next().value;
       if (oldestOther !== undefined && (oldestUuid === undefined || oldestOther[1] <= oldestUuid)) {
         this.#others.delete(oldestOther[0]);
       } else {
-        let removed = false;
-        this.#uuids.removeOldest(() => {
-          if (removed) return false;
-          removed = true;
-          return true;
-        });
+        this.#uuids.prune(tick, this.#uuids.size - 1);
       }
     }
   }

@@ -25,6 +25,10 @@ describe('uuidWords', () => {
     expect(uuidWords('33bae6b85-689-b96b-143c-06e93ab8527e', words)).toBe(false);
     expect(uuidWords('33bae6b8-5689-b96b-143c-06e93ab8527g', words)).toBe(false);
     expect(uuidWords('{3bae6b8-5689-b96b-143c-06e93ab8527}', words)).toBe(false);
+    // Upper case or a non-ASCII character in any group, including those split by a dash.
+    expect(uuidWords('33bae6b8-5689-b96B-143c-06e93ab8527e', words)).toBe(false);
+    expect(uuidWords('33bae6b8-5689-b96b-143c-06é93ab8527e', words)).toBe(false);
+    expect(uuidWords('33bae6b8-5689-b96b-1 3c-06e93ab8527e', words)).toBe(false);
     expect(uuidWords('ffffffff-ffff-ffff-ffff-ffffffffffff', words)).toBe(true);
     expect([...words]).toEqual([0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff]);
   });
@@ -55,6 +59,33 @@ describe('UuidExpiryTable', () => {
     }
   });
 
+  it('finds every key after deletions in long clusters that wrap around the end', () => {
+    // 511 ids in the smallest table (1024 slots) keep it just under half full, where
+    // linear probing's clusters are longest: every delete shifts some of them back.
+    const random = seeded(7);
+    const table = new UuidExpiryTable();
+    const model = new Map<string, number>();
+    const pool = Array.from({ length: 511 }, () => randomUuid(random));
+    const words = new Uint32Array(4);
+    for (let step = 0; step < 40_000; step++) {
+      const id = pool[Math.floor(random() * pool.length)]!;
+      uuidWords(id, words);
+      if (random() < 0.6) {
+        table.set(words, step + 1);
+        model.set(id, step + 1);
+      } else {
+        expect(table.delete(words)).toBe(model.delete(id));
+      }
+      if (step % 1000 === 0) {
+        for (const other of pool) {
+          uuidWords(other, words);
+          expect(table.get(words)).toBe(model.get(other));
+        }
+      }
+    }
+    expect(table.size).toBe(model.size);
+  });
+
   it('removes the oldest live entries first', () => {
     const table = new UuidExpiryTable();
     const ids = Array.from(
@@ -68,9 +99,17 @@ describe('UuidExpiryTable', () => {
     });
     uuidWords(ids[0]!, words);
     table.delete(words);
-    table.removeOldest((expiry) => expiry <= 1000);
+    table.prune(1000, Number.POSITIVE_INFINITY);
     expect(table.size).toBe(2000);
     expect(table.oldestExpiry()).toBe(1001);
+    // Then by count: the oldest go first, whatever their expiry.
+    table.prune(0, 500);
+    expect(table.size).toBe(500);
+    expect(table.oldestExpiry()).toBe(2501);
+    uuidWords(ids[2499]!, words);
+    expect(table.get(words)).toBeUndefined();
+    uuidWords(ids[2500]!, words);
+    expect(table.get(words)).toBe(2501);
   });
 });
 
@@ -86,5 +125,19 @@ describe('DoneIds', () => {
     done.forget(0, 1);
     expect(done.get('custom-id')).toBeUndefined();
     expect(done.get('00000000-0000-4000-8000-000000000002')).toBe(30);
+  });
+
+  it('forgets the oldest UUIDs beyond the bound, and expired ones whatever the bound', () => {
+    const done = new DoneIds();
+    const id = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    for (let i = 1; i <= 10; i++) done.set(id(i), 100 + i);
+    done.forget(0, 7);
+    expect(done.size).toBe(7);
+    expect(done.get(id(3))).toBeUndefined();
+    expect(done.get(id(4))).toBe(104);
+    done.forget(105, 100);
+    expect(done.size).toBe(5);
+    expect(done.get(id(5))).toBeUndefined();
+    expect(done.get(id(6))).toBe(106);
   });
 });

@@ -1,45 +1,61 @@
-/** The value of a lower-case hex digit's char code, or -1. */
-function hexValue(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48; // 0-9
-  if (code >= 97 && code <= 102) return code - 87; // a-f
-  return -1;
+/** A lower-case hex digit's value by char code; 255 for any other character. */
+const HEX_VALUE = new Uint8Array(128).fill(255);
+for (let digit = 0; digit < 16; digit++) HEX_VALUE['0123456789abcdef'.charCodeAt(digit)] = digit;
+
+/** Reads `id[from, to)` as hex digits onto `word`; -1 when one is not a lower-case hex digit. */
+function readHex(id: string, from: number, to: number, word: number): number {
+  for (let i = from; i < to; i++) {
+    const code = id.charCodeAt(i);
+    const value = code < 128 ? HEX_VALUE[code]! : 255;
+    if (value === 255) return -1;
+    word = (word << 4) | value;
+  }
+  return word >>> 0;
 }
 
 /**
  * Reads a lower-case canonical UUID into four 32-bit words. Returns false for anything
  * else (those ids are kept elsewhere, so every id string keeps its exact identity).
- * Char codes are read directly: it runs twice per webhook, and a regex plus slices cost
- * several times more.
+ * Char codes are read directly, group by group: it runs twice per webhook, and a regex
+ * plus slices cost several times more.
  */
 export function uuidWords(id: string, words: Uint32Array): boolean {
-  if (id.length !== 36) return false;
-  let word = 0;
-  let digits = 0;
-  for (let i = 0; i < 36; i++) {
-    const code = id.charCodeAt(i);
-    if (i === 8 || i === 13 || i === 18 || i === 23) {
-      if (code !== 45) return false; // '-'
-      continue;
-    }
-    const value = hexValue(code);
-    if (value < 0) return false;
-    word = (word << 4) | value;
-    digits++;
-    if (digits % 8 === 0) words[digits / 8 - 1] = word >>> 0;
+  if (
+    id.length !== 36 ||
+    id.charCodeAt(8) !== 45 || // '-'
+    id.charCodeAt(13) !== 45 ||
+    id.charCodeAt(18) !== 45 ||
+    id.charCodeAt(23) !== 45
+  ) {
+    return false;
   }
+  // xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx: the middle words straddle a dash.
+  const word0 = readHex(id, 0, 8, 0);
+  const high1 = readHex(id, 9, 13, 0);
+  const word1 = high1 < 0 ? -1 : readHex(id, 14, 18, high1);
+  const high2 = readHex(id, 19, 23, 0);
+  const word2 = high2 < 0 ? -1 : readHex(id, 24, 28, high2);
+  const word3 = readHex(id, 28, 36, 0);
+  if (word0 < 0 || word1 < 0 || word2 < 0 || word3 < 0) return false;
+  words[0] = word0;
+  words[1] = word1;
+  words[2] = word2;
+  words[3] = word3;
   return true;
 }
 
 const EMPTY = 0;
-const DELETED = 0xffffffff;
-/** Words per record: the UUID's four, then its expiry (or EMPTY / DELETED). */
+/** Words per record: the UUID's four, then its expiry (or EMPTY). */
 const STRIDE = 5;
 
 /**
  * UUID → expiry (a positive integer) in flat typed arrays: about 20 bytes an id against
  * about 130 for a Map of strings, which is what lets the memory store remember a million
- * ids in well under 150 MB. Open addressing with linear probing; a key and its expiry sit
- * side by side, so a lookup in a table of millions touches one cache line, not two.
+ * ids in well under 150 MB. Open addressing with linear probing, at most half full; a key
+ * and its expiry sit side by side, so a lookup in a table of millions touches one cache
+ * line, not two. Deletion shifts the rest of its cluster back instead of leaving a
+ * tombstone: a full store deletes one id for every id it adds, and tombstones would
+ * lengthen every probe and force a rebuild of the whole table every million ids.
  * Insertion order is kept in a ring so the oldest entries can be found first.
  */
 export class UuidExpiryTable {
@@ -47,7 +63,6 @@ export class UuidExpiryTable {
   #capacity = 1024;
   #mask = 1023;
   #size = 0;
-  #used = 0;
   // Insertion order, same record layout. Entries may be stale (deleted or re-set since):
   // there are `#ringLength - #size` of those, checked when read.
   #ring = new Uint32Array(STRIDE * 1024);
@@ -67,25 +82,20 @@ export class UuidExpiryTable {
   }
 
   set(words: Uint32Array, expiry: number): void {
-    if ((this.#used + 1) * 2 > this.#capacity) this.#resize();
+    if ((this.#size + 1) * 2 > this.#capacity) this.#grow();
     const slots = this.#slots;
-    // One probe finds the key or, failing that, where it goes (the first tombstone passed).
+    // One probe finds the key or, failing that, the empty slot where it goes.
     let slot = this.#hash(words) & this.#mask;
-    let tombstone = -1;
     for (;;) {
       const state = slots[slot * STRIDE + 4]!;
       if (state === EMPTY) break;
-      if (state === DELETED) {
-        if (tombstone < 0) tombstone = slot;
-      } else if (this.#holds(slot, words)) {
+      if (this.#holds(slot, words)) {
         slots[slot * STRIDE + 4] = expiry;
         this.#pushRing(words, expiry);
         return;
       }
       slot = (slot + 1) & this.#mask;
     }
-    if (tombstone >= 0) slot = tombstone;
-    else this.#used++;
     writeRecord(slots, slot * STRIDE, words, expiry);
     this.#size++;
     this.#pushRing(words, expiry);
@@ -94,38 +104,71 @@ export class UuidExpiryTable {
   delete(words: Uint32Array): boolean {
     const slot = this.#find(words);
     if (slot < 0) return false;
-    this.#slots[slot * STRIDE + 4] = DELETED;
-    this.#size--;
+    this.#deleteAt(slot);
     return true;
   }
 
   /**
-   * Removes entries from the oldest while `shouldRemove(expiry)` says so; stops at the
-   * first live entry it keeps.
+   * Removes the oldest entries while they have expired (expiry ≤ `tick`) or more than
+   * `keep` remain. Runs after every batch once the store is full, so it looks each entry
+   * up once and makes nothing.
    */
-  removeOldest(shouldRemove: (expiry: number) => boolean): void {
-    const words = this.#scratch;
-    while (this.#ringLength > 0) {
-      const at = this.#ringHead * STRIDE;
-      readKey(this.#ring, at, words);
-      const expiry = this.#ring[at + 4]!;
-      if (this.get(words) === expiry) {
-        if (!shouldRemove(expiry)) return;
-        this.delete(words);
-      }
-      this.#ringHead = (this.#ringHead + 1) % this.#ringCapacity;
-      this.#ringLength--;
+  prune(tick: number, keep: number): void {
+    for (;;) {
+      const slot = this.#oldestLiveSlot();
+      if (slot < 0 || (this.#slots[slot * STRIDE + 4]! > tick && this.#size <= keep)) return;
+      this.#deleteAt(slot);
+      this.#dropRingHead();
     }
   }
 
   /** The oldest live entry's expiry, or undefined when empty. */
   oldestExpiry(): number | undefined {
-    let result: number | undefined;
-    this.removeOldest((expiry) => {
-      result = expiry;
-      return false;
-    });
-    return result;
+    const slot = this.#oldestLiveSlot();
+    return slot < 0 ? undefined : this.#slots[slot * STRIDE + 4];
+  }
+
+  /** The slot of the ring's oldest live entry (stale ones are dropped on the way), or -1. */
+  #oldestLiveSlot(): number {
+    const words = this.#scratch;
+    while (this.#ringLength > 0) {
+      const at = this.#ringHead * STRIDE;
+      readKey(this.#ring, at, words);
+      const slot = this.#find(words);
+      if (slot >= 0 && this.#slots[slot * STRIDE + 4] === this.#ring[at + 4]) return slot;
+      this.#dropRingHead();
+    }
+    return -1;
+  }
+
+  #dropRingHead(): void {
+    this.#ringHead = this.#ringHead + 1 === this.#ringCapacity ? 0 : this.#ringHead + 1;
+    this.#ringLength--;
+  }
+
+  /**
+   * Empties `slot`, then moves back every later record of its cluster that may sit there:
+   * one whose home slot is not cyclically within (hole, its slot]. Linear probing then
+   * finds every key exactly as if the deleted one had never been added.
+   */
+  #deleteAt(slot: number): void {
+    const slots = this.#slots;
+    const mask = this.#mask;
+    const words = this.#scratch;
+    let hole = slot;
+    let next = slot;
+    for (;;) {
+      next = (next + 1) & mask;
+      if (slots[next * STRIDE + 4] === EMPTY) break;
+      readKey(slots, next * STRIDE, words);
+      const home = this.#hash(words) & mask;
+      const stays = hole <= next ? hole < home && home <= next : hole < home || home <= next;
+      if (stays) continue;
+      slots.copyWithin(hole * STRIDE, next * STRIDE, next * STRIDE + STRIDE);
+      hole = next;
+    }
+    slots[hole * STRIDE + 4] = EMPTY;
+    this.#size--;
   }
 
   #hash(words: Uint32Array): number {
@@ -150,27 +193,25 @@ export class UuidExpiryTable {
   #find(words: Uint32Array): number {
     let slot = this.#hash(words) & this.#mask;
     for (;;) {
-      const state = this.#slots[slot * STRIDE + 4]!;
-      if (state === EMPTY) return -1;
-      if (state !== DELETED && this.#holds(slot, words)) return slot;
+      if (this.#slots[slot * STRIDE + 4] === EMPTY) return -1;
+      if (this.#holds(slot, words)) return slot;
       slot = (slot + 1) & this.#mask;
     }
   }
 
-  #resize(): void {
+  /** Doubles the table (deletion leaves no tombstones, so only growth rebuilds it). */
+  #grow(): void {
     const old = this.#slots;
     const oldCapacity = this.#capacity;
-    // Grow only when live entries fill it; otherwise rebuild in place to drop tombstones.
-    const capacity = this.#size * 4 > oldCapacity ? oldCapacity * 2 : oldCapacity;
+    const capacity = oldCapacity * 2;
     const slots = new Uint32Array(capacity * STRIDE);
     this.#slots = slots;
     this.#capacity = capacity;
     this.#mask = capacity - 1;
-    this.#used = this.#size;
     const words = this.#scratch;
     for (let slot = 0; slot < oldCapacity; slot++) {
       const expiry = old[slot * STRIDE + 4]!;
-      if (expiry === EMPTY || expiry === DELETED) continue;
+      if (expiry === EMPTY) continue;
       readKey(old, slot * STRIDE, words);
       let target = this.#hash(words) & this.#mask;
       while (slots[target * STRIDE + 4] !== EMPTY) target = (target + 1) & this.#mask;
