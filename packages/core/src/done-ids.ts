@@ -17,6 +17,20 @@ export class DoneIds {
     return uuidWords(id, this.#words) ? this.#uuids.get(this.#words) : this.#others.get(id);
   }
 
+  // The same for an id already read with `uuidWords` (true): the memory store reads each
+  // id once, when it is claimed, and keeps the words for its completion.
+  getUuid(words: Uint32Array): number | undefined {
+    return this.#uuids.get(words);
+  }
+
+  setUuid(words: Uint32Array, expiry: number): void {
+    this.#uuids.set(words, expiry);
+  }
+
+  deleteUuid(words: Uint32Array): void {
+    this.#uuids.delete(words);
+  }
+
   set(id: string, expiry: number): void {
     if (uuidWords(id, this.#words)) {
       this.#uuids.set(this.#words, expiry);

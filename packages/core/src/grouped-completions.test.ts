@@ -70,5 +70,40 @@ describe('GroupedCompletions', () => {
     const group = completions.add('a');
     expect(completions.failed).toBe(true);
     await expect(group.written()).rejects.toBe(down);
+    // A later id gets its own write and its own outcome, not the failed group's.
+    const later = completions.add('b');
+    expect(later).not.toBe(group);
+    expect(later.failed).toBe(true);
+  });
+
+  it('keeps groups apart on a store that answers now synchronously, now with a promise', async () => {
+    const written: string[][] = [];
+    let pending: (() => void) | undefined;
+    let call = 0;
+    const store = {
+      ...memoryStore(),
+      complete: (ids: readonly string[]) => {
+        written.push([...ids]);
+        if (call++ % 2 === 0) return undefined;
+        return new Promise<void>((resolve) => {
+          pending = resolve;
+        });
+      },
+    };
+    const completions = new GroupedCompletions(store);
+    const a = completions.add('a'); // synchronous
+    const b = completions.add('b'); // a promise: in flight
+    const c = completions.add('c');
+    const d = completions.add('d');
+    expect(a.settled && !a.failed).toBe(true);
+    expect(b.settled).toBe(false);
+    expect(c).toBe(d);
+    expect(written).toEqual([['a'], ['b']]);
+    pending!();
+    await b.written();
+    // c and d went out together, synchronously, as soon as b's write finished.
+    expect(written).toEqual([['a'], ['b'], ['c', 'd']]);
+    expect(c.settled && !c.failed).toBe(true);
+    await expect(c.written()).resolves.toBeUndefined();
   });
 });

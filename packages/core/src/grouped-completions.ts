@@ -53,6 +53,14 @@ export class CompletionGroup {
 }
 
 /**
+ * The group of every id a synchronous store recorded at once: settled and succeeded, shared
+ * so that a batch on the memory store makes no group per webhook. Nothing is ever added.
+ */
+const WRITTEN = new CompletionGroup();
+WRITTEN.succeed();
+Object.freeze(WRITTEN.ids);
+
+/**
  * Records completed ids as soon as each finishes, grouping the ones that finish while a
  * write is in flight into the next write. Fast handlers on a networked store cost two round
  * trips per batch; slow ones get their own write right away, so a crash loses no finished
@@ -72,45 +80,67 @@ export class GroupedCompletions {
 
   /** Records `id` as done; returns the group whose write carries it. */
   add(id: string): CompletionGroup {
-    this.#next ??= new CompletionGroup();
-    const group = this.#next;
-    group.ids.push(id);
-    if (!this.#writing) this.#write();
-    return group;
+    if (this.#writing) {
+      this.#next ??= new CompletionGroup();
+      this.#next.ids.push(id);
+      return this.#next;
+    }
+    // Nothing in flight (so nothing gathered either): this id is written on its own, now.
+    return this.#start([id]);
   }
 
+  /** Writes the groups that gathered while the previous write was in flight. */
   #write(): void {
-    this.#writing = true;
-    while (this.#next !== undefined) {
+    while (this.#next !== undefined && !this.#writing) {
       const group = this.#next;
       this.#next = undefined;
-      let written: unknown;
-      try {
-        written = this.#store.complete(group.ids);
-      } catch (error) {
-        this.#fail(group, error);
-        continue;
-      }
-      if (isThenable(written)) {
-        written.then(
-          () => {
-            group.succeed();
-            this.#write();
-          },
-          (error: unknown) => {
-            this.#fail(group, error);
-            this.#write();
-          },
-        );
-        return;
-      }
-      group.succeed();
+      this.#start(group.ids, group);
     }
-    this.#writing = false;
+  }
+
+  /**
+   * Starts the write of `ids`; returns their group. A synchronous success settles at once
+   * (as the shared WRITTEN when no group was made yet); a promise marks a write in flight.
+   */
+  #start(ids: string[], group?: CompletionGroup): CompletionGroup {
+    let written: unknown;
+    try {
+      written = this.#store.complete(ids);
+    } catch (error) {
+      const failed = group ?? groupOf(ids);
+      this.#fail(failed, error);
+      return failed;
+    }
+    if (!isThenable(written)) {
+      if (group === undefined) return WRITTEN;
+      group.succeed();
+      return group;
+    }
+    const pending = group ?? groupOf(ids);
+    this.#writing = true;
+    written.then(
+      () => {
+        pending.succeed();
+        this.#writing = false;
+        this.#write();
+      },
+      (error: unknown) => {
+        this.#fail(pending, error);
+        this.#writing = false;
+        this.#write();
+      },
+    );
+    return pending;
   }
 
   #fail(group: CompletionGroup, error: unknown): void {
     this.failed = true;
     group.fail(error);
   }
+}
+
+function groupOf(ids: readonly string[]): CompletionGroup {
+  const group = new CompletionGroup();
+  group.ids.push(...ids);
+  return group;
 }

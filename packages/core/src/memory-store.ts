@@ -2,6 +2,7 @@ import type { ClaimOutcome, DeadLetter, DedupeStore } from './dedupe-store.js';
 import { DEFAULT_RETENTION_MS } from './dedupe-store.js';
 import { DoneIds } from './done-ids.js';
 import { ConfigurationError } from './errors.js';
+import { uuidWords } from './uuid-expiry-table.js';
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -33,6 +34,12 @@ const FIRST_CLAIM: ClaimOutcome = Object.freeze({ status: 'claimed', attempt: 1 
 interface Claim {
   leaseUntil: number;
   attempts: number;
+  /** The id's UUID words (as int32, kept unboxed), read at claim time for the completion. */
+  uuid: boolean;
+  w0: number;
+  w1: number;
+  w2: number;
+  w3: number;
 }
 
 /**
@@ -63,9 +70,24 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
   const claims = new Map<string, Claim>();
   const deadLetters = new Map<string, DeadLetter>();
 
+  const words = new Uint32Array(4);
   function markDone(id: string, at: number): void {
+    const claim = claims.get(id);
+    const expiry = toTick(at + retentionMs);
+    if (claim === undefined) {
+      done.set(id, expiry);
+      return;
+    }
     claims.delete(id);
-    done.set(id, toTick(at + retentionMs));
+    if (!claim.uuid) {
+      done.set(id, expiry);
+      return;
+    }
+    words[0] = claim.w0;
+    words[1] = claim.w1;
+    words[2] = claim.w2;
+    words[3] = claim.w3;
+    done.setUuid(words, expiry);
   }
 
   let forgottenAt = Number.NaN;
@@ -89,13 +111,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
       const outcomes: ClaimOutcome[] = new Array(ids.length);
       for (let i = 0; i < ids.length; i++) {
         const id = ids[i]!;
-        const expiresAt = done.get(id);
+        const uuid = uuidWords(id, words);
+        const expiresAt = uuid ? done.getUuid(words) : done.get(id);
         if (expiresAt !== undefined) {
           if (expiresAt > tick) {
             outcomes[i] = DONE;
             continue;
           }
-          done.delete(id);
+          if (uuid) done.deleteUuid(words);
+          else done.delete(id);
         }
         const claim = claims.get(id);
         if (claim !== undefined && claim.leaseUntil > at) {
@@ -105,7 +129,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
         const attempts = (claim?.attempts ?? 0) + 1;
         // Re-inserted so the Map's order stays the order of the latest claims.
         if (claim !== undefined) claims.delete(id);
-        claims.set(id, { leaseUntil: at + leaseMs, attempts });
+        claims.set(id, {
+          leaseUntil: at + leaseMs,
+          attempts,
+          uuid,
+          w0: uuid ? words[0]! | 0 : 0,
+          w1: uuid ? words[1]! | 0 : 0,
+          w2: uuid ? words[2]! | 0 : 0,
+          w3: uuid ? words[3]! | 0 : 0,
+        });
         outcomes[i] = attempts === 1 ? FIRST_CLAIM : { status: 'claimed', attempt: attempts };
       }
       forgetOld(at);

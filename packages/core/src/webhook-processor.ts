@@ -149,6 +149,8 @@ export class WebhookProcessor {
           continue;
         }
         const { id } = item.event;
+        // One clock read per webhook: for the deadline, and as its time for status().
+        const now = Date.now();
         let stop: PassfortWebhookError | undefined;
         if (claim?.status !== 'claimed') {
           stop = new StoreError(
@@ -156,7 +158,7 @@ export class WebhookProcessor {
             `Webhook ${id} at index ${item.index} is being processed by another delivery`,
             { index: item.index, id },
           );
-        } else if (Date.now() >= deadlineAt) {
+        } else if (now >= deadlineAt) {
           stop = this.#deadlineError(item);
         } else if (completions.failed) {
           stop = new StoreError(
@@ -181,7 +183,7 @@ export class WebhookProcessor {
           receivedAt,
         );
         const report = this.#report(scope, item, context.attempt);
-        const running = this.#runItem(item, context, completions);
+        const running = this.#runItem(item, context, completions, now);
         let result: ItemResult;
         if (running instanceof Promise) {
           deadline ??= deadlineTimer(deadlineAt);
@@ -444,6 +446,7 @@ export class WebhookProcessor {
     item: BatchItem,
     context: WebhookContext,
     completions: GroupedCompletions,
+    startedAt?: number,
   ): ItemResult | Promise<ItemResult> {
     if (!item.validated || isCollectedDataEvent(item.event.event)) {
       return this.#runItemAsync(item, context, completions);
@@ -454,7 +457,8 @@ export class WebhookProcessor {
     } catch (cause) {
       return this.#fail(item, context, cause);
     }
-    if (pending === undefined) return this.#processed(item, completions);
+    // Handlers that returned at once finished when they started, as far as status() can tell.
+    if (pending === undefined) return this.#processed(item, completions, startedAt);
     return pending.then(
       () => this.#processed(item, completions),
       (cause: unknown) => this.#fail(item, context, cause),
@@ -486,8 +490,8 @@ export class WebhookProcessor {
     return this.#processed(item, completions);
   }
 
-  #processed(item: BatchItem, completions: GroupedCompletions): ItemResult {
-    this.#options.status.recordProcessed();
+  #processed(item: BatchItem, completions: GroupedCompletions, at?: number): ItemResult {
+    this.#options.status.recordProcessed(at);
     return { kind: 'processed', recorded: completions.add(item.event.id) };
   }
 

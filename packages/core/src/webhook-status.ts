@@ -45,8 +45,9 @@ export class StatusTracker {
     this.#waiting = Math.max(0, this.#waiting - count);
   }
 
-  recordProcessed(): void {
-    this.#lastProcessedAt = Date.now();
+  /** A webhook was processed at `at` (a clock read the caller already made, when it has one). */
+  recordProcessed(at = Date.now()): void {
+    this.#lastProcessedAt = at;
     this.#lastProgressAt = this.#lastProcessedAt;
   }
 
