@@ -144,9 +144,11 @@ describe('handle', () => {
     const inFlight = webhooks.handle(post(productStatusChanged('slow')));
     await new Promise((resolve) => setTimeout(resolve, 10));
     const closed = webhooks.close();
+    const closedAgain = webhooks.close();
     expect((await webhooks.handle(post(productStatusChanged('late')))).status).toBe(503);
+    expect(finished).toBe(false);
     release();
-    await closed;
+    await Promise.all([closed, closedAgain]);
     expect(finished).toBe(true);
     expect((await inFlight).status).toBe(200);
   });

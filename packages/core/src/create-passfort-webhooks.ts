@@ -2,7 +2,8 @@ import { ConfigurationError, PassfortWebhookError, StoreError } from './errors.j
 import { type DeliveryCounts, type DeliveryScope, NO_SCOPE } from './instrumentation.js';
 import { type AllowIps, createIpAllowList, type TrustProxyOption } from './ip/ip-allow-list.js';
 import { describeError } from './logger.js';
-import { hasValidBearer, receiveRequest } from './receive-request.js';
+import { readBody, readerResult } from './read-body.js';
+import { checkRequestHead, hasValidBearer, receiveBody } from './receive-request.js';
 import { PASSFORT_MAX_BATCH_SIZE } from './unwrap-batch.js';
 import type { BatchItem } from './validate-envelope.js';
 import { createSecretVerifier } from './verify-secret.js';
@@ -166,7 +167,10 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
     void engineQueue.queue.consume((item) => engine.processor.processQueued(item));
   }
 
-  const inFlight = new Set<Promise<unknown>>();
+  // Requests in flight, for close(): a count and a waiter rather than a set of promises, so
+  // that handle() is a single async function.
+  let inFlight = 0;
+  let drained: { promise: Promise<void>; resolve(): void } | undefined;
   let closing = false;
 
   const { instrumentation } = options;
@@ -184,76 +188,94 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
     errorCode?: string;
   }
 
-  async function process(request: WebhookRequest, scope: DeliveryScope): Promise<Processed> {
-    if (closing) throw new StoreError('SHUTTING_DOWN', 'The receiver is shutting down');
-    if (
-      options.exposeStatus === true &&
-      request.method.toUpperCase() === 'GET' &&
-      (await hasValidBearer(request, verifier))
-    ) {
-      return { response: jsonResponse(200, await engine.status()), counts: noCounts };
-    }
-    const received = await receiveRequest(request, verifier, limits);
-    const outcome =
-      engineQueue === undefined
-        ? await engine.processor.deliverBatch(
-            received.items,
-            Date.now() + (received.batched ? deadlines.batch : deadlines.single),
-            scope,
-          )
-        : await enqueueBatch(engine, engineQueue, received.items, scope);
-    if (engineQueue !== undefined && instrumentation?.queueDepth !== undefined) {
-      instrumentation.queueDepth(await engineQueue.queue.waiting());
-    }
-    const { error } = outcome;
-    const counts = countsOf(outcome);
-    return error === undefined
-      ? { response: countsResponse(counts), counts }
-      : { response: errorResponse(error, counts), counts, errorCode: error.code };
-  }
-
-  /** {@link process}, with a refusal or failure turned into its response. Never rejects. */
-  async function respond(request: WebhookRequest, scope: DeliveryScope): Promise<Processed> {
-    try {
-      return await process(request, scope);
-    } catch (error) {
-      const response = errorResponse(error);
-      const errorCode = PassfortWebhookError.is(error) ? error.code : 'INTERNAL_ERROR';
-      if (response.status >= 500) {
-        logger.error?.({ error: describeError(error) }, 'webhook request failed');
-      } else {
-        logger.info?.(
-          { outcome: 'refused', status: response.status, errorCode, error: describeError(error) },
-          'webhook request refused',
-        );
-      }
-      return { response, counts: noCounts, errorCode };
-    }
-  }
-
+  /**
+   * Receives and delivers one request; a refusal or failure becomes its response. Never
+   * rejects. Inline, with one await per step that may wait: every extra layer of async
+   * functions would cost a promise and a microtask on every request.
+   */
   async function handle(request: WebhookRequest): Promise<WebhookResponse> {
-    const started = Date.now();
+    inFlight++;
     const scope = instrumentation?.delivery('request') ?? NO_SCOPE;
-    const pending = respond(request, scope);
-    inFlight.add(pending);
+    // The clock is read only for what reports a duration.
+    const timed = scope !== NO_SCOPE || logger.info !== undefined;
+    const started = timed ? Date.now() : 0;
+    let processed: Processed;
     try {
-      const { response, counts, errorCode } = await pending;
-      const durationMs = Date.now() - started;
-      if (scope !== NO_SCOPE)
-        scope.end({
-          status: response.status,
-          durationMs,
-          counts,
-          ...(errorCode === undefined ? {} : { errorCode }),
-        });
-      logger.info?.(
-        { outcome: 'answered', status: response.status, durationMs, ...counts },
-        'webhook request answered',
-      );
-      return response;
+      if (closing) throw new StoreError('SHUTTING_DOWN', 'The receiver is shutting down');
+      if (
+        options.exposeStatus === true &&
+        request.method.toUpperCase() === 'GET' &&
+        hasValidBearer(request, verifier)
+      ) {
+        processed = { response: jsonResponse(200, await engine.status()), counts: noCounts };
+      } else {
+        const head = checkRequestHead(request, verifier, limits);
+        // A reader (the adapters' usual body) is awaited here directly: one hop, not two.
+        const body =
+          typeof request.body === 'function'
+            ? readerResult(await request.body(limits.maxBodyBytes))
+            : await readBody(request.body, limits.maxBodyBytes);
+        const received = receiveBody(body, head, verifier, limits);
+        const outcome =
+          engineQueue === undefined
+            ? await engine.processor.deliverBatch(
+                received.items,
+                Date.now() + (received.batched ? deadlines.batch : deadlines.single),
+                scope,
+              )
+            : await enqueueBatch(engine, engineQueue, received.items, scope);
+        if (engineQueue !== undefined && instrumentation?.queueDepth !== undefined) {
+          instrumentation.queueDepth(await engineQueue.queue.waiting());
+        }
+        const { error } = outcome;
+        const counts = countsOf(outcome);
+        processed =
+          error === undefined
+            ? { response: countsResponse(counts), counts }
+            : { response: errorResponse(error, counts), counts, errorCode: error.code };
+      }
+    } catch (error) {
+      processed = refused(error);
     } finally {
-      inFlight.delete(pending);
+      inFlight--;
+      if (inFlight === 0 && drained !== undefined) {
+        drained.resolve();
+        drained = undefined;
+      }
     }
+    if (timed) report(scope, processed, Date.now() - started);
+    return processed.response;
+  }
+
+  /** The response to a refusal or failure, logged (a 5xx as an error). */
+  function refused(error: unknown): Processed {
+    const response = errorResponse(error);
+    const errorCode = PassfortWebhookError.is(error) ? error.code : 'INTERNAL_ERROR';
+    if (response.status >= 500) {
+      logger.error?.({ error: describeError(error) }, 'webhook request failed');
+    } else {
+      logger.info?.(
+        { outcome: 'refused', status: response.status, errorCode, error: describeError(error) },
+        'webhook request refused',
+      );
+    }
+    return { response, counts: noCounts, errorCode };
+  }
+
+  function report(scope: DeliveryScope, processed: Processed, durationMs: number): void {
+    const { response, counts, errorCode } = processed;
+    if (scope !== NO_SCOPE) {
+      scope.end({
+        status: response.status,
+        durationMs,
+        counts,
+        ...(errorCode === undefined ? {} : { errorCode }),
+      });
+    }
+    logger.info?.(
+      { outcome: 'answered', status: response.status, durationMs, ...counts },
+      'webhook request answered',
+    );
   }
 
   return {
@@ -275,7 +297,16 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
     },
     async close() {
       closing = true;
-      await Promise.allSettled([...inFlight]);
+      if (inFlight > 0) {
+        if (drained === undefined) {
+          let resolve!: () => void;
+          const promise = new Promise<void>((done) => {
+            resolve = done;
+          });
+          drained = { promise, resolve };
+        }
+        await drained.promise;
+      }
       await engine.close();
     },
   };

@@ -93,8 +93,13 @@ export function requestPathname(req: IncomingMessage): string {
  */
 export function matchesPath(req: IncomingMessage, path: string | undefined): boolean {
   if (path === undefined) return true;
-  const trim = (value: string) => (value.length > 1 ? value.replace(/\/+$/, '') : value);
-  return trim(requestPathname(req)) === trim(path);
+  const pathname = requestPathname(req);
+  // The exact path is the usual case; trailing slashes are trimmed only when it is not.
+  return pathname === path || trimTrailingSlashes(pathname) === trimTrailingSlashes(path);
+}
+
+function trimTrailingSlashes(value: string): string {
+  return value.length > 1 ? value.replace(/\/+$/, '') : value;
 }
 
 // Decoded here when it is valid UTF-8 (Node's native check and decoder are faster than

@@ -14,6 +14,11 @@ function tooLarge(maxBytes: number): PayloadError {
   );
 }
 
+/** What a body reader (`WebhookRequest.body` as a function) produced, as a {@link ReadBody}. */
+export function readerResult(read: Uint8Array | string): ReadBody {
+  return typeof read === 'string' ? { kind: 'text', text: read } : { kind: 'bytes', bytes: read };
+}
+
 function isReadableStream(body: unknown): body is ReadableStream<Uint8Array> {
   return typeof (body as ReadableStream | null)?.getReader === 'function';
 }
@@ -24,10 +29,7 @@ function isReadableStream(body: unknown): body is ReadableStream<Uint8Array> {
  */
 export async function readBody(body: WebhookRequestBody, maxBytes: number): Promise<ReadBody> {
   if (body === undefined || body === null) return { kind: 'bytes', bytes: new Uint8Array(0) };
-  if (typeof body === 'function') {
-    const read = await body(maxBytes);
-    return typeof read === 'string' ? { kind: 'text', text: read } : { kind: 'bytes', bytes: read };
-  }
+  if (typeof body === 'function') return readerResult(await body(maxBytes));
   if (typeof body === 'string') {
     // A string's UTF-8 size is at most 3 bytes per UTF-16 unit; only measure when it matters.
     if (body.length * 3 > maxBytes && new TextEncoder().encode(body).byteLength > maxBytes) {

@@ -1,7 +1,7 @@
 import { checkContentType } from './check-content-type.js';
 import { AuthenticationError, PayloadError } from './errors.js';
 import { parseJson } from './parse-json.js';
-import { readBody } from './read-body.js';
+import type { ReadBody } from './read-body.js';
 import { readHeader } from './read-header.js';
 import { unwrapBatch } from './unwrap-batch.js';
 import { type BatchItem, validateEnvelope, validateEventData } from './validate-envelope.js';
@@ -23,16 +23,23 @@ export interface ReceivedBatch {
   readonly batched: boolean;
 }
 
+/** What the checks before the body found: the Bearer token, when one was sent. */
+export interface CheckedHead {
+  readonly bearer: string | undefined;
+}
+
+const NO_BEARER: CheckedHead = Object.freeze({ bearer: undefined });
+
 /**
- * Steps 1–5 of the pipeline: method, content type, size, Bearer header (before the body is
- * read), body, JSON, batch shape, every webhook's secret, envelopes and event schemas.
- * Throws a {@link PayloadError} or {@link AuthenticationError}; nothing is dispatched here.
+ * Steps 1–3, everything decided before the body is read: method, content type, IP, declared
+ * size, Bearer header, body not consumed elsewhere. The Bearer header is checked first, so
+ * an unauthenticated client cannot make the receiver buffer and parse megabytes.
  */
-export async function receiveRequest(
+export function checkRequestHead(
   request: WebhookRequest,
   verifier: SecretVerifier,
   limits: ReceiveLimits,
-): Promise<ReceivedBatch> {
+): CheckedHead {
   if (request.method !== 'POST' && request.method.toUpperCase() !== 'POST') {
     throw new PayloadError('METHOD_NOT_ALLOWED', 'Only POST is accepted');
   }
@@ -45,8 +52,6 @@ export async function receiveRequest(
       `Body is larger than the limit of ${limits.maxBodyBytes} bytes`,
     );
   }
-  // The Bearer header is checked before the body is read, so an unauthenticated client
-  // cannot make the receiver buffer and parse megabytes.
   const bearer = readBearerToken(readHeader(request.headers, 'authorization'));
   if (bearer !== undefined && !verifier.verifyAll([bearer])) {
     throw new AuthenticationError('Authorization header does not carry a valid secret');
@@ -57,7 +62,17 @@ export async function receiveRequest(
       'The request body was consumed by another middleware before the webhook receiver',
     );
   }
-  const value = parseJson(await readBody(request.body, limits.maxBodyBytes));
+  return bearer === undefined ? NO_BEARER : { bearer };
+}
+
+/** Steps 4–5, on the body read after {@link checkRequestHead} passed. */
+export function receiveBody(
+  body: ReadBody,
+  { bearer }: CheckedHead,
+  verifier: SecretVerifier,
+  limits: ReceiveLimits,
+): ReceivedBatch {
+  const value = parseJson(body);
   const objects = unwrapBatch(value, limits.maxBatchSize);
   const presented: string[] = [];
   let missing = false;
@@ -80,10 +95,7 @@ export async function receiveRequest(
 }
 
 /** True when the request carries a valid `Authorization: Bearer` secret (for the status route). */
-export async function hasValidBearer(
-  request: WebhookRequest,
-  verifier: SecretVerifier,
-): Promise<boolean> {
+export function hasValidBearer(request: WebhookRequest, verifier: SecretVerifier): boolean {
   try {
     const bearer = readBearerToken(readHeader(request.headers, 'authorization'));
     return bearer !== undefined && verifier.verifyAll([bearer]);

@@ -26,6 +26,12 @@ interface NodeIncoming extends EventStreamLike {
 
 const nodeIncoming = (c: Context) => (c.env as { incoming?: NodeIncoming } | undefined)?.incoming;
 
+/** True when the object has an own enumerable key; allocates nothing, unlike Object.keys. */
+function hasEntries(object: object): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return true;
+  return false;
+}
+
 function nodeServerIp(c: Context): string | undefined {
   return nodeIncoming(c)?.socket?.remoteAddress;
 }
@@ -47,7 +53,7 @@ export function passfortWebhooks(
     let body: BodyReader | ReadableStream<Uint8Array> | null;
     let bodyAlreadyRead = false;
     const incoming = nodeIncoming(c);
-    if (Object.keys(c.req.bodyCache).length > 0) {
+    if (hasEntries(c.req.bodyCache)) {
       // An earlier middleware read it (e.g. `c.req.json()`); Hono keeps a cached copy.
       body = async () => new Uint8Array(await c.req.arrayBuffer());
     } else if (incoming?.readableDidRead === false && typeof incoming.on === 'function') {
