@@ -1,8 +1,8 @@
 import type { HeaderSource } from './webhook-request.js';
 
 /**
- * Reads one header by name, case-insensitively. An array means the header was sent more
- * than once; callers decide whether that is acceptable.
+ * Reads one header by its lower-case `name`, whatever the case of the stored names. An
+ * array means the header was sent more than once; callers decide whether that is acceptable.
  */
 export function readHeader(
   headers: HeaderSource,
@@ -12,10 +12,10 @@ export function readHeader(
     return (headers as Headers).get(name) ?? undefined;
   }
   const record = headers as Readonly<Record<string, string | readonly string[] | undefined>>;
-  const lower = name.toLowerCase();
-  if (Object.hasOwn(record, lower)) return record[lower];
+  // Node and most frameworks keep names in lower case, as `name` is given: one lookup.
+  if (Object.hasOwn(record, name)) return record[name];
   for (const key of Object.keys(record)) {
-    if (key.toLowerCase() === lower) return record[key];
+    if (key.toLowerCase() === name) return record[key];
   }
   return undefined;
 }

@@ -341,14 +341,20 @@ export class WebhookProcessor {
   #claimBatch(items: readonly BatchItem[]): BatchClaims | Promise<BatchClaims> {
     const ids: string[] = [];
     const slots: number[] = new Array(items.length);
-    const seen = new Set<string>();
-    for (let position = 0; position < items.length; position++) {
-      const { id } = items[position]!.event;
-      if (seen.has(id)) {
-        slots[position] = -1;
-      } else {
-        seen.add(id);
-        slots[position] = ids.push(id) - 1;
+    if (items.length === 1) {
+      // A single webhook (Passfort's batching off) has no copies to look for.
+      ids.push(items[0]!.event.id);
+      slots[0] = 0;
+    } else {
+      const seen = new Set<string>();
+      for (let position = 0; position < items.length; position++) {
+        const { id } = items[position]!.event;
+        if (seen.has(id)) {
+          slots[position] = -1;
+        } else {
+          seen.add(id);
+          slots[position] = ids.push(id) - 1;
+        }
       }
     }
     const unavailable = (cause: unknown): BatchClaims => {
