@@ -34,7 +34,10 @@ const FIRST_CLAIM: ClaimOutcome = Object.freeze({ status: 'claimed', attempt: 1 
 interface Claim {
   leaseUntil: number;
   attempts: number;
-  /** The id's UUID words (as int32, kept unboxed), read at claim time for the completion. */
+  /**
+   * Whether the id is a UUID; if so `w0`–`w3` hold its words (as int32, which V8 keeps
+   * unboxed), read at claim time so that completing it needs no second read.
+   */
   uuid: boolean;
   w0: number;
   w1: number;
