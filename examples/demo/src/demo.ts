@@ -55,14 +55,11 @@ const passfort = createEmulator({
   timeScale: 0.001,
   failureRate: 0.05,
   deadlineMs: { batched: 5_000 },
-  onRequest: ({ body }) => {
-    try {
-      const counts = JSON.parse(body ?? '{}') as Partial<typeof received>;
-      for (const key of Object.keys(received) as (keyof typeof received)[])
-        received[key] += counts[key] ?? 0;
-    } catch {
-      // a response without counts
-    }
+  onRequest: ({ counts }) => {
+    // The receiver's counts header; absent when no response arrived.
+    if (counts === undefined) return;
+    for (const key of Object.keys(received) as (keyof typeof received)[])
+      received[key] += counts[key];
   },
 });
 const api = new FakePassfortApi({ apiKey: API_KEY, webhooks: passfort });

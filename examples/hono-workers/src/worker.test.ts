@@ -1,3 +1,4 @@
+import { DELIVERY_COUNTS_HEADER, parseDeliveryCounts } from '@passfort-webhooks/core';
 import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startWorker } from './dev.js';
@@ -22,14 +23,18 @@ async function post(payload: unknown) {
     headers: { authorization: 'Bearer worker-secret', 'content-type': 'application/json' },
     body: JSON.stringify(payload),
   });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  await response.text();
+  return {
+    status: response.status,
+    counts: parseDeliveryCounts(response.headers.get(DELIVERY_COUNTS_HEADER)),
+  };
 }
 
 it('receives webhooks in workerd and dedupes redeliveries through the Durable Object store', async () => {
   const first = await post([envelope(1), envelope(2), envelope(3)]);
-  expect(first).toMatchObject({ status: 200, json: { processed: 3, duplicates: 0 } });
+  expect(first).toMatchObject({ status: 200, counts: { processed: 3, duplicates: 0 } });
   const redelivered = await post([envelope(1), envelope(2), envelope(3), envelope(4)]);
-  expect(redelivered).toMatchObject({ status: 200, json: { processed: 1, duplicates: 3 } });
+  expect(redelivered).toMatchObject({ status: 200, counts: { processed: 1, duplicates: 3 } });
   const handled = (await (
     await worker.dispatchFetch('http://worker.test/handled')
   ).json()) as string[];

@@ -27,6 +27,10 @@ export {
   type ReleaseOptions,
 } from './dedupe-store.js';
 export {
+  DELIVERY_COUNTS_HEADER,
+  parseDeliveryCounts,
+} from './delivery-counts-header.js';
+export {
   AuthenticationError,
   ConfigurationError,
   errorStatus,

@@ -58,6 +58,10 @@ export function writeServerResponse(res: ServerResponse, response: WebhookRespon
     ...response.headers,
     'content-length': Buffer.byteLength(response.body),
   });
+  if (response.body === '') {
+    res.end();
+    return;
+  }
   // Head and body leave in one write: write() corks the socket until the next tick, and
   // end() called after that has nothing left to send. `end(body)` would queue an empty
   // final chunk behind the body, turning every response into a writev (measured: about a

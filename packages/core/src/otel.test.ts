@@ -88,7 +88,7 @@ describe('openTelemetryInstrumentation', () => {
     ]);
     expect(second.status).toBe(500);
     const third = await post([envelope(1), envelope(2), echoEnvelope(3), envelope(4), envelope(5)]);
-    expect(JSON.parse(third.body)).toMatchObject({ processed: 1, duplicates: 3, deadLettered: 1 });
+    expect(third.counts).toMatchObject({ processed: 1, duplicates: 3, deadLettered: 1 });
 
     // Metrics: exactly the expected counts.
     const { resourceMetrics } = await reader.collect();

@@ -1,3 +1,5 @@
+import type { DeliveryCounts } from './instrumentation.js';
+
 /**
  * Header values as any runtime or framework hands them over: a Web `Headers`, or a plain
  * record such as Node's `IncomingMessage.headers` (names in any case).
@@ -48,6 +50,14 @@ export interface WebhookRequest {
 export interface WebhookResponse {
   status: number;
   headers: Record<string, string>;
-  /** A JSON document. */
+  /**
+   * Empty for a 200 (its counts are in the `passfort-webhooks-counts` header); a JSON
+   * document otherwise.
+   */
   body: string;
+  /**
+   * What the request's webhooks came to, when it got as far as delivering them: the same
+   * figures as the `passfort-webhooks-counts` header, for callers of `handle()` in process.
+   */
+  counts?: DeliveryCounts;
 }

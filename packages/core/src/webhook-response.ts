@@ -1,3 +1,4 @@
+import { DELIVERY_COUNTS_HEADER, formatDeliveryCounts } from './delivery-counts-header.js';
 import { PassfortWebhookError } from './errors.js';
 import type { DeliveryCounts } from './instrumentation.js';
 import type { WebhookResponse } from './webhook-request.js';
@@ -24,17 +25,17 @@ export function countsOf(outcome: DeliveryCounts): DeliveryCounts {
 }
 
 /**
- * The 200 response of a delivery. Written out by hand: it answers every request, the
- * fields are known integers, and JSON.stringify cost more than the rest of the response.
- * No Cache-Control: it answers a POST, which no cache stores without explicit freshness
- * (RFC 9111), and every header is work on each of the busiest responses.
+ * The 200 response of a delivery: no body, the counts in {@link DELIVERY_COUNTS_HEADER}
+ * (see there why), and for in-process callers on the response itself. No Cache-Control:
+ * it answers a POST, which no cache stores without explicit freshness (RFC 9111), and every
+ * header is work on each of the busiest responses.
  */
 export function countsResponse(counts: DeliveryCounts): WebhookResponse {
-  const queued = counts.queued === undefined ? '' : `,"queued":${counts.queued}`;
   return {
     status: 200,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-    body: `{"received":${counts.received},"processed":${counts.processed},"duplicates":${counts.duplicates},"deadLettered":${counts.deadLettered},"echoes":${counts.echoes}${queued}}`,
+    headers: { [DELIVERY_COUNTS_HEADER]: formatDeliveryCounts(counts) },
+    body: '',
+    counts,
   };
 }
 
@@ -53,6 +54,10 @@ export function errorResponse(error: unknown, counts?: DeliveryCounts): WebhookR
   if (error.index !== undefined) detail['index'] = error.index;
   if (error.id !== undefined) detail['id'] = error.id;
   const response = jsonResponse(error.status, { error: detail, ...counts });
+  if (counts !== undefined) {
+    response.headers[DELIVERY_COUNTS_HEADER] = formatDeliveryCounts(counts);
+    response.counts = counts;
+  }
   if (error.code === 'METHOD_NOT_ALLOWED') response.headers['allow'] = 'POST';
   if (error.status === 503) response.headers['retry-after'] = '5';
   return response;

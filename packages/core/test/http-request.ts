@@ -1,11 +1,18 @@
 import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  DELIVERY_COUNTS_HEADER,
+  type DeliveryCounts,
+  parseDeliveryCounts,
+} from '@passfort-webhooks/core';
 
 export interface HttpResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
   json: unknown;
+  /** The delivery counts header, read. */
+  counts: DeliveryCounts | undefined;
 }
 
 export interface HttpRequestOptions {
@@ -40,7 +47,13 @@ export function httpRequest(url: string, options: HttpRequestOptions = {}): Prom
         } catch {
           json = undefined;
         }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          text,
+          json,
+          counts: parseDeliveryCounts(res.headers[DELIVERY_COUNTS_HEADER]),
+        });
       });
     });
     req.on('error', (error) => {

@@ -69,7 +69,7 @@ for (const kind of await availableStores()) {
       const r = await receiver();
       expect((await r.send(ids(0, 6))).status).toBe(200);
       const second = await r.send(ids(0, 10));
-      expect(second.json).toEqual({
+      expect(second.counts).toEqual({
         received: 10,
         processed: 4,
         duplicates: 6,
@@ -120,7 +120,7 @@ for (const kind of await availableStores()) {
       expect((await r.send(ids(0, 5))).status).toBe(500);
       const third = await r.send(ids(0, 5));
       expect(third.status).toBe(200);
-      expect(third.json).toEqual({
+      expect(third.counts).toEqual({
         received: 5,
         processed: 2,
         duplicates: 2,
@@ -138,7 +138,7 @@ for (const kind of await availableStores()) {
       });
       expect(JSON.stringify(letter)).not.toContain('e2e-secret');
       // Redelivery after that is all duplicates.
-      expect((await r.send(ids(0, 5))).json).toMatchObject({ processed: 0, duplicates: 5 });
+      expect((await r.send(ids(0, 5))).counts).toMatchObject({ processed: 0, duplicates: 5 });
       expect((await r.webhooks.status()).deadLetters).toBe(1);
     });
 
@@ -150,7 +150,7 @@ for (const kind of await availableStores()) {
           if (broken) throw new Error('bad mapping');
         },
       });
-      expect((await r.send(ids(0, 1))).json).toMatchObject({ deadLettered: 1, echoes: 0 });
+      expect((await r.send(ids(0, 1))).counts).toMatchObject({ deadLettered: 1, echoes: 0 });
       await expect(r.webhooks.deadLetters.replay(webhookId(0))).rejects.toThrow(/handler failed/i);
       broken = false;
       await r.webhooks.deadLetters.replay(webhookId(0));
@@ -175,7 +175,7 @@ for (const kind of await availableStores()) {
       release();
       await sleep(50);
       const second = await r.send(ids(0, 4));
-      expect(second.json).toEqual({
+      expect(second.counts).toEqual({
         received: 4,
         processed: 2,
         duplicates: 2,

@@ -38,7 +38,7 @@ describe('the passfort-webhooks CLI', () => {
   it('sends one webhook and exits 0 on a 200', async () => {
     const result = await run('send', 'PRODUCT_STATUS_CHANGED', '--target', url, '--secret', secret);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('200 {"received":1');
+    expect(result.stdout).toContain('200 received=1, processed=1, duplicates=0');
     expect(received).toContain('PRODUCT_STATUS_CHANGED');
   });
 

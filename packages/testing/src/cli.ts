@@ -9,7 +9,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isPassfortEventName, type PassfortEventName } from '@passfort-webhooks/core';
+import {
+  DELIVERY_COUNTS_HEADER,
+  isPassfortEventName,
+  type PassfortEventName,
+} from '@passfort-webhooks/core';
 import { createEmulator, type Emulator } from './emulator.js';
 import { FakePassfortApi } from './fake-passfort-api.js';
 import { formatSummary, percentile } from './format-summary.js';
@@ -154,7 +158,10 @@ async function send(args: string[]): Promise<number> {
     console.error(`cannot reach ${target}: ${reason}`);
     return 3;
   }
-  console.log(`${response.status} ${await response.text()}`);
+  // A receiver's 200 has no body: its counts come in a header (errors carry a JSON body).
+  const counts = response.headers.get(DELIVERY_COUNTS_HEADER);
+  const text = await response.text();
+  console.log([String(response.status), counts, text].filter(Boolean).join(' '));
   console.log(`sent ${envelope.event} ${envelope.id}`);
   return response.status === 200 ? 0 : 1;
 }

@@ -1,4 +1,10 @@
-import type { PassfortEventData, PassfortEventName } from '@passfort-webhooks/core';
+import {
+  DELIVERY_COUNTS_HEADER,
+  type DeliveryCounts,
+  type PassfortEventData,
+  type PassfortEventName,
+  parseDeliveryCounts,
+} from '@passfort-webhooks/core';
 import { eventFactories } from './event-factories.js';
 import { passfortRetryDelay } from './passfort-retry-delay.js';
 
@@ -61,8 +67,10 @@ export interface RequestReport {
   readonly ids: readonly string[];
   /** The receiver's status, or null when no response arrived (deadline, network). */
   readonly status: number | null;
-  /** The receiver's response body, when one arrived. */
+  /** The receiver's response body, when one arrived (a passfort-webhooks 200 has none). */
   readonly body?: string;
+  /** The counts a passfort-webhooks receiver reports in its `passfort-webhooks-counts` header. */
+  readonly counts?: DeliveryCounts;
   readonly error?: string;
   readonly latencyMs: number;
   /** Failed attempts of the head of the queue before this one (0 for a first try). */
@@ -180,6 +188,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     const started = performance.now();
     let status: number | null = null;
     let body: string | undefined;
+    let counts: DeliveryCounts | undefined;
     let error: string | undefined;
     try {
       if (Math.random() < (options.failureRate ?? 0)) throw new Error('injected network failure');
@@ -194,6 +203,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
         signal: abort.signal,
       });
       body = await response.text();
+      counts = parseDeliveryCounts(response.headers.get(DELIVERY_COUNTS_HEADER));
       status = response.status;
       if (status !== 200) error = `HTTP ${status}`;
     } catch (cause) {
@@ -229,6 +239,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       ids,
       status,
       ...(body === undefined ? {} : { body }),
+      ...(counts === undefined ? {} : { counts }),
       ...(error === undefined ? {} : { error }),
       latencyMs,
       retry: headFailures,

@@ -88,7 +88,7 @@ if (await redisAvailable()) {
         body: JSON.stringify(payload),
       });
       expect(res.status).toBe(200);
-      expect(JSON.parse(res.body)).toMatchObject({ received: 10, queued: 10, duplicates: 0 });
+      expect(res.counts).toMatchObject({ received: 10, queued: 10, duplicates: 0 });
 
       expect(await first.hanging).toBe(hangOn);
       first.child.kill('SIGKILL');
