@@ -54,14 +54,15 @@ export function writeServerResponse(res: ServerResponse, response: WebhookRespon
   }
   // One writeHead with every header: cheaper than a setHeader call per header, and it
   // still keeps headers an earlier middleware set on `res`.
+  if (response.body === '') {
+    // The 200: end() with nothing to send writes `Content-Length: 0` and the head at once.
+    res.writeHead(response.status, response.headers).end();
+    return;
+  }
   res.writeHead(response.status, {
     ...response.headers,
     'content-length': Buffer.byteLength(response.body),
   });
-  if (response.body === '') {
-    res.end();
-    return;
-  }
   // Head and body leave in one write: write() corks the socket until the next tick, and
   // end() called after that has nothing left to send. `end(body)` would queue an empty
   // final chunk behind the body, turning every response into a writev (measured: about a
