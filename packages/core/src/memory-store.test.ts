@@ -6,16 +6,25 @@ function clock(start = 1_000_000) {
   return { now: () => now, advance: (ms: number) => (now += ms) };
 }
 
-describe('memoryStore', () => {
+// Passfort's ids are UUIDs, kept in a typed-array table; any other id in Maps. Both ways
+// must behave the same, so every case runs with both.
+const plain = (name: string) => name;
+const uuid = (name: string) =>
+  `00000000-0000-4000-8000-${Buffer.from(name).toString('hex').padStart(12, '0')}`;
+
+describe.each([
+  ['other ids', plain],
+  ['UUID ids', uuid],
+])('memoryStore with %s', (_, id) => {
   it('claims new ids, reports done ones after complete, and counts attempts', async () => {
     const store = memoryStore();
-    expect(await store.claim(['a', 'b'], { leaseMs: 1000 })).toEqual([
+    expect(await store.claim([id('a'), id('b')], { leaseMs: 1000 })).toEqual([
       { status: 'claimed', attempt: 1 },
       { status: 'claimed', attempt: 1 },
     ]);
-    await store.complete(['a']);
-    await store.release(['b'], { failed: true });
-    expect(await store.claim(['a', 'b'], { leaseMs: 1000 })).toEqual([
+    await store.complete([id('a')]);
+    await store.release([id('b')], { failed: true });
+    expect(await store.claim([id('a'), id('b')], { leaseMs: 1000 })).toEqual([
       { status: 'done' },
       { status: 'claimed', attempt: 2 },
     ]);
@@ -23,9 +32,9 @@ describe('memoryStore', () => {
 
   it('takes the attempt back when ids are released without having run', async () => {
     const store = memoryStore();
-    await store.claim(['a'], { leaseMs: 1000 });
-    await store.release(['a']);
-    expect(await store.claim(['a'], { leaseMs: 1000 })).toEqual([
+    await store.claim([id('a')], { leaseMs: 1000 });
+    await store.release([id('a')]);
+    expect(await store.claim([id('a')], { leaseMs: 1000 })).toEqual([
       { status: 'claimed', attempt: 1 },
     ]);
   });
@@ -33,10 +42,10 @@ describe('memoryStore', () => {
   it('reports an id under a live claim as busy, and frees it when the lease expires', async () => {
     const time = clock();
     const store = memoryStore({ now: time.now });
-    await store.claim(['a'], { leaseMs: 5000 });
-    expect(await store.claim(['a'], { leaseMs: 5000 })).toEqual([{ status: 'busy' }]);
+    await store.claim([id('a')], { leaseMs: 5000 });
+    expect(await store.claim([id('a')], { leaseMs: 5000 })).toEqual([{ status: 'busy' }]);
     time.advance(5001);
-    expect(await store.claim(['a'], { leaseMs: 5000 })).toEqual([
+    expect(await store.claim([id('a')], { leaseMs: 5000 })).toEqual([
       { status: 'claimed', attempt: 2 },
     ]);
   });
@@ -44,34 +53,58 @@ describe('memoryStore', () => {
   it('forgets completed ids after the retention', async () => {
     const time = clock();
     const store = memoryStore({ now: time.now, retentionMs: 60_000 });
-    await store.claim(['a'], { leaseMs: 1000 });
-    await store.complete(['a']);
+    await store.claim([id('a')], { leaseMs: 1000 });
+    await store.complete([id('a')]);
     time.advance(59_000);
-    expect(await store.claim(['a'], { leaseMs: 1000 })).toEqual([{ status: 'done' }]);
+    expect(await store.claim([id('a')], { leaseMs: 1000 })).toEqual([{ status: 'done' }]);
     time.advance(2000);
-    expect(await store.claim(['a'], { leaseMs: 1000 })).toEqual([
+    expect(await store.claim([id('a')], { leaseMs: 1000 })).toEqual([
       { status: 'claimed', attempt: 1 },
     ]);
   });
 
   it('never remembers more than maxEntries completed ids, forgetting the oldest first', async () => {
     const store = memoryStore({ maxEntries: 3 });
-    for (const id of ['a', 'b', 'c', 'd']) {
-      await store.claim([id], { leaseMs: 1000 });
-      await store.complete([id]);
+    for (const name of ['a', 'b', 'c', 'd']) {
+      await store.claim([id(name)], { leaseMs: 1000 });
+      await store.complete([id(name)]);
     }
-    const outcomes = await store.claim(['a', 'b', 'c', 'd'], { leaseMs: 1000 });
+    const outcomes = await store.claim([id('a'), id('b'), id('c'), id('d')], { leaseMs: 1000 });
     expect(outcomes.map((o) => o.status)).toEqual(['claimed', 'done', 'done', 'done']);
   });
 
   it('claims a batch of 1,000 ids in one call', async () => {
     const store = memoryStore();
-    const ids = Array.from({ length: 1000 }, (_, i) => `id-${i}`);
+    const ids = Array.from({ length: 1000 }, (_, i) => id(`id-${i}`));
     const outcomes = await store.claim(ids, { leaseMs: 1000 });
     expect(outcomes.every((o) => o.status === 'claimed')).toBe(true);
     await store.complete(ids);
     expect((await store.claim(ids, { leaseMs: 1000 })).every((o) => o.status === 'done')).toBe(
       true,
     );
+  });
+});
+
+describe('memoryStore bounds on claims', () => {
+  it.each([
+    ['other ids', plain],
+    ['UUID ids', uuid],
+  ])('keeps at most maxEntries claims that were never completed (%s)', async (_, id) => {
+    const time = clock();
+    const store = memoryStore({ maxEntries: 4, now: time.now });
+    const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+    for (const name of names) {
+      await store.claim([id(name)], { leaseMs: 1000 });
+      await store.release([id(name)], { failed: true });
+    }
+    time.advance(200);
+    await store.claim([id('g')], { leaseMs: 60_000 });
+    // The live claim made at the sweep is held.
+    expect(await store.claim([id('g')], { leaseMs: 1000 })).toEqual([{ status: 'busy' }]);
+    // A kept claim counts its failed attempt: this is its second. A forgotten one starts over.
+    const again = await store.claim(names.map(id), { leaseMs: 1000 });
+    const kept = again.filter((o) => o.status === 'claimed' && o.attempt === 2).length;
+    expect(kept).toBeLessThanOrEqual(4);
+    expect(again.every((o) => o.status === 'claimed')).toBe(true);
   });
 });

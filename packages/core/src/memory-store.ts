@@ -2,7 +2,7 @@ import type { ClaimOutcome, DeadLetter, DedupeStore } from './dedupe-store.js';
 import { DEFAULT_RETENTION_MS } from './dedupe-store.js';
 import { DoneIds } from './done-ids.js';
 import { ConfigurationError } from './errors.js';
-import { uuidWords } from './uuid-expiry-table.js';
+import { CLAIM_BUSY, CLAIM_DONE, uuidWords } from './uuid-record-table.js';
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -31,18 +31,14 @@ const DONE: ClaimOutcome = Object.freeze({ status: 'done' });
 const BUSY: ClaimOutcome = Object.freeze({ status: 'busy' });
 const FIRST_CLAIM: ClaimOutcome = Object.freeze({ status: 'claimed', attempt: 1 });
 
+function attemptOutcome(attempts: number): ClaimOutcome {
+  return attempts === 1 ? FIRST_CLAIM : { status: 'claimed', attempt: attempts };
+}
+
+/** A claim of an id that is not a UUID (UUIDs are claimed in the done table itself). */
 interface Claim {
   leaseUntil: number;
   attempts: number;
-  /**
-   * Whether the id is a UUID; if so `w0`–`w3` hold its words (as int32, which V8 keeps
-   * unboxed), read at claim time so that completing it needs no second read.
-   */
-  uuid: boolean;
-  w0: number;
-  w1: number;
-  w2: number;
-  w3: number;
 }
 
 /**
@@ -70,39 +66,54 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
   const origin = now();
   const toTick = (at: number) => Math.ceil((at - origin) / 100);
   const done = new DoneIds();
+  const { uuids } = done;
   const claims = new Map<string, Claim>();
   const deadLetters = new Map<string, DeadLetter>();
 
   const words = new Uint32Array(4);
   function markDone(id: string, at: number): void {
-    const claim = claims.get(id);
     const expiry = toTick(at + retentionMs);
-    if (claim === undefined) {
-      done.set(id, expiry);
+    if (uuidWords(id, words)) {
+      uuids.set(words, expiry);
       return;
     }
     claims.delete(id);
-    if (!claim.uuid) {
-      done.set(id, expiry);
-      return;
+    done.set(id, expiry);
+  }
+
+  function claimOther(id: string, at: number, tick: number, leaseMs: number): ClaimOutcome {
+    const expiresAt = done.get(id);
+    if (expiresAt !== undefined) {
+      if (expiresAt > tick) return DONE;
+      done.delete(id);
     }
-    words[0] = claim.w0;
-    words[1] = claim.w1;
-    words[2] = claim.w2;
-    words[3] = claim.w3;
-    done.setUuid(words, expiry);
+    const claim = claims.get(id);
+    if (claim !== undefined && claim.leaseUntil > at) return BUSY;
+    const attempts = (claim?.attempts ?? 0) + 1;
+    // Re-inserted so the Map's order stays the order of the latest claims.
+    if (claim !== undefined) claims.delete(id);
+    claims.set(id, { leaseUntil: at + leaseMs, attempts });
+    return attemptOutcome(attempts);
   }
 
   let forgottenAt = Number.NaN;
   function forgetOld(at: number): void {
     const tick = toTick(at);
     // Expiry moves in ticks of 0.1 s: within one tick only the size bounds can change.
-    if (tick === forgottenAt && done.size <= maxEntries && claims.size <= maxEntries) return;
+    if (
+      tick === forgottenAt &&
+      done.size <= maxEntries &&
+      claims.size <= maxEntries &&
+      uuids.claims <= maxEntries
+    ) {
+      return;
+    }
     forgottenAt = tick;
     done.forget(tick, maxEntries);
     // Claims of ids that were never completed nor redelivered; forget the oldest. Checked
     // before iterating: a Map's iterator first steps over every entry deleted since its last
     // rehash, which with many claims outstanding cost tens of µs per completion.
+    uuids.dropClaims(maxEntries, at);
     if (claims.size <= maxEntries) return;
     for (const id of claims.keys()) {
       if (claims.size <= maxEntries) break;
@@ -117,35 +128,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
       const outcomes: ClaimOutcome[] = new Array(ids.length);
       for (let i = 0; i < ids.length; i++) {
         const id = ids[i]!;
-        const uuid = uuidWords(id, words);
-        const expiresAt = uuid ? done.getUuid(words) : done.get(id);
-        if (expiresAt !== undefined) {
-          if (expiresAt > tick) {
-            outcomes[i] = DONE;
-            continue;
-          }
-          if (uuid) done.deleteUuid(words);
-          else done.delete(id);
-        }
-        // Often none is outstanding (claims end with their request): then no lookup at all.
-        const claim = claims.size === 0 ? undefined : claims.get(id);
-        if (claim !== undefined && claim.leaseUntil > at) {
-          outcomes[i] = BUSY;
+        if (!uuidWords(id, words)) {
+          outcomes[i] = claimOther(id, at, tick, leaseMs);
           continue;
         }
-        const attempts = (claim?.attempts ?? 0) + 1;
-        // Re-inserted so the Map's order stays the order of the latest claims.
-        if (claim !== undefined) claims.delete(id);
-        claims.set(id, {
-          leaseUntil: at + leaseMs,
-          attempts,
-          uuid,
-          w0: uuid ? words[0]! | 0 : 0,
-          w1: uuid ? words[1]! | 0 : 0,
-          w2: uuid ? words[2]! | 0 : 0,
-          w3: uuid ? words[3]! | 0 : 0,
-        });
-        outcomes[i] = attempts === 1 ? FIRST_CLAIM : { status: 'claimed', attempt: attempts };
+        const claimed = uuids.claim(words, at, leaseMs, tick);
+        outcomes[i] =
+          claimed === CLAIM_DONE ? DONE : claimed === CLAIM_BUSY ? BUSY : attemptOutcome(claimed);
       }
       forgetOld(at);
       return outcomes;
@@ -157,6 +146,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
     },
     release(ids, { failed = false } = {}) {
       for (const id of ids) {
+        if (uuidWords(id, words)) {
+          uuids.release(words, failed);
+          continue;
+        }
         const claim = claims.get(id);
         if (claim === undefined) continue;
         claim.leaseUntil = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DoneIds } from './done-ids.js';
-import { UuidExpiryTable, uuidWords } from './uuid-expiry-table.js';
+import { CLAIM_BUSY, CLAIM_DONE, UuidRecordTable, uuidWords } from './uuid-record-table.js';
 
 function randomUuid(random: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
@@ -47,7 +47,7 @@ function runAgainstMap(
   checkEvery = steps,
 ) {
   const random = seeded(seed);
-  const table = new UuidExpiryTable();
+  const table = new UuidRecordTable();
   const model = new Map<string, number>();
   const pool = Array.from({ length: poolSize }, () => randomUuid(random));
   const words = new Uint32Array(4);
@@ -72,7 +72,7 @@ function runAgainstMap(
   }
 }
 
-describe('UuidExpiryTable', () => {
+describe('UuidRecordTable', () => {
   it('behaves like a Map under random sets, deletes and re-sets, through resizes', () => {
     runAgainstMap(42, 5000, 60_000, 0.7);
   });
@@ -84,7 +84,7 @@ describe('UuidExpiryTable', () => {
   });
 
   it('removes the oldest live entries first', () => {
-    const table = new UuidExpiryTable();
+    const table = new UuidRecordTable();
     const ids = Array.from(
       { length: 3000 },
       (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
@@ -107,6 +107,78 @@ describe('UuidExpiryTable', () => {
     expect(table.get(words)).toBeUndefined();
     uuidWords(ids[2500]!, words);
     expect(table.get(words)).toBe(2501);
+  });
+});
+
+describe('UuidRecordTable claims', () => {
+  const words = new Uint32Array(4);
+  const key = (i: number) => {
+    uuidWords(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, words);
+    return words;
+  };
+
+  it('claims an id in place: busy under its lease, counted again once it ended, done once set', () => {
+    const table = new UuidRecordTable();
+    const at = 1_700_000_000_000;
+    expect(table.claim(key(1), at, 1000, 0)).toBe(1);
+    expect(table.claims).toBe(1);
+    expect(table.size).toBe(0);
+    expect(table.get(key(1))).toBeUndefined();
+    expect(table.claim(key(1), at + 999, 1000, 0)).toBe(CLAIM_BUSY);
+    expect(table.claim(key(1), at + 1000, 1000, 0)).toBe(2);
+    table.set(key(1), 50);
+    expect(table.claims).toBe(0);
+    expect(table.size).toBe(1);
+    expect(table.claim(key(1), at + 2000, 1000, 49)).toBe(CLAIM_DONE);
+    // Expired at tick 50: claimed afresh, and no longer a done record.
+    expect(table.claim(key(1), at + 2000, 1000, 50)).toBe(1);
+    expect(table.size).toBe(0);
+    expect(table.claims).toBe(1);
+  });
+
+  it('ends a lease on release, taking the attempt back unless the handlers failed', () => {
+    const table = new UuidRecordTable();
+    const at = 1_700_000_000_000;
+    table.claim(key(1), at, 60_000, 0);
+    table.release(key(1), false);
+    expect(table.claim(key(1), at + 1, 60_000, 0)).toBe(1);
+    table.release(key(1), true);
+    expect(table.claim(key(1), at + 2, 60_000, 0)).toBe(2);
+    // Releasing an id that is done or absent changes nothing.
+    table.set(key(2), 10);
+    table.release(key(2), false);
+    table.release(key(3), false);
+    expect(table.get(key(2))).toBe(10);
+    expect(table.claims).toBe(1);
+  });
+
+  it('keeps leases right across the 24-day moves of its lease base', () => {
+    const table = new UuidRecordTable();
+    let at = 1_700_000_000_000;
+    table.claim(key(1), at, 60_000, 0);
+    table.claim(key(2), at, 40 * 86_400_000, 0);
+    at += 30 * 86_400_000;
+    // key(3)'s claim moves the base; key(1)'s lease ended long ago, key(2)'s has 10 days left.
+    expect(table.claim(key(3), at, 1000, 0)).toBe(1);
+    expect(table.claim(key(1), at, 1000, 0)).toBe(2);
+    expect(table.claim(key(2), at, 1000, 0)).toBe(CLAIM_BUSY);
+    expect(table.claim(key(2), at + 10 * 86_400_000, 1000, 0)).toBe(2);
+  });
+
+  it('keeps done records and claims apart when forgetting, and drops claims over a bound', () => {
+    const table = new UuidRecordTable();
+    const at = 1_700_000_000_000;
+    for (let i = 0; i < 100; i++) table.claim(key(i), at, i < 50 ? 10 : 60_000, 0);
+    for (let i = 0; i < 20; i++) table.set(key(i), 100 + i);
+    expect(table.size).toBe(20);
+    expect(table.claims).toBe(80);
+    table.prune(1000, 0);
+    expect(table.size).toBe(0);
+    expect(table.claims).toBe(80);
+    // Over a bound of 40: the 30 ended leases (20..49) go first, then live ones, to half of it.
+    table.dropClaims(40, at + 100);
+    expect(table.claims).toBe(20);
+    for (let i = 20; i < 50; i++) expect(table.claim(key(i), at + 100, 10, 0)).toBe(1);
   });
 });
 
