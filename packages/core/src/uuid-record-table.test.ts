@@ -152,6 +152,18 @@ describe('UuidRecordTable claims', () => {
     expect(table.claims).toBe(1);
   });
 
+  it('survives a clock set back: the lease stays short, a done record stays done', () => {
+    const table = new UuidRecordTable();
+    const at = 1_700_000_000_000;
+    table.claim(key(1), at, 1000, 0);
+    // Set back by a minute: the new claim's lease ends at once instead of wrapping around.
+    expect(table.claim(key(2), at - 60_000, 1000, 0)).toBe(1);
+    expect(table.claim(key(2), at, 1000, 0)).toBe(2);
+    table.set(key(3), -5);
+    expect(table.get(key(3))).toBe(1);
+    expect(table.size).toBe(1);
+  });
+
   it('keeps leases right across the 24-day moves of its lease base', () => {
     const table = new UuidRecordTable();
     let at = 1_700_000_000_000;

@@ -133,7 +133,8 @@ export class UuidRecordTable {
       attempts = (state & ~CLAIMED) + 1;
     }
     slots[base + STATE] = (CLAIMED | attempts) >>> 0;
-    slots[base + LEASE] = Math.min(now + leaseMs, 0xffff_ffff);
+    // Clamped both ways: a clock set back before the base must not wrap to a 49-day lease.
+    slots[base + LEASE] = Math.max(0, Math.min(now + leaseMs, 0xffff_ffff));
     return attempts;
   }
 
@@ -142,8 +143,9 @@ export class UuidRecordTable {
    * record is usually the one its claim just touched, still in the cache.
    */
   set(words: Uint32Array, expiry: number): void {
-    // An expiry is a tick of 0.1 s: below CLAIMED for 6.8 years of a store's life.
-    expiry = Math.min(expiry, CLAIMED - 1);
+    // An expiry is a tick of 0.1 s: below CLAIMED for 6.8 years of a store's life, and at
+    // least 1, which a clock set back could otherwise undercut (0 marks an empty slot).
+    expiry = Math.max(1, Math.min(expiry, CLAIMED - 1));
     if ((this.#done + this.#claims + 1) * 2 > this.#capacity) this.#grow();
     const slots = this.#slots;
     const slot = this.#probe(words);
