@@ -214,6 +214,8 @@ const cpuCell = (ratio) =>
   ratio === undefined ? '–' : `${ratio.median.toFixed(2)}${range(ratio)}`;
 const us = (value) => (value === undefined ? '–' : value.toFixed(1));
 
+// Verdicts print three decimals: 0.949 must not read as a 0.95 that missed 0.95.
+const verdictRatio = (ratio) => `${ratio.median.toFixed(3)}${range(ratio)}`;
 const range = (ratio) => (rounds > 1 ? ` (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)})` : '');
 
 function row(server, payload) {
@@ -249,7 +251,7 @@ for (const payload of payloads) {
       `| ${f.name}, passfort-webhooks | ${Math.round(ours.rps)} | ${ours.p50} | ${ours.p99} | ${ours.non2xx} | ${us(ours.cpuUs)} | ${ratio.median.toFixed(2)}${range(ratio)} | ${cpuCell(cpuRatio)} |`,
     );
     verdicts.push([
-      `${f.name}, ${payload}: ratio ${ratio.median.toFixed(2)}${range(ratio)} ≥ ${targets[payload][f.name]} (CPU ratio ${cpuCell(cpuRatio)})`,
+      `${f.name}, ${payload}: ratio ${verdictRatio(ratio)} ≥ ${targets[payload][f.name]} (CPU ratio ${cpuCell(cpuRatio)})`,
       ratio.median >= targets[payload][f.name],
     ]);
   }
@@ -262,7 +264,7 @@ if (results.has('octokit:github')) {
     `\n@octokit/webhooks createNodeMiddleware, ~2 KB signed GitHub payload: ${Math.round(octokit.rps)} req/s, p50 ${octokit.p50} ms, p99 ${octokit.p99} ms, non-2xx ${octokit.non2xx}, CPU ${us(octokit.cpuUs)} µs/req`,
   );
   verdicts.push([
-    `core handle() on node:http / octokit middleware: ${versusOctokit.median.toFixed(2)}${range(versusOctokit)} ≥ 1.5 (CPU ratio ${cpuCell(cpuVersusOctokit)})`,
+    `core handle() on node:http / octokit middleware: ${verdictRatio(versusOctokit)} ≥ 1.5 (CPU ratio ${cpuCell(cpuVersusOctokit)})`,
     versusOctokit.median >= 1.5,
   ]);
 }
