@@ -70,3 +70,45 @@ describe('passfortWebhooks(options)', () => {
     expect(statuses).toEqual(['APPROVED', 'APPROVED']);
   });
 });
+
+describe('the 200 answer through Koa', () => {
+  for (const [name, Koa] of [
+    ['Koa 3', Koa3],
+    ['Koa 2', Koa2],
+  ] as const) {
+    async function deliver(app: Koa3): Promise<Awaited<ReturnType<typeof httpRequest>>> {
+      const server = await listenOnLoopback(createServer(app.callback()));
+      try {
+        return await httpRequest(`${server.url}${WEBHOOK_PATH}`, {
+          body: JSON.stringify(batch(1)),
+          headers: bearer(),
+        });
+      } finally {
+        await server.close();
+      }
+    }
+
+    it(`${name}: is empty and typed as Koa types an empty string body`, async () => {
+      const app = new Koa();
+      app.use(passfortWebhooks({ secret: SECRET }, { path: WEBHOOK_PATH }));
+      const res = await deliver(app);
+      expect(res.status).toBe(200);
+      expect(res.text).toBe('');
+      expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+      expect(res.headers['content-length']).toBe('0');
+      expect(res.counts).toMatchObject({ received: 1, processed: 1 });
+    });
+
+    it(`${name}: keeps a Content-Type an earlier middleware chose`, async () => {
+      const app = new Koa();
+      app.use(async (ctx, next) => {
+        ctx.type = 'application/json';
+        await next();
+      });
+      app.use(passfortWebhooks({ secret: SECRET }, { path: WEBHOOK_PATH }));
+      const res = await deliver(app);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    });
+  }
+});
