@@ -19,7 +19,7 @@ function data(id) {
     result: 'PASS',
     // Padding so that one envelope is about 2 KB, like a real CHECK_COMPLETED with context.
     notes: Array.from(
-      { length: 14 },
+      { length: 20 },
       (_, i) => `result line ${i}: document verified, biometrics matched, no adverse media found`,
     ),
   };
@@ -52,7 +52,7 @@ export function githubDelivery(secret) {
       id: 1,
       number: 1347,
       title: 'Found a bug',
-      body: 'x'.repeat(1500),
+      body: 'x'.repeat(1834),
       user: { login: 'octocat', id: 1 },
     },
     repository: { id: 1296269, full_name: 'octocat/Hello-World' },
