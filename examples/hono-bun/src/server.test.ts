@@ -14,7 +14,9 @@ if (!present) console.warn('skipping the Bun example test: bun is not installed'
 
 let child: ChildProcess | undefined;
 afterAll(() => {
-  child?.kill();
+  // node_modules/.bin holds a shell script that starts the runtime as its own child:
+  // killing the script alone would leave the runtime serving. Kill the whole group.
+  if (child?.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
 });
 
 it.runIf(present)(
@@ -23,6 +25,7 @@ it.runIf(present)(
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     child = spawn(binary, ['run', 'src/server.ts'], {
       cwd: root,
+      detached: true,
       env: { ...process.env, PORT: String(port), PASSFORT_WEBHOOK_SECRET: 'example-secret' },
     });
     await new Promise<void>((resolve, reject) => {
