@@ -5,12 +5,12 @@ export default defineConfig(
   packageBuild(
     {
       index: 'src/index.ts',
-      node: 'src/node.ts',
-      redis: 'src/redis.ts',
-      postgres: 'src/postgres.ts',
-      bullmq: 'src/bullmq.ts',
-      client: 'src/client.ts',
-      otel: 'src/otel.ts',
+      node: 'src/node/index.ts',
+      redis: 'src/redis/index.ts',
+      postgres: 'src/postgres/index.ts',
+      bullmq: 'src/bullmq/index.ts',
+      client: 'src/client/index.ts',
+      otel: 'src/otel/index.ts',
     },
     // The main entry must stay runtime-neutral; only the ./node entry may touch node: modules.
     { platform: 'neutral', external: [/^node:/, 'ioredis', 'pg', 'bullmq', '@opentelemetry/api'] },

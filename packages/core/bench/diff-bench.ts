@@ -2,8 +2,9 @@
  * diffCollectedData against microdiff on the same pair of ~20 KB collected_data snapshots
  * (an individual with addresses, documents and checks, and a handful of changes).
  */
-import { compileDiffOptions, diffCollectedData } from '@passfort-webhooks/core';
+
 import microdiff from 'microdiff';
+import { compileDiffOptions, diffCollectedData } from '../src/sync/diff-collected-data.js';
 
 function snapshot(variant: number) {
   const documents = Array.from({ length: 44 }, (_, i) => ({

@@ -7,8 +7,8 @@ import {
   webhookId,
 } from '../test/webhook-fixtures.js';
 import { createPassfortWebhooks } from './create-passfort-webhooks.js';
-import { DELIVERY_COUNTS_HEADER, parseDeliveryCounts } from './delivery-counts-header.js';
-import { ConfigurationError } from './errors.js';
+import { ConfigurationError } from './errors/configuration-error.js';
+import { DELIVERY_COUNTS_HEADER, parseDeliveryCounts } from './receive/delivery-counts-header.js';
 
 function post(body: unknown, headers: Record<string, string> = bearer()) {
   return { method: 'POST', headers, body: JSON.stringify(body) };

@@ -1,25 +1,35 @@
-import { ConfigurationError, PassfortWebhookError, StoreError } from './errors.js';
-import { type DeliveryCounts, type DeliveryScope, NO_SCOPE } from './instrumentation.js';
-import { type AllowIps, createIpAllowList, type TrustProxyOption } from './ip/ip-allow-list.js';
-import { describeError } from './logger.js';
-import { readBody, readerResult } from './read-body.js';
-import { checkRequestHead, hasValidBearer, receiveBody } from './receive-request.js';
-import { PASSFORT_MAX_BATCH_SIZE } from './unwrap-batch.js';
-import type { BatchItem } from './validate-envelope.js';
-import { createSecretVerifier } from './verify-secret.js';
+import { enqueueBatch } from './delivery/enqueue-batch.js';
 import {
   createWebhookEngine,
-  type EngineQueue,
-  positiveInteger,
   resolveQueue,
-  type WebhookEngine,
   type WebhookEngineOptions,
   type WebhookHandling,
-} from './webhook-engine.js';
-import type { DeliveryOutcome } from './webhook-processor.js';
-import type { WebhookQueue } from './webhook-queue.js';
-import type { WebhookRequest, WebhookResponse } from './webhook-request.js';
-import { countsOf, countsResponse, errorResponse, jsonResponse } from './webhook-response.js';
+} from './delivery/webhook-engine.js';
+import { ConfigurationError } from './errors/configuration-error.js';
+import { ReceiverClosingError } from './errors/receiver-closing-error.js';
+import { NO_SCOPE } from './observability/instrumentation.js';
+import { positiveInteger } from './options/positive-integer.js';
+import { resolveDeadlines } from './options/resolve-deadlines.js';
+import { resolveSecrets } from './options/resolve-secrets.js';
+import type { WebhookQueue } from './queues/webhook-queue.js';
+import {
+  type AllowIps,
+  createIpAllowList,
+  type TrustProxyOption,
+} from './receive/ip/ip-allow-list.js';
+import { readBody, readerResult } from './receive/read-body.js';
+import { checkRequestHead, hasValidBearer, receiveBody } from './receive/receive-request.js';
+import {
+  deliveryAnswer,
+  plainAnswer,
+  type RequestAnswer,
+  refusalAnswer,
+  reportAnswer,
+} from './receive/request-answer.js';
+import { PASSFORT_MAX_BATCH_SIZE } from './receive/unwrap-batch.js';
+import { createSecretVerifier } from './receive/verify-secret.js';
+import type { WebhookRequest, WebhookResponse } from './receive/webhook-request.js';
+import { jsonResponse } from './receive/webhook-response.js';
 
 /** Options of {@link createPassfortWebhooks}. */
 export interface PassfortWebhooksOptions extends WebhookEngineOptions {
@@ -106,30 +116,8 @@ export interface PassfortWebhooks extends WebhookHandling {
   close(): Promise<void>;
 }
 
+/** The body limit when `maxBodyBytes` is not set: a batch of collected-data events can reach megabytes. */
 const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
-
-function resolveSecrets(secret: unknown): string[] {
-  const list = Array.isArray(secret) ? secret : [secret];
-  if (list.length === 0 || secret === undefined || secret === null) {
-    throw new ConfigurationError(
-      'A webhook secret is required: createPassfortWebhooks({ secret: process.env.PASSFORT_WEBHOOK_SECRET })',
-    );
-  }
-  for (const value of list) {
-    if (typeof value !== 'string' || value.trim() === '') {
-      throw new ConfigurationError('Every webhook secret must be a non-empty string');
-    }
-  }
-  return list as string[];
-}
-
-function resolveDeadlines(deadline: PassfortWebhooksOptions['deadlineMs']) {
-  const given = typeof deadline === 'number' ? { batch: deadline, single: deadline } : deadline;
-  return {
-    batch: positiveInteger('deadlineMs.batch', given?.batch, 4000),
-    single: positiveInteger('deadlineMs.single', given?.single, 9000),
-  };
-}
 
 /**
  * Creates a Passfort webhook receiver. Mount it with an adapter (`@passfort-webhooks/express`,
@@ -164,7 +152,7 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
   const engine = createWebhookEngine(options, engineQueue);
   const logger = options.logger ?? {};
   if (engineQueue !== undefined && options.consume !== false) {
-    void engineQueue.queue.consume((item) => engine.processor.processQueued(item));
+    void engineQueue.queue.consume(engine.processQueued);
   }
 
   // Requests in flight, for close(): a count and a waiter rather than a set of promises, so
@@ -174,20 +162,6 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
   let closing = false;
 
   const { instrumentation } = options;
-  const noCounts: DeliveryCounts = {
-    received: 0,
-    processed: 0,
-    duplicates: 0,
-    deadLettered: 0,
-    echoes: 0,
-  };
-
-  interface Processed {
-    response: WebhookResponse;
-    counts: DeliveryCounts;
-    errorCode?: string;
-  }
-
   /**
    * Receives and delivers one request; a refusal or failure becomes its response. Never
    * rejects. Inline, with one await per step that may wait: every extra layer of async
@@ -199,15 +173,15 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
     // The clock is read only for what reports a duration.
     const timed = scope !== NO_SCOPE || logger.info !== undefined;
     const started = timed ? Date.now() : 0;
-    let processed: Processed;
+    let answer: RequestAnswer;
     try {
-      if (closing) throw new StoreError('SHUTTING_DOWN', 'The receiver is shutting down');
+      if (closing) throw new ReceiverClosingError();
       if (
         options.exposeStatus === true &&
         request.method.toUpperCase() === 'GET' &&
         hasValidBearer(request, verifier)
       ) {
-        processed = { response: jsonResponse(200, await engine.status()), counts: noCounts };
+        answer = plainAnswer(jsonResponse(200, await engine.status()));
       } else {
         const head = checkRequestHead(request, verifier, limits);
         // A reader (the adapters' usual body) is awaited here directly: one hop, not two.
@@ -218,24 +192,25 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
         const received = receiveBody(body, head, verifier, limits);
         const outcome =
           engineQueue === undefined
-            ? await engine.processor.deliverBatch(
+            ? await engine.inline.deliver(
                 received.items,
                 Date.now() + (received.batched ? deadlines.batch : deadlines.single),
                 scope,
               )
-            : await enqueueBatch(engine, engineQueue, received.items, scope);
+            : await enqueueBatch(
+                engine.store,
+                engine.leaseMs,
+                engineQueue.queue,
+                received.items,
+                scope,
+              );
         if (engineQueue !== undefined && instrumentation?.queueDepth !== undefined) {
           instrumentation.queueDepth(await engineQueue.queue.waiting());
         }
-        const { error } = outcome;
-        const counts = countsOf(outcome);
-        processed =
-          error === undefined
-            ? { response: countsResponse(counts), counts }
-            : { response: errorResponse(error, counts), counts, errorCode: error.code };
+        answer = deliveryAnswer(outcome);
       }
     } catch (error) {
-      processed = refused(error);
+      answer = refusalAnswer(error, logger);
     } finally {
       inFlight--;
       if (inFlight === 0 && drained !== undefined) {
@@ -243,39 +218,8 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
         drained = undefined;
       }
     }
-    if (timed) report(scope, processed, Date.now() - started);
-    return processed.response;
-  }
-
-  /** The response to a refusal or failure, logged (a 5xx as an error). */
-  function refused(error: unknown): Processed {
-    const response = errorResponse(error);
-    const errorCode = PassfortWebhookError.is(error) ? error.code : 'INTERNAL_ERROR';
-    if (response.status >= 500) {
-      logger.error?.({ error: describeError(error) }, 'webhook request failed');
-    } else {
-      logger.info?.(
-        { outcome: 'refused', status: response.status, errorCode, error: describeError(error) },
-        'webhook request refused',
-      );
-    }
-    return { response, counts: noCounts, errorCode };
-  }
-
-  function report(scope: DeliveryScope, processed: Processed, durationMs: number): void {
-    const { response, counts, errorCode } = processed;
-    if (scope !== NO_SCOPE) {
-      scope.end({
-        status: response.status,
-        durationMs,
-        counts,
-        ...(errorCode === undefined ? {} : { errorCode }),
-      });
-    }
-    logger.info?.(
-      { outcome: 'answered', status: response.status, durationMs, ...counts },
-      'webhook request answered',
-    );
+    if (timed) reportAnswer(answer, Date.now() - started, scope, logger);
+    return answer.response;
   }
 
   return {
@@ -310,87 +254,6 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
       await engine.close();
     },
   };
-}
-
-/** Dedupe-store key recording that a webhook was enqueued (the worker claims the bare id). */
-const enqueuedKey = (id: string) => `enqueued:${id}`;
-
-/**
- * Queue delivery: claims the batch's "enqueued" records (a webhook enqueued before is a
- * duplicate; one being enqueued by a concurrent request stops the batch with 503),
- * enqueues the new webhooks in order, records them as enqueued, and only then acks. The
- * worker claims each webhook id itself when it runs it: that is what makes it exactly-once.
- */
-async function enqueueBatch(
-  engine: WebhookEngine,
-  { queue }: EngineQueue,
-  items: readonly BatchItem[],
-  scope: DeliveryScope,
-): Promise<DeliveryOutcome & { queued: number }> {
-  const outcome = {
-    received: items.length,
-    processed: 0,
-    duplicates: 0,
-    deadLettered: 0,
-    echoes: 0,
-    queued: 0,
-  };
-  if (items.length === 0) return outcome;
-  const unique = new Map<string, BatchItem>();
-  for (const item of items) if (!unique.has(item.event.id)) unique.set(item.event.id, item);
-  const ids = [...unique.keys()];
-  let claims: Awaited<ReturnType<typeof engine.store.claim>>;
-  try {
-    claims = await engine.store.claim(ids.map(enqueuedKey), { leaseMs: engine.leaseMs });
-  } catch (cause) {
-    const error = new StoreError('STORE_UNAVAILABLE', 'Dedupe store is unavailable', { cause });
-    return { ...outcome, error };
-  }
-  const claimed = ids.filter((_, i) => claims[i]?.status === 'claimed');
-  const busyAt = ids.findIndex((_, i) => claims[i]?.status === 'busy');
-  // Order holds: nothing after a webhook still being enqueued elsewhere is enqueued now.
-  const toQueue = ids
-    .slice(0, busyAt === -1 ? ids.length : busyAt)
-    .filter((_, i) => claims[i]?.status === 'claimed')
-    .map((id) => unique.get(id)!);
-  outcome.duplicates = items.length - ids.length + claims.filter((c) => c.status === 'done').length;
-  let error: StoreError | undefined;
-  if (busyAt !== -1) {
-    const { index } = unique.get(ids[busyAt]!)!;
-    error = new StoreError(
-      'IN_PROGRESS',
-      `Webhook ${ids[busyAt]} at index ${index} is being enqueued by another delivery`,
-      { index, id: ids[busyAt]! },
-    );
-  }
-  const queuedKeys = toQueue.map((item) => enqueuedKey(item.event.id));
-  try {
-    const receivedAt = Date.now();
-    await queue.enqueue(
-      toQueue.map((item) => ({
-        webhook: item.event,
-        index: item.index,
-        batchSize: items.length,
-        receivedAt,
-      })),
-    );
-    outcome.queued = toQueue.length;
-    await engine.store.complete(queuedKeys);
-    for (const item of toQueue) {
-      scope
-        .envelope({ id: item.event.id, event: item.event.event, index: item.index })
-        .end({ outcome: 'queued' });
-    }
-  } catch (cause) {
-    error ??= new StoreError('QUEUE_UNAVAILABLE', 'The webhook queue is unavailable', { cause });
-  } finally {
-    const notQueued =
-      outcome.queued === 0
-        ? claimed.map(enqueuedKey)
-        : claimed.map(enqueuedKey).filter((key) => !queuedKeys.includes(key));
-    await Promise.resolve(engine.store.release(notQueued)).catch(() => {});
-  }
-  return error === undefined ? outcome : { ...outcome, error };
 }
 
 /**

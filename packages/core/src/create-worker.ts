@@ -1,10 +1,10 @@
-import { ConfigurationError } from './errors.js';
 import {
   createWebhookEngine,
   type WebhookEngineOptions,
   type WebhookHandling,
-} from './webhook-engine.js';
-import type { WebhookQueue } from './webhook-queue.js';
+} from './delivery/webhook-engine.js';
+import { ConfigurationError } from './errors/configuration-error.js';
+import type { WebhookQueue } from './queues/webhook-queue.js';
 
 /** Options of {@link createWorker}. */
 export interface WorkerOptions extends WebhookEngineOptions {
@@ -43,7 +43,7 @@ export function createWorker(options: WorkerOptions): PassfortWorker {
     async start() {
       if (started) return;
       started = true;
-      await options.queue.consume((item) => engine.processor.processQueued(item));
+      await options.queue.consume(engine.processQueued);
     },
     close: () => engine.close(),
   };

@@ -1,8 +1,14 @@
 /**
  * Receive Passfort webhooks on any runtime: secret check, batches, typed events, ordered
- * exactly-once dispatch. Web-standard APIs only; Node-specific parts live in `./node`.
+ * exactly-once dispatch. Web-standard APIs only; Node-specific parts live in `./node`, and
+ * the optional backends in `./redis`, `./postgres`, `./bullmq`, `./client` and `./otel`.
+ *
+ * What is exported here, and for whom, is listed in the package README ("The public
+ * surface"): each name is a promise, so everything else stays internal.
  * @module
  */
+
+// The receiver and the worker: what an app developer creates.
 export {
   createPassfortWebhooks,
   type FetchOptions,
@@ -10,55 +16,43 @@ export {
   type PassfortWebhooksOptions,
   resolvePassfortWebhooks,
 } from './create-passfort-webhooks.js';
-export {
-  createWorker,
-  type PassfortWorker,
-  type WorkerOptions,
-} from './create-worker.js';
-export {
-  type Awaitable,
-  type ClaimOptions,
-  type ClaimOutcome,
-  DEFAULT_RETENTION_MS,
-  type DeadLetter,
-  type DeadLetterReason,
-  type DedupeStore,
-  type ListDeadLettersOptions,
-  type ReleaseOptions,
-} from './dedupe-store.js';
-export {
-  DELIVERY_COUNTS_HEADER,
-  parseDeliveryCounts,
-} from './delivery-counts-header.js';
-export {
-  AuthenticationError,
-  ConfigurationError,
-  errorStatus,
-  HandlerError,
-  PassfortApiError,
-  type PassfortApiErrorDetail,
-  PassfortConflictError,
-  PassfortWebhookError,
-  type PassfortWebhookErrorCode,
-  type PassfortWebhookErrorOptions,
-  PayloadError,
-  SchemaMismatchError,
-  StoreError,
-} from './errors.js';
-export { type EventStreamLike, eventStreamReader } from './event-stream-reader.js';
-export { type CollectedData, collectedDataSchema } from './events/collected-data-schema.js';
-export {
-  apiKeyInfoSchema,
-  type MonitoringEventType,
-  monitoringEventTypeSchema,
-  type PassfortUser,
-  type ProductBadge,
-  type ProductStatus,
-  productBadgeSchema,
-  productStatusSchema,
-  type RiskLevel,
-  riskLevelSchema,
-  userSchema,
+export { createWorker, type PassfortWorker, type WorkerOptions } from './create-worker.js';
+// Handlers: what a handler receives, and the state and dead letters a receiver exposes.
+export type { DeadLetters } from './delivery/dead-letters.js';
+export type { FailureSummary, WebhookStatus } from './delivery/status-tracker.js';
+export type { WebhookHandling } from './delivery/webhook-engine.js';
+export type {
+  AnyWebhookHandler,
+  CollectedDataContext,
+  WebhookContext,
+  WebhookErrorHandler,
+  WebhookFailure,
+  WebhookHandler,
+  WebhookHandlerMap,
+} from './delivery/webhook-handler.js';
+// Errors: one hierarchy, one table from code to HTTP status.
+export { AuthenticationError } from './errors/authentication-error.js';
+export { ConfigurationError } from './errors/configuration-error.js';
+export { DeadLetterNotFoundError } from './errors/dead-letter-not-found-error.js';
+export { DeadlineExceededError } from './errors/deadline-exceeded-error.js';
+export { errorStatus, type PassfortWebhookErrorCode } from './errors/error-status.js';
+export { ForbiddenAddressError } from './errors/forbidden-address-error.js';
+export { HandlerError } from './errors/handler-error.js';
+export { PassfortWebhookError } from './errors/passfort-webhook-error.js';
+export { PayloadError } from './errors/payload-error.js';
+export { QueueUnavailableError } from './errors/queue-unavailable-error.js';
+export { ReceiverClosingError } from './errors/receiver-closing-error.js';
+export { SchemaMismatchError } from './errors/schema-mismatch-error.js';
+export { StoreUnavailableError } from './errors/store-unavailable-error.js';
+export { WebhookBusyError } from './errors/webhook-busy-error.js';
+// Events: names, payload types and schemas.
+export type { CollectedData } from './events/collected-data-schema.js';
+export type {
+  MonitoringEventType,
+  PassfortUser,
+  ProductBadge,
+  ProductStatus,
+  RiskLevel,
 } from './events/common-schemas.js';
 export {
   eventDataSchemas,
@@ -72,7 +66,7 @@ export type {
   PassfortEventData,
   UnvalidatedPassfortEvent,
 } from './events/passfort-event.js';
-export { type InProcessQueueOptions, inProcessQueue } from './in-process-queue.js';
+// Observability: a logger and the instrumentation interface (OpenTelemetry is `./otel`).
 export type {
   DeliveryCounts,
   DeliveryEnd,
@@ -81,59 +75,50 @@ export type {
   EnvelopeInfo,
   EnvelopeOutcome,
   WebhookInstrumentation,
-} from './instrumentation.js';
-export type { AllowIps, TrustProxyOption } from './ip/ip-allow-list.js';
-export { ALL_PASSFORT_IPS, PASSFORT_IPS } from './ip/passfort-ips.js';
-export type { Logger } from './logger.js';
-export { type MemoryStoreOptions, memoryStore } from './memory-store.js';
-export { canonicalCollectedData } from './sync/canonical-collected-data.js';
-export {
-  type CollectedDataChange,
-  type CompiledDiffOptions,
-  compileDiffOptions,
-  type DiffOptions,
-  diffCollectedData,
-  PASSFORT_GENERATED_PATHS,
-} from './sync/diff-collected-data.js';
-export {
-  type CollectedDataWebhookData,
-  createLoopGuard,
-  type LoopGuard,
-  type LoopGuardOptions,
-  type LoopGuardStore,
-  type MemoryLoopGuardStoreOptions,
-  memoryLoopGuardStore,
-} from './sync/loop-guard.js';
-export type { PathPattern, PathSegment } from './sync/path-pattern.js';
-export { PASSFORT_MAX_BATCH_SIZE } from './unwrap-batch.js';
-export type {
-  DeadLetters,
-  WebhookEngineOptions,
-  WebhookHandling,
-} from './webhook-engine.js';
-export type {
-  AnyWebhookHandler,
-  CollectedDataContext,
-  CollectedDataEventName,
-  ContextFor,
-  WebhookContext,
-  WebhookErrorHandler,
-  WebhookFailure,
-  WebhookHandler,
-  WebhookHandlerMap,
-} from './webhook-handlers.js';
-export type { SchemaMismatchPolicy } from './webhook-processor.js';
-export {
-  laneOf,
-  type QueueConsumer,
-  type QueuedWebhook,
-  type WebhookQueue,
-} from './webhook-queue.js';
+} from './observability/instrumentation.js';
+export type { Logger } from './observability/logger.js';
+
+// Queues: the in-process queue, and the interface a queue implements.
+export { type InProcessQueueOptions, inProcessQueue } from './queues/in-process-queue.js';
+export type { QueueConsumer, QueuedWebhook, WebhookQueue } from './queues/webhook-queue.js';
+
+// Receiving: the framework-neutral request and response an adapter maps to and from.
+export { DELIVERY_COUNTS_HEADER, parseDeliveryCounts } from './receive/delivery-counts-header.js';
+export { type EventStreamLike, eventStreamReader } from './receive/event-stream-reader.js';
+export { PASSFORT_IPS } from './receive/ip/passfort-ips.js';
+export { PASSFORT_MAX_BATCH_SIZE } from './receive/unwrap-batch.js';
 export type {
   BodyReader,
   HeaderSource,
   WebhookRequest,
   WebhookRequestBody,
   WebhookResponse,
-} from './webhook-request.js';
-export type { FailureSummary, WebhookStatus } from './webhook-status.js';
+} from './receive/webhook-request.js';
+
+// Stores: the in-memory store, and the interface a store implements.
+export {
+  type Awaitable,
+  type ClaimOptions,
+  type ClaimOutcome,
+  DEFAULT_RETENTION_MS,
+  type DeadLetter,
+  type DeadLetterReason,
+  type DedupeStore,
+  type ListDeadLettersOptions,
+  type ReleaseOptions,
+} from './stores/dedupe-store.js';
+export { type MemoryStoreOptions, memoryStore } from './stores/memory/memory-store.js';
+
+// Sync: the collected-data diff and the loop guard (the API client is `./client`).
+export {
+  type CollectedDataChange,
+  type DiffOptions,
+  diffCollectedData,
+  PASSFORT_GENERATED_PATHS,
+} from './sync/diff-collected-data.js';
+export { createLoopGuard, type LoopGuard, type LoopGuardOptions } from './sync/loop-guard.js';
+export type { LoopGuardStore } from './sync/loop-guard-store.js';
+export {
+  type MemoryLoopGuardStoreOptions,
+  memoryLoopGuardStore,
+} from './sync/memory-loop-guard-store.js';

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakePassfortApi } from '../../../testing/src/fake-passfort-api.js';
-import { PassfortApiError, PassfortConflictError } from '../errors.js';
+import { PassfortApiError } from '../errors/passfort-api-error.js';
+import { PassfortConflictError } from '../errors/passfort-conflict-error.js';
 import { createLoopGuard } from '../sync/loop-guard.js';
 import { createPassfortClient } from './passfort-client.js';
 

@@ -1,9 +1,6 @@
-import {
-  ConfigurationError,
-  PassfortApiError,
-  type PassfortApiErrorDetail,
-  PassfortConflictError,
-} from '../errors.js';
+import { ConfigurationError } from '../errors/configuration-error.js';
+import { PassfortApiError, type PassfortApiErrorDetail } from '../errors/passfort-api-error.js';
+import { PassfortConflictError } from '../errors/passfort-conflict-error.js';
 import type { CollectedData } from '../events/collected-data-schema.js';
 import { type CollectedDataChange, diffCollectedData } from '../sync/diff-collected-data.js';
 import type { LoopGuard } from '../sync/loop-guard.js';

@@ -1,8 +1,8 @@
 import { type ConnectionOptions, Queue, Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import { ConfigurationError } from '../errors.js';
-import type { QueueConsumer, QueuedWebhook, WebhookQueue } from '../webhook-queue.js';
-import { laneOf } from '../webhook-queue.js';
+import { ConfigurationError } from '../errors/configuration-error.js';
+import type { QueueConsumer, QueuedWebhook, WebhookQueue } from './webhook-queue.js';
+import { laneOf } from './webhook-queue.js';
 
 /** Options of {@link bullmqQueue}. */
 export interface BullmqQueueOptions {

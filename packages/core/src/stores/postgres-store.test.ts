@@ -1,11 +1,11 @@
+import { dedupeStoreConformanceCases } from '@passfort-webhooks/testing/conformance';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { describeDedupeStore } from '../../test/dedupe-store-conformance.js';
 import { DATABASE_URL, postgresAvailable, uniqueName } from '../../test/services.js';
 import { postgresSchemaSql, postgresStore } from './postgres-store.js';
 
 if (await postgresAvailable()) {
-  describeDedupeStore('postgresStore', async ({ retentionMs }) => {
+  const cases = dedupeStoreConformanceCases(async ({ retentionMs }) => {
     const table = uniqueName('pfw_ids');
     const deadLetterTable = uniqueName('pfw_dead');
     const pools = [new pg.Pool({ connectionString: DATABASE_URL, max: 4 })];
@@ -24,6 +24,9 @@ if (await postgresAvailable()) {
         await Promise.all(pools.map((pool) => pool.end()));
       },
     };
+  });
+  describe('postgresStore (the public DedupeStore kit)', () => {
+    for (const check of cases) it(check.name, check.run);
   });
 
   describe('postgresStore schema', () => {

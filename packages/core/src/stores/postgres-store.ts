@@ -1,6 +1,6 @@
-import type { ClaimOutcome, DeadLetter, DedupeStore } from '../dedupe-store.js';
-import { DEFAULT_RETENTION_MS } from '../dedupe-store.js';
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError } from '../errors/configuration-error.js';
+import type { ClaimOutcome, DeadLetter, DedupeStore } from './dedupe-store.js';
+import { DEFAULT_RETENTION_MS } from './dedupe-store.js';
 
 /** What the store needs of a `pg` Pool (or Client): `query(text, values)`. */
 export interface Queryable {

@@ -1,10 +1,11 @@
+import { dedupeStoreConformanceCases } from '@passfort-webhooks/testing/conformance';
 import { Redis } from 'ioredis';
-import { describeDedupeStore } from '../../test/dedupe-store-conformance.js';
+import { describe, it } from 'vitest';
 import { REDIS_URL, redisAvailable, uniqueName } from '../../test/services.js';
 import { redisStore } from './redis-store.js';
 
 if (await redisAvailable()) {
-  describeDedupeStore('redisStore', async ({ retentionMs }) => {
+  const cases = dedupeStoreConformanceCases(async ({ retentionMs }) => {
     const prefix = uniqueName('pfw-test');
     const clients = [new Redis(REDIS_URL)];
     return {
@@ -20,5 +21,8 @@ if (await redisAvailable()) {
         for (const client of clients) client.disconnect();
       },
     };
+  });
+  describe('redisStore (the public DedupeStore kit)', () => {
+    for (const check of cases) it(check.name, check.run);
   });
 }

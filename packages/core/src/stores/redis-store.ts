@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { ClaimOutcome, DeadLetter, DedupeStore } from '../dedupe-store.js';
-import { DEFAULT_RETENTION_MS } from '../dedupe-store.js';
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError } from '../errors/configuration-error.js';
+import type { ClaimOutcome, DeadLetter, DedupeStore } from './dedupe-store.js';
+import { DEFAULT_RETENTION_MS } from './dedupe-store.js';
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {

@@ -1,6 +1,7 @@
+import { loopGuardStoreConformanceCases } from '@passfort-webhooks/testing/conformance';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import {
   DATABASE_URL,
   postgresAvailable,
@@ -8,88 +9,62 @@ import {
   redisAvailable,
   uniqueName,
 } from '../../test/services.js';
-import { createLoopGuard, type LoopGuardStore, memoryLoopGuardStore } from './loop-guard.js';
+import { memoryLoopGuardStore } from './memory-loop-guard-store.js';
 import { postgresLoopGuardStore } from './postgres-loop-guard-store.js';
 import { redisLoopGuardStore } from './redis-loop-guard-store.js';
 
-const written = {
-  entity_type: 'INDIVIDUAL',
-  address_history: [{ address: { type: 'STRUCTURED', country: 'GBR', route: 'Main St' } }],
-  contact_details: { email: 'ada@example.com' },
-};
-
-function describeLoopGuard(
-  name: string,
-  open: () => Promise<{ store: LoopGuardStore; cleanup(): Promise<void> }>,
-) {
-  describe(`createLoopGuard with ${name}`, () => {
-    it('recognises the webhook for our own write as an echo, despite Passfort-added keys', async () => {
-      const { store, cleanup } = await open();
-      const guard = createLoopGuard({ store });
-      await guard.rememberWrite('p-1', written);
-      const echoed = structuredClone(written) as typeof written & Record<string, unknown>;
-      (echoed.address_history[0]!.address as Record<string, unknown>)['original_freeform_address'] =
-        'Main St';
-      expect(await guard.isEcho({ profile_id: 'p-1', new_data: echoed, user: null })).toBe(true);
-      expect(await guard.isEcho({ profile_id: 'p-1', new_data: echoed })).toBe(true);
-      await cleanup();
-    });
-
-    it('never treats a person’s change, another profile, or different data as an echo', async () => {
-      const { store, cleanup } = await open();
-      const guard = createLoopGuard({ store });
-      await guard.rememberWrite('p-1', written);
-      const user = { email: 'a@b.c', id: 'u', name: 'A' };
-      expect(await guard.isEcho({ profile_id: 'p-1', new_data: written, user })).toBe(false);
-      expect(await guard.isEcho({ profile_id: 'p-2', new_data: written, user: null })).toBe(false);
-      const changed = { ...written, contact_details: { email: 'other@example.com' } };
-      expect(await guard.isEcho({ profile_id: 'p-1', new_data: changed, user: null })).toBe(false);
-      await cleanup();
-    });
-
-    it('forgets writes after the ttl', async () => {
-      const { store, cleanup } = await open();
-      const guard = createLoopGuard({ store, ttlMs: 100 });
-      await guard.rememberWrite('p-1', written);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      expect(await guard.isEcho({ profile_id: 'p-1', new_data: written, user: null })).toBe(false);
-      await cleanup();
-    });
+describe('memoryLoopGuardStore (the public LoopGuardStore kit)', () => {
+  const cases = loopGuardStoreConformanceCases(async () => {
+    const store = memoryLoopGuardStore();
+    // Writers sharing a memory store share the object itself.
+    return { store, another: async () => store, cleanup: async () => {} };
   });
-}
-
-describeLoopGuard('the memory store', async () => ({
-  store: memoryLoopGuardStore(),
-  cleanup: async () => {},
-}));
+  for (const check of cases) it(check.name, check.run);
+});
 
 if (await redisAvailable()) {
-  describeLoopGuard('the Redis store', async () => {
-    const client = new Redis(REDIS_URL);
-    const prefix = uniqueName('pfw-loop');
-    return {
-      store: redisLoopGuardStore({ client, prefix }),
-      async cleanup() {
-        const keys = await client.keys(`{${prefix}}:*`);
-        if (keys.length > 0) await client.del(...keys);
-        client.disconnect();
-      },
-    };
+  describe('redisLoopGuardStore (the public LoopGuardStore kit)', () => {
+    const cases = loopGuardStoreConformanceCases(async () => {
+      const prefix = uniqueName('pfw-loop');
+      const clients = [new Redis(REDIS_URL)];
+      return {
+        store: redisLoopGuardStore({ client: clients[0]!, prefix }),
+        async another() {
+          const client = new Redis(REDIS_URL);
+          clients.push(client);
+          return redisLoopGuardStore({ client, prefix });
+        },
+        async cleanup() {
+          const keys = await clients[0]!.keys(`{${prefix}}:*`);
+          if (keys.length > 0) await clients[0]!.del(...keys);
+          for (const client of clients) client.disconnect();
+        },
+      };
+    });
+    for (const check of cases) it(check.name, check.run);
   });
 }
 
 if (await postgresAvailable()) {
-  describeLoopGuard('the Postgres store', async () => {
-    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
-    const table = uniqueName('pfw_loop');
-    const store = postgresLoopGuardStore({ pool, table });
-    await store.migrate();
-    return {
-      store,
-      async cleanup() {
-        await pool.query(`DROP TABLE ${table}`);
-        await pool.end();
-      },
-    };
+  describe('postgresLoopGuardStore (the public LoopGuardStore kit)', () => {
+    const cases = loopGuardStoreConformanceCases(async () => {
+      const table = uniqueName('pfw_loop');
+      const pools = [new pg.Pool({ connectionString: DATABASE_URL, max: 2 })];
+      const store = postgresLoopGuardStore({ pool: pools[0]!, table });
+      await store.migrate();
+      return {
+        store,
+        async another() {
+          const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+          pools.push(pool);
+          return postgresLoopGuardStore({ pool, table });
+        },
+        async cleanup() {
+          await pools[0]!.query(`DROP TABLE ${table}`);
+          await Promise.all(pools.map((pool) => pool.end()));
+        },
+      };
+    });
+    for (const check of cases) it(check.name, check.run);
   });
 }

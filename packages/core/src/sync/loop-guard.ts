@@ -1,59 +1,12 @@
-import type { Awaitable } from '../dedupe-store.js';
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError } from '../errors/configuration-error.js';
 import { canonicalCollectedData } from './canonical-collected-data.js';
 import {
   type CompiledDiffOptions,
   compileDiffOptions,
   type DiffOptions,
 } from './diff-collected-data.js';
-
-/** Where a loop guard remembers the fingerprints of what we wrote, per profile. */
-export interface LoopGuardStore {
-  /** Remembers a fingerprint for a profile for `ttlMs`. */
-  remember(profileId: string, fingerprint: string, ttlMs: number): Awaitable<void>;
-  /** True if the fingerprint was remembered for the profile and has not expired. */
-  isRemembered(profileId: string, fingerprint: string): Awaitable<boolean>;
-  close?(): Awaitable<void>;
-}
-
-/** Options of {@link memoryLoopGuardStore}. */
-export interface MemoryLoopGuardStoreOptions {
-  /** Profiles remembered at most; the least recently written are forgotten first. @default 100_000 */
-  maxProfiles?: number;
-  /** Fingerprints kept per profile (recent writes still in flight). @default 16 */
-  perProfile?: number;
-  /** The clock, for tests. @default Date.now */
-  now?: () => number;
-}
-
-/** The default {@link LoopGuardStore}: this process's memory, bounded. */
-export function memoryLoopGuardStore(options: MemoryLoopGuardStoreOptions = {}): LoopGuardStore {
-  const maxProfiles = options.maxProfiles ?? 100_000;
-  const perProfile = options.perProfile ?? 16;
-  const now = options.now ?? Date.now;
-  const profiles = new Map<string, Map<string, number>>();
-  return {
-    remember(profileId, fingerprint, ttlMs) {
-      const entries = profiles.get(profileId) ?? new Map<string, number>();
-      profiles.delete(profileId);
-      profiles.set(profileId, entries);
-      entries.delete(fingerprint);
-      entries.set(fingerprint, now() + ttlMs);
-      for (const key of entries.keys()) {
-        if (entries.size <= perProfile) break;
-        entries.delete(key);
-      }
-      for (const key of profiles.keys()) {
-        if (profiles.size <= maxProfiles) break;
-        profiles.delete(key);
-      }
-    },
-    isRemembered(profileId, fingerprint) {
-      const expiresAt = profiles.get(profileId)?.get(fingerprint);
-      return expiresAt !== undefined && expiresAt > now();
-    },
-  };
-}
+import type { LoopGuardStore } from './loop-guard-store.js';
+import { memoryLoopGuardStore } from './memory-loop-guard-store.js';
 
 /** Options of {@link createLoopGuard}. */
 export interface LoopGuardOptions extends DiffOptions {

@@ -1,6 +1,6 @@
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError } from '../errors/configuration-error.js';
 import type { Queryable } from '../stores/postgres-store.js';
-import type { LoopGuardStore } from './loop-guard.js';
+import type { LoopGuardStore } from './loop-guard-store.js';
 
 /** Options of {@link postgresLoopGuardStore}. */
 export interface PostgresLoopGuardStoreOptions {

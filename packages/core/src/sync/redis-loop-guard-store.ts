@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { LoopGuardStore } from './loop-guard.js';
+import type { LoopGuardStore } from './loop-guard-store.js';
 
 /** Options of {@link redisLoopGuardStore}. */
 export interface RedisLoopGuardStoreOptions {

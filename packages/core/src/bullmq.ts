@@ -1,5 +1,0 @@
-/**
- * The BullMQ queue (Redis, durable) for `delivery: 'queue'`. Node-only.
- * @module
- */
-export { type BullmqQueueOptions, bullmqQueue } from './queues/bullmq-queue.js';

@@ -1,0 +1,92 @@
+import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
+import { describeError } from '../observability/logger.js';
+import type { BatchItem } from '../receive/validate-envelope.js';
+import type { ClaimOutcome } from '../stores/dedupe-store.js';
+import type { DeliverySettings } from './delivery-settings.js';
+import { isThenable } from './is-thenable.js';
+
+/** The claim slot of a later copy of an id that appears earlier in the same batch. */
+export const DUPLICATE_IN_BATCH = Symbol('duplicate in batch');
+
+/** One webhook's claim in its batch. */
+export type BatchClaim = ClaimOutcome | typeof DUPLICATE_IN_BATCH | undefined;
+
+/** Each webhook's claim, aligned with the batch, or the error that prevented claiming. */
+export interface BatchClaims {
+  readonly claims: readonly BatchClaim[];
+  readonly error: StoreUnavailableError | undefined;
+}
+
+/**
+ * Claims a batch's ids in one store call. The result is aligned with `items`: each
+ * webhook's claim, or DUPLICATE_IN_BATCH for a later copy of an id the batch already holds.
+ * A store answering synchronously (the memory store) is answered without a promise.
+ */
+export function claimBatch(
+  { store, leaseMs, logger }: DeliverySettings,
+  items: readonly BatchItem[],
+): BatchClaims | Promise<BatchClaims> {
+  const ids: string[] = [];
+  const slots: number[] = new Array(items.length);
+  if (items.length === 1) {
+    // A single webhook (Passfort's batching off) has no copies to look for.
+    ids.push(items[0]!.event.id);
+    slots[0] = 0;
+  } else {
+    const seen = new Set<string>();
+    for (let position = 0; position < items.length; position++) {
+      const { id } = items[position]!.event;
+      if (seen.has(id)) {
+        slots[position] = -1;
+      } else {
+        seen.add(id);
+        slots[position] = ids.push(id) - 1;
+      }
+    }
+  }
+  const unavailable = (cause: unknown): BatchClaims => {
+    logger.error?.({ error: describeError(cause) }, 'dedupe store claim failed');
+    return { claims: [], error: new StoreUnavailableError(undefined, { cause }) };
+  };
+  const aligned = (outcomes: readonly ClaimOutcome[]): BatchClaims => {
+    const claims: BatchClaim[] = new Array(items.length);
+    for (let position = 0; position < items.length; position++) {
+      const slot = slots[position]!;
+      claims[position] = slot < 0 ? DUPLICATE_IN_BATCH : outcomes[slot];
+    }
+    return { claims, error: undefined };
+  };
+  try {
+    const outcomes = store.claim(ids, { leaseMs });
+    return isThenable(outcomes)
+      ? Promise.resolve(outcomes).then(aligned, unavailable)
+      : aligned(outcomes);
+  } catch (cause) {
+    return unavailable(cause);
+  }
+}
+
+/**
+ * Releases the claims this delivery holds from `from` on, which it will not run, so
+ * Passfort's redelivery can take them at once instead of waiting out the lease.
+ */
+export async function releaseUnstarted(
+  { store, logger }: DeliverySettings,
+  items: readonly BatchItem[],
+  from: number,
+  claims: readonly BatchClaim[],
+): Promise<void> {
+  const ids: string[] = [];
+  for (let position = from; position < items.length; position++) {
+    const claim = claims[position];
+    if (claim !== DUPLICATE_IN_BATCH && claim?.status === 'claimed') {
+      ids.push(items[position]!.event.id);
+    }
+  }
+  if (ids.length === 0) return;
+  try {
+    await store.release(ids);
+  } catch (cause) {
+    logger.warn?.({ error: describeError(cause) }, 'dedupe store release failed');
+  }
+}

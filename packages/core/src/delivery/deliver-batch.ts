@@ -1,0 +1,175 @@
+import type { PassfortWebhookError } from '../errors/passfort-webhook-error.js';
+import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
+import { WebhookBusyError } from '../errors/webhook-busy-error.js';
+import { type DeliveryScope, NO_SCOPE } from '../observability/instrumentation.js';
+import { describeError } from '../observability/logger.js';
+import type { BatchItem } from '../receive/validate-envelope.js';
+import { claimBatch, DUPLICATE_IN_BATCH, releaseUnstarted } from './claim-batch.js';
+import { deadlineError, deadlineTimer, TIMED_OUT } from './deadline.js';
+import { type DeliveryOutcome, emptyOutcome } from './delivery-outcome.js';
+import type { DeliverySettings } from './delivery-settings.js';
+import { endOf, SILENT_REPORT, startReport } from './envelope-report.js';
+import { type CompletionGroup, GroupedCompletions } from './grouped-completions.js';
+import { type WebhookRunner, webhookContext } from './run-webhook.js';
+import type { WebhookResult } from './webhook-result.js';
+
+/**
+ * Inline delivery: a request's webhooks run during the request, in order, within its
+ * deadline. Handlers still running when the deadline answered Passfort finish in the
+ * background; {@link settle} waits for them.
+ */
+export class InlineDelivery {
+  readonly #settings: DeliverySettings;
+  readonly #runner: WebhookRunner;
+  /** Handlers still running after their request's deadline answered Passfort. */
+  readonly #background = new Set<Promise<unknown>>();
+
+  constructor(settings: DeliverySettings, runner: WebhookRunner) {
+    this.#settings = settings;
+    this.#runner = runner;
+  }
+
+  /**
+   * Delivers a batch: claims it in one call, runs handlers in order, skips ids already
+   * done, and stops at the first failure, busy id or spent deadline. What ran before the
+   * stop stays done; the rest is released for Passfort's redelivery.
+   */
+  async deliver(
+    items: readonly BatchItem[],
+    deadlineAt: number,
+    scope: DeliveryScope = NO_SCOPE,
+  ): Promise<DeliveryOutcome> {
+    const outcome = emptyOutcome(items.length);
+    if (items.length === 0) return outcome;
+    const settings = this.#settings;
+    let claimed = claimBatch(settings, items);
+    if (claimed instanceof Promise) claimed = await claimed;
+    const { claims, error } = claimed;
+    if (error !== undefined) return { ...outcome, error };
+
+    const receivedAt = new Date();
+    // The groups of completions, in order; consecutive webhooks usually share one.
+    const recorded: CompletionGroup[] = [];
+    // Grouped per delivery, never across requests: on Workers, I/O started by one request
+    // cannot be continued by another. Once a completion could not be recorded
+    // (`completions.failed`), no further handler starts: its effect could not be recorded
+    // either, and would run again on redelivery.
+    const completions = new GroupedCompletions(settings.store);
+    const { status, logger } = settings;
+    status.addWaiting(items.length);
+    let deadline: ReturnType<typeof deadlineTimer> | undefined;
+    try {
+      for (let position = 0; position < items.length; position++) {
+        const item = items[position]!;
+        const claim = claims[position];
+        if (claim === DUPLICATE_IN_BATCH || claim?.status === 'done') {
+          outcome.duplicates++;
+          startReport(logger, scope, item).end({ outcome: 'duplicate' });
+          continue;
+        }
+        // One clock read per webhook: for the deadline, and as its time for status().
+        const now = Date.now();
+        const stop =
+          claim?.status !== 'claimed'
+            ? busyError(item)
+            : now >= deadlineAt
+              ? deadlineError(item)
+              : completions.failed
+                ? completionsFailedError(item)
+                : undefined;
+        if (stop !== undefined) {
+          outcome.error = stop;
+          startReport(logger, scope, item).end({ outcome: 'deferred', errorCode: stop.code });
+          await releaseUnstarted(settings, items, position, claims);
+          break;
+        }
+        const { attempt } = claim as { attempt: number };
+        const context = webhookContext(item, items.length, attempt, receivedAt);
+        const report = startReport(logger, scope, item, context.attempt);
+        const running = this.#runner.run(item, context, completions, now);
+        let result: WebhookResult;
+        if (running instanceof Promise) {
+          deadline ??= deadlineTimer(deadlineAt);
+          const raced = await Promise.race([running, deadline.reached]);
+          if (raced === TIMED_OUT) {
+            report.end({ outcome: 'deferred', errorCode: 'DEADLINE_EXCEEDED' });
+            // Answer Passfort in time; the handler finishes in the background and its result
+            // is recorded, so the redelivery does exactly the remaining work.
+            this.#track(running);
+            outcome.error = deadlineError(item);
+            await releaseUnstarted(settings, items, position + 1, claims);
+            break;
+          }
+          result = raced;
+        } else {
+          result = running;
+        }
+        if (report !== SILENT_REPORT) report.end(endOf(result));
+        if (result.kind === 'processed' || result.kind === 'echo') {
+          if (result.kind === 'echo') outcome.echoes++;
+          else outcome.processed++;
+          if (recorded[recorded.length - 1] !== result.recorded) recorded.push(result.recorded);
+        } else if (result.kind === 'dead-lettered') {
+          outcome.deadLettered++;
+        } else {
+          outcome.error = result.error;
+          await releaseUnstarted(settings, items, position + 1, claims);
+          break;
+        }
+      }
+    } finally {
+      deadline?.clear();
+      status.removeWaiting(items.length);
+    }
+    await this.#awaitCompletions(recorded, outcome);
+    return outcome;
+  }
+
+  /** Resolves when every handler still running after its request's deadline has finished. */
+  async settle(): Promise<void> {
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  }
+
+  /** Waits for the batch's completion writes; a failed one turns the answer into a 503. */
+  async #awaitCompletions(recorded: readonly CompletionGroup[], outcome: DeliveryOutcome) {
+    let failed: CompletionGroup | undefined;
+    for (const group of recorded) {
+      // A store answering synchronously has settled every group already.
+      if (!group.settled) await group.written().catch(() => {});
+      if (group.failed) failed ??= group;
+    }
+    if (failed !== undefined && outcome.error === undefined) {
+      this.#settings.logger.error?.(
+        { error: describeError(failed.error) },
+        'dedupe store complete failed',
+      );
+      outcome.error = new StoreUnavailableError(
+        'Webhooks were handled but the dedupe store could not record it',
+        { cause: failed.error },
+      );
+    }
+  }
+
+  #track(running: Promise<unknown>): void {
+    const tracked = running
+      .then((result) => (result as { recorded?: CompletionGroup }).recorded?.written())
+      .catch(() => {})
+      .finally(() => this.#background.delete(tracked));
+    this.#background.add(tracked);
+  }
+}
+
+function busyError(item: BatchItem): PassfortWebhookError {
+  const { id } = item.event;
+  return new WebhookBusyError(
+    `Webhook ${id} at index ${item.index} is being processed by another delivery`,
+    { index: item.index, id },
+  );
+}
+
+function completionsFailedError(item: BatchItem): PassfortWebhookError {
+  return new StoreUnavailableError('The dedupe store stopped answering during the batch', {
+    index: item.index,
+    id: item.event.id,
+  });
+}

@@ -1,0 +1,28 @@
+import type { WebhookInstrumentation } from '../observability/instrumentation.js';
+import type { Logger } from '../observability/logger.js';
+import type { DedupeStore } from '../stores/dedupe-store.js';
+import type { LoopGuard } from '../sync/loop-guard.js';
+import type { HandlerRegistry } from './handler-registry.js';
+import type { StatusTracker } from './status-tracker.js';
+
+/** What to do with a documented event whose payload no longer matches its schema. */
+export type SchemaMismatchPolicy = 'dead-letter' | 'deliver';
+
+/**
+ * Everything delivery needs, validated and defaulted once by the engine and shared by
+ * inline delivery, queue workers and replay.
+ */
+export interface DeliverySettings {
+  readonly store: DedupeStore;
+  readonly handlers: HandlerRegistry;
+  readonly logger: Logger;
+  readonly status: StatusTracker;
+  readonly leaseMs: number;
+  readonly maxAttempts: number;
+  readonly onSchemaMismatch: SchemaMismatchPolicy;
+  /** Wait before a queue worker retries a failed webhook; doubles per attempt. */
+  readonly retryDelayMs: number;
+  readonly loopGuard: LoopGuard | undefined;
+  readonly deliverEchoes: boolean;
+  readonly instrumentation: WebhookInstrumentation | undefined;
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import type { DedupeStore } from '../stores/dedupe-store.js';
+import { memoryStore } from '../stores/memory/memory-store.js';
+import { GroupedCompletions } from './grouped-completions.js';
+
+/** A store whose complete() waits until the test lets each write finish. */
+function slowStore() {
+  const writes: { ids: string[]; finish(error?: Error): void }[] = [];
+  const store = {
+    ...memoryStore(),
+    complete: (ids: readonly string[]) =>
+      new Promise<void>((resolve, reject) => {
+        writes.push({ ids: [...ids], finish: (error) => (error ? reject(error) : resolve()) });
+      }),
+  } satisfies DedupeStore;
+  return { store, writes };
+}
+
+describe('GroupedCompletions', () => {
+  it('writes the first id at once and groups those finishing while it is in flight', async () => {
+    const { store, writes } = slowStore();
+    const completions = new GroupedCompletions(store);
+    const first = completions.add('a');
+    const second = completions.add('b');
+    expect(completions.add('c')).toBe(second);
+    expect(writes.map((write) => write.ids)).toEqual([['a']]);
+    writes[0]!.finish();
+    await first.written();
+    expect(first.settled && !first.failed).toBe(true);
+    expect(writes.map((write) => write.ids)).toEqual([['a'], ['b', 'c']]);
+    expect(second.settled).toBe(false);
+    writes[1]!.finish();
+    await expect(second.written()).resolves.toBeUndefined();
+  });
+
+  it('records each id at once, with nothing to await, on a store that answers synchronously', () => {
+    const completed: string[][] = [];
+    const store = {
+      ...memoryStore(),
+      complete: (ids: readonly string[]) => void completed.push([...ids]),
+    };
+    const completions = new GroupedCompletions(store);
+    const a = completions.add('a');
+    const b = completions.add('b');
+    expect(completed).toEqual([['a'], ['b']]);
+    expect(a.settled && b.settled && !a.failed).toBe(true);
+  });
+
+  it('reports a failed write on its group and stops the delivery from starting more', async () => {
+    const { store, writes } = slowStore();
+    const completions = new GroupedCompletions(store);
+    const group = completions.add('a');
+    const down = new Error('store down');
+    writes[0]!.finish(down);
+    await expect(group.written()).rejects.toBe(down);
+    expect(group.failed).toBe(true);
+    expect(group.error).toBe(down);
+    expect(completions.failed).toBe(true);
+  });
+
+  it('reports a store that throws synchronously the same way', async () => {
+    const down = new Error('store down');
+    const store = {
+      ...memoryStore(),
+      complete: () => {
+        throw down;
+      },
+    };
+    const completions = new GroupedCompletions(store);
+    const group = completions.add('a');
+    expect(completions.failed).toBe(true);
+    await expect(group.written()).rejects.toBe(down);
+    // A later id gets its own write and its own outcome, not the failed group's.
+    const later = completions.add('b');
+    expect(later).not.toBe(group);
+    expect(later.failed).toBe(true);
+  });
+
+  it('keeps groups apart on a store that answers now synchronously, now with a promise', async () => {
+    const written: string[][] = [];
+    let pending: (() => void) | undefined;
+    let call = 0;
+    const store = {
+      ...memoryStore(),
+      complete: (ids: readonly string[]) => {
+        written.push([...ids]);
+        if (call++ % 2 === 0) return undefined;
+        return new Promise<void>((resolve) => {
+          pending = resolve;
+        });
+      },
+    };
+    const completions = new GroupedCompletions(store);
+    const a = completions.add('a'); // synchronous
+    const b = completions.add('b'); // a promise: in flight
+    const c = completions.add('c');
+    const d = completions.add('d');
+    expect(a.settled && !a.failed).toBe(true);
+    expect(b.settled).toBe(false);
+    expect(c).toBe(d);
+    expect(written).toEqual([['a'], ['b']]);
+    pending!();
+    await b.written();
+    // c and d went out together, synchronously, as soon as b's write finished.
+    expect(written).toEqual([['a'], ['b'], ['c', 'd']]);
+    expect(c.settled && !c.failed).toBe(true);
+    await expect(c.written()).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,59 @@
+import { NO_SCOPE } from '../observability/instrumentation.js';
+import type { QueuedWebhook } from '../queues/webhook-queue.js';
+import { validateEventData } from '../receive/validate-envelope.js';
+import { emptyOutcome } from './delivery-outcome.js';
+import type { DeliverySettings } from './delivery-settings.js';
+import { endOf, startReport } from './envelope-report.js';
+import { GroupedCompletions } from './grouped-completions.js';
+import { type WebhookRunner, webhookContext } from './run-webhook.js';
+
+/**
+ * A queue worker's delivery of one webhook, with the same rules as inline delivery:
+ * skipped if done, retried in place with backoff (so later webhooks of its lane wait and
+ * order holds) until it succeeds or is dead-lettered. Rejects only when the store is
+ * unreachable, for the queue to retry the job.
+ */
+export async function processQueued(
+  settings: DeliverySettings,
+  runner: WebhookRunner,
+  queued: QueuedWebhook,
+): Promise<void> {
+  const item = validateEventData(queued.webhook, queued.index);
+  const { store, leaseMs, retryDelayMs, logger } = settings;
+  for (;;) {
+    const [claim] = await store.claim([item.event.id], { leaseMs });
+    if (claim === undefined || claim.status === 'done') return;
+    if (claim.status === 'busy') {
+      await sleep(Math.min(leaseMs, retryDelayMs));
+      continue;
+    }
+    const context = webhookContext(
+      item,
+      queued.batchSize,
+      claim.attempt,
+      new Date(queued.receivedAt),
+    );
+    const started = Date.now();
+    const scope = settings.instrumentation?.delivery('worker') ?? NO_SCOPE;
+    const report = startReport(logger, scope, item, claim.attempt);
+    const result = await runner.run(item, context, new GroupedCompletions(store));
+    report.end(endOf(result));
+    const counts = emptyOutcome(1);
+    if (result.kind === 'processed') counts.processed = 1;
+    else if (result.kind === 'echo') counts.echoes = 1;
+    else if (result.kind === 'dead-lettered') counts.deadLettered = 1;
+    scope.end({
+      durationMs: Date.now() - started,
+      counts,
+      ...(result.kind === 'failed' ? { errorCode: result.error.code } : {}),
+    });
+    if (result.kind === 'processed' || result.kind === 'echo') return result.recorded.written();
+    if (result.kind === 'dead-lettered') return;
+    if (result.error.code === 'STORE_UNAVAILABLE') throw result.error;
+    await sleep(retryDelayMs * 2 ** Math.min(claim.attempt - 1, 10));
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

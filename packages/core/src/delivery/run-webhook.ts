@@ -1,0 +1,169 @@
+import { HandlerError } from '../errors/handler-error.js';
+import { describeError } from '../observability/logger.js';
+import type { BatchItem, EventValidation } from '../receive/validate-envelope.js';
+import { isCollectedDataEvent, withCollectedDataContext } from './collected-data-context.js';
+import type { DeliverySettings } from './delivery-settings.js';
+import type { GroupedCompletions } from './grouped-completions.js';
+import { isThenable } from './is-thenable.js';
+import { setAside } from './set-aside.js';
+import type { AnyWebhookHandler, WebhookContext, WebhookFailure } from './webhook-handler.js';
+import type { WebhookResult } from './webhook-result.js';
+
+/** The context every handler of one webhook receives. */
+export function webhookContext(
+  item: BatchItem,
+  batchSize: number,
+  attempt: number,
+  receivedAt: Date,
+): WebhookContext {
+  return {
+    id: item.event.id,
+    index: item.index,
+    batchSize,
+    attempt,
+    receivedAt,
+    validated: item.validated,
+  };
+}
+
+/**
+ * Runs one claimed webhook's handlers and records the result: completion, failure (the
+ * claim released for a retry) or dead letter. The same for inline delivery, queue workers
+ * and replay.
+ */
+export class WebhookRunner {
+  readonly #settings: DeliverySettings;
+  readonly #notifyBound = (failure: WebhookFailure) => this.notify(failure);
+
+  constructor(settings: DeliverySettings) {
+    this.#settings = settings;
+  }
+
+  /**
+   * Runs `item` and records its result. Never rejects. Synchronous handlers are called
+   * without awaiting them, so a batch of them runs without a microtask between webhooks;
+   * the first handler that returns a promise switches to awaiting.
+   */
+  run(
+    item: BatchItem,
+    context: WebhookContext,
+    completions: GroupedCompletions,
+    startedAt?: number,
+  ): WebhookResult | Promise<WebhookResult> {
+    if (!item.validated || isCollectedDataEvent(item.event.event)) {
+      return this.#runAwaitingFirst(item, context, completions);
+    }
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.runHandlers(item, context);
+    } catch (cause) {
+      return this.#fail(item, context, cause);
+    }
+    // Handlers that returned at once finished when they started, as far as status() can tell.
+    if (pending === undefined) return this.#processed(item, completions, startedAt);
+    return pending.then(
+      () => this.#processed(item, completions),
+      (cause: unknown) => this.#fail(item, context, cause),
+    );
+  }
+
+  /**
+   * Calls the webhook's handlers in order: its event's, then `onAny`. Returns undefined
+   * when every one returned synchronously, else a promise of the rest (each awaited before
+   * the next starts). Throws what a synchronous handler throws.
+   */
+  runHandlers(item: EventValidation, context: WebhookContext): Promise<void> | undefined {
+    const handlers = this.#settings.handlers.handlersFor(item.event.event, item.validated);
+    for (let i = 0; i < handlers.length; i++) {
+      const returned = handlers[i]!(item.event, context);
+      if (isThenable(returned)) return awaitRest(handlers, i, returned, item, context);
+    }
+    return undefined;
+  }
+
+  /** Tells every `onError` listener; a listener's own error is logged and ignored. */
+  async notify(failure: WebhookFailure): Promise<void> {
+    for (const listener of this.#settings.handlers.errorHandlers) {
+      try {
+        await listener(failure);
+      } catch (error) {
+        this.#settings.logger.warn?.({ error: describeError(error) }, 'onError listener threw');
+      }
+    }
+  }
+
+  /** {@link run} for what needs awaiting first: mismatches, echoes, collected data. */
+  async #runAwaitingFirst(
+    item: BatchItem,
+    context: WebhookContext,
+    completions: GroupedCompletions,
+  ): Promise<WebhookResult> {
+    const settings = this.#settings;
+    const mismatch = item.validated ? undefined : item.mismatch;
+    if (mismatch !== undefined && settings.onSchemaMismatch === 'dead-letter') {
+      return setAside(settings, this.#notifyBound, item, context, mismatch, 'schema-mismatch');
+    }
+    if (mismatch !== undefined) {
+      await this.notify({ error: mismatch, event: item.event, context, deadLettered: false });
+    }
+    try {
+      context = await withCollectedDataContext(settings, item, context);
+      if ((context as { isEcho?: boolean }).isEcho === true && !settings.deliverEchoes) {
+        settings.status.recordEcho();
+        return { kind: 'echo', recorded: completions.add(item.event.id) };
+      }
+      await this.runHandlers(item, context);
+    } catch (cause) {
+      return this.#fail(item, context, cause);
+    }
+    return this.#processed(item, completions);
+  }
+
+  #processed(item: BatchItem, completions: GroupedCompletions, at?: number): WebhookResult {
+    this.#settings.status.recordProcessed(at);
+    return { kind: 'processed', recorded: completions.add(item.event.id) };
+  }
+
+  /**
+   * A handler failed: dead-letter the webhook after `maxAttempts`, else report the failure
+   * and release its claim so the redelivery (or the worker's retry) runs it again.
+   */
+  async #fail(item: BatchItem, context: WebhookContext, cause: unknown): Promise<WebhookResult> {
+    const settings = this.#settings;
+    const { id, event } = item.event;
+    const error = new HandlerError(event, { cause, index: item.index, id });
+    settings.logger.error?.(
+      { id, event, index: item.index, attempt: context.attempt, error: describeError(cause) },
+      'webhook handler failed',
+    );
+    if (context.attempt >= settings.maxAttempts) {
+      return setAside(settings, this.#notifyBound, item, context, error, 'max-attempts');
+    }
+    settings.status.recordFailure({
+      id,
+      event,
+      error: error.message,
+      attempts: context.attempt,
+      deadLettered: false,
+    });
+    await this.notify({ error, event: item.event, context, deadLettered: false });
+    try {
+      await settings.store.release([id], { failed: true });
+    } catch (releaseError) {
+      // The claim expires after its lease; the redelivery waits until then.
+      settings.logger.warn?.({ error: describeError(releaseError) }, 'dedupe store release failed');
+    }
+    return { kind: 'failed', error };
+  }
+}
+
+async function awaitRest(
+  handlers: readonly AnyWebhookHandler[],
+  from: number,
+  running: PromiseLike<unknown>,
+  item: EventValidation,
+  context: WebhookContext,
+): Promise<void> {
+  await running;
+  for (let i = from + 1; i < handlers.length; i++) await handlers[i]!(item.event, context);
+}

@@ -1,0 +1,50 @@
+import type { HandlerError } from '../errors/handler-error.js';
+import type { SchemaMismatchError } from '../errors/schema-mismatch-error.js';
+import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
+import { describeError } from '../observability/logger.js';
+import type { BatchItem } from '../receive/validate-envelope.js';
+import type { DeadLetter } from '../stores/dedupe-store.js';
+import type { DeliverySettings } from './delivery-settings.js';
+import type { WebhookContext, WebhookFailure } from './webhook-handler.js';
+import type { WebhookResult } from './webhook-result.js';
+
+/**
+ * Sets a webhook aside as a dead letter (so it is acked and cannot stall Passfort's
+ * queue), then tells `onError`. A dead letter that cannot be stored is a failure: the
+ * webhook is not acked, and Passfort's redelivery tries again.
+ */
+export async function setAside(
+  { store, logger, status }: DeliverySettings,
+  notify: (failure: WebhookFailure) => Promise<void>,
+  item: BatchItem,
+  context: WebhookContext,
+  error: HandlerError | SchemaMismatchError,
+  reason: DeadLetter['reason'],
+): Promise<WebhookResult> {
+  const { id, event } = item.event;
+  const cause = error.cause instanceof Error ? error.cause.message : error.message;
+  try {
+    await store.addDeadLetter({
+      id,
+      event,
+      webhook: item.event,
+      reason,
+      error: cause,
+      attempts: context.attempt,
+      failedAt: Date.now(),
+    });
+  } catch (storeError) {
+    logger.error?.({ id, error: describeError(storeError) }, 'could not store a dead letter');
+    return {
+      kind: 'failed',
+      error: new StoreUnavailableError(undefined, { cause: storeError, index: item.index, id }),
+    };
+  }
+  logger.warn?.(
+    { id, event, reason, attempts: context.attempt },
+    'webhook moved to the dead letters',
+  );
+  status.recordFailure({ id, event, error: cause, attempts: context.attempt, deadLettered: true });
+  await notify({ error, event: item.event, context, deadLettered: true });
+  return { kind: 'dead-lettered' };
+}

@@ -1,0 +1,185 @@
+import { ConfigurationError } from '../errors/configuration-error.js';
+import type { PassfortEventName } from '../events/event-schemas.js';
+import type { WebhookInstrumentation } from '../observability/instrumentation.js';
+import type { Logger } from '../observability/logger.js';
+import { positiveInteger } from '../options/positive-integer.js';
+import { inProcessQueue } from '../queues/in-process-queue.js';
+import type { QueuedWebhook, WebhookQueue } from '../queues/webhook-queue.js';
+import type { DedupeStore } from '../stores/dedupe-store.js';
+import { memoryStore } from '../stores/memory/memory-store.js';
+import type { LoopGuard } from '../sync/loop-guard.js';
+import { createDeadLetters, type DeadLetters } from './dead-letters.js';
+import { InlineDelivery } from './deliver-batch.js';
+import type { DeliverySettings, SchemaMismatchPolicy } from './delivery-settings.js';
+import { HandlerRegistry } from './handler-registry.js';
+import { processQueued } from './process-queued.js';
+import { WebhookRunner } from './run-webhook.js';
+import { StatusTracker, type WebhookStatus } from './status-tracker.js';
+import type {
+  AnyWebhookHandler,
+  WebhookErrorHandler,
+  WebhookHandler,
+  WebhookHandlerMap,
+} from './webhook-handler.js';
+
+/** Options shared by a receiver and a queue worker: how handlers run. */
+export interface WebhookEngineOptions {
+  /**
+   * Where handled webhook ids and dead letters are kept, so a redelivered webhook is skipped.
+   * @default memoryStore()
+   */
+  store?: DedupeStore;
+  /**
+   * How long a delivery holds a webhook id before another may take it over, so a crashed
+   * process cannot hold an id for ever. Must outlast the slowest handler.
+   * @default 60_000
+   */
+  leaseMs?: number;
+  /**
+   * Times a webhook's handlers may fail before it moves to the dead letters and is acked,
+   * so one poison webhook cannot stall Passfort's queue. With Passfort's backoff
+   * (30 s doubling) 8 attempts span about two hours.
+   * @default 8
+   */
+  maxAttempts?: number;
+  /**
+   * A documented event whose payload no longer matches its schema: `'dead-letter'` sets it
+   * aside (acked, replayable), `'deliver'` gives it to `onAny` unvalidated.
+   * @default 'dead-letter'
+   */
+  onSchemaMismatch?: SchemaMismatchPolicy;
+  /**
+   * First wait before a queue worker retries a failed webhook in place; doubles each time.
+   * @default 1000
+   */
+  retryDelayMs?: number;
+  /**
+   * `status()` reports `'stalled'` when webhooks wait and nothing progressed for this long.
+   * @default 60_000
+   */
+  stalledAfterMs?: number;
+  /**
+   * Recognises collected-data webhooks that echo our own API writes (`ctx.isEcho`), so
+   * they do not start a webhook → write → webhook loop. Share it with `createPassfortClient`.
+   */
+  loopGuard?: LoopGuard;
+  /**
+   * Deliver echoes of our own writes to handlers anyway (with `ctx.isEcho === true`).
+   * @default false (they are acked and counted, handlers are not called)
+   */
+  deliverEchoes?: boolean;
+  /**
+   * Metrics and tracing hooks, e.g. `openTelemetryInstrumentation()` from
+   * `@passfort-webhooks/core/otel`. Nothing is called when unset.
+   */
+  instrumentation?: WebhookInstrumentation;
+  /** Handlers by event name, registered as if by `on()`. */
+  on?: WebhookHandlerMap;
+  /** A pino-compatible logger. Nothing is logged by default. Secrets are never logged. */
+  logger?: Logger;
+}
+
+/** Registering handlers and reading state: what receivers and workers have in common. */
+export interface WebhookHandling {
+  /**
+   * Registers a handler for one documented event, or several; `event` is typed from the
+   * event's schema. Handlers of one event run in registration order, before `onAny`.
+   * Returns a function that removes the handler.
+   * @example
+   * webhooks.on('PRODUCT_STATUS_CHANGED', async (event) => {
+   *   await db.applications.setStatus(event.data.application_id, event.data.new_status);
+   * });
+   */
+  on<E extends PassfortEventName>(event: E | readonly E[], handler: WebhookHandler<E>): () => void;
+  /** Registers a handler for every webhook, including events this version does not know. */
+  onAny(handler: AnyWebhookHandler): () => void;
+  /** Hears handler failures, dead letters and payloads that did not match their schema. */
+  onError(handler: WebhookErrorHandler): () => void;
+  /** The receiving side's queue status, mirroring Passfort's webhook status page. */
+  status(): Promise<WebhookStatus>;
+  readonly deadLetters: DeadLetters;
+}
+
+/** The parts shared by a receiver and a worker, built and validated once. */
+export interface WebhookEngine extends WebhookHandling {
+  readonly store: DedupeStore;
+  readonly leaseMs: number;
+  /** Runs a request's webhooks during the request. */
+  readonly inline: InlineDelivery;
+  /** Runs one webhook a queue handed to this process's worker. */
+  processQueued(item: QueuedWebhook): Promise<void>;
+  /** Closes the queue if the engine created it, waits for running handlers, closes the default store. */
+  close(): Promise<void>;
+}
+
+/** The queue of a `delivery: 'queue'` set-up, and whether the engine created it. */
+export interface EngineQueue {
+  readonly queue: WebhookQueue;
+  readonly owned: boolean;
+}
+
+export function createWebhookEngine(
+  options: WebhookEngineOptions,
+  engineQueue?: EngineQueue,
+): WebhookEngine {
+  const leaseMs = positiveInteger('leaseMs', options.leaseMs, 60_000);
+  const maxAttempts = positiveInteger('maxAttempts', options.maxAttempts, 8);
+  const retryDelayMs = positiveInteger('retryDelayMs', options.retryDelayMs, 1000);
+  const stalledAfterMs = positiveInteger('stalledAfterMs', options.stalledAfterMs, 60_000);
+  const onSchemaMismatch = options.onSchemaMismatch ?? 'dead-letter';
+  if (onSchemaMismatch !== 'dead-letter' && onSchemaMismatch !== 'deliver') {
+    throw new ConfigurationError("onSchemaMismatch must be 'dead-letter' or 'deliver'");
+  }
+  const ownsStore = options.store === undefined;
+  const store = options.store ?? memoryStore();
+  const handlers = new HandlerRegistry();
+  for (const [event, handler] of Object.entries(options.on ?? {})) {
+    for (const one of Array.isArray(handler) ? handler : [handler]) {
+      if (typeof one !== 'function') {
+        throw new ConfigurationError(`The handler for ${event} in options.on is not a function`);
+      }
+      handlers.on(event, one);
+    }
+  }
+  const status = new StatusTracker(stalledAfterMs);
+  const settings: DeliverySettings = {
+    store,
+    handlers,
+    logger: options.logger ?? {},
+    status,
+    leaseMs,
+    maxAttempts,
+    onSchemaMismatch,
+    retryDelayMs,
+    loopGuard: options.loopGuard,
+    deliverEchoes: options.deliverEchoes ?? false,
+    instrumentation: options.instrumentation,
+  };
+  const runner = new WebhookRunner(settings);
+  const inline = new InlineDelivery(settings, runner);
+
+  return {
+    store,
+    leaseMs,
+    inline,
+    processQueued: (item) => processQueued(settings, runner, item),
+    on: (event, handler) => handlers.on(event, handler as AnyWebhookHandler),
+    onAny: (handler) => handlers.onAny(handler),
+    onError: (handler) => handlers.onError(handler),
+    async status() {
+      const waiting = engineQueue === undefined ? 0 : await engineQueue.queue.waiting();
+      return status.snapshot(await store.countDeadLetters(), waiting);
+    },
+    deadLetters: createDeadLetters(settings, runner),
+    async close() {
+      if (engineQueue?.owned === true) await engineQueue.queue.close();
+      await inline.settle();
+      if (ownsStore) await store.close?.();
+    },
+  };
+}
+
+/** The queue a `delivery: 'queue'` set-up uses: the one given, or an in-process one. */
+export function resolveQueue(queue: WebhookQueue | undefined): EngineQueue {
+  return { queue: queue ?? inProcessQueue(), owned: queue === undefined };
+}

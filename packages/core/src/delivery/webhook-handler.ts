@@ -1,0 +1,74 @@
+import type { HandlerError } from '../errors/handler-error.js';
+import type { SchemaMismatchError } from '../errors/schema-mismatch-error.js';
+import type { PassfortEventName } from '../events/event-schemas.js';
+import type { AnyPassfortEvent, PassfortEvent } from '../events/passfort-event.js';
+import type { CollectedDataChange } from '../sync/diff-collected-data.js';
+
+/** What every handler receives beside the event. */
+export interface WebhookContext {
+  /** The webhook's id, also on the event. */
+  readonly id: string;
+  /** Position of the webhook in its delivered batch (0 for an unbatched webhook). */
+  readonly index: number;
+  /** Number of webhooks in the delivered batch (1 for an unbatched webhook). */
+  readonly batchSize: number;
+  /** How many times this id has been claimed for processing, this time included (from 1). */
+  readonly attempt: number;
+  /** When the request carrying this webhook arrived. */
+  readonly receivedAt: Date;
+  /**
+   * True when the event is a documented one whose payload matched its schema. False for
+   * unknown events and mismatching payloads, which only `onAny` handlers receive.
+   */
+  readonly validated: boolean;
+}
+
+/** The events that carry `old_data` / `new_data` snapshots of a profile's collected_data. */
+export type CollectedDataEventName = 'COLLECTED_DATA_CHANGED' | 'COLLECTED_DATA_UPDATED';
+
+/** The context of a collected-data event: the diff, and whether it echoes our own write. */
+export interface CollectedDataContext extends WebhookContext {
+  /** What changed from `old_data` to `new_data`, Passfort's own additions ignored. Computed on first read. */
+  readonly changes: readonly CollectedDataChange[];
+  /**
+   * What differs between your own copy of the profile and `new_data`: empty means your
+   * system is already in step and there is nothing to do.
+   */
+  diffAgainst(systemData: unknown): CollectedDataChange[];
+  /**
+   * True when this webhook is Passfort's echo of a write made through our own API client
+   * (see `createLoopGuard`). Echoes reach handlers only with `deliverEchoes: true`.
+   */
+  readonly isEcho: boolean;
+}
+
+/** The context a handler of event `E` receives. */
+export type ContextFor<E extends PassfortEventName> = E extends CollectedDataEventName
+  ? CollectedDataContext
+  : WebhookContext;
+
+/** A handler for one or more documented events; may be async. */
+export type WebhookHandler<E extends PassfortEventName = PassfortEventName> = (
+  event: PassfortEvent<E>,
+  context: ContextFor<E>,
+) => unknown;
+
+/** A handler for every webhook, documented or not. */
+export type AnyWebhookHandler = (event: AnyPassfortEvent, context: WebhookContext) => unknown;
+
+/** Handlers by event name, for the one-line set-up: `{ on: { CHECK_COMPLETED: handler } }`. */
+export type WebhookHandlerMap = {
+  [E in PassfortEventName]?: WebhookHandler<E> | readonly WebhookHandler<E>[];
+};
+
+/** What `onError` handlers hear: a failed handler, or a payload that missed its schema. */
+export interface WebhookFailure {
+  readonly error: HandlerError | SchemaMismatchError;
+  readonly event: AnyPassfortEvent;
+  readonly context: WebhookContext;
+  /** True when this failure moved the webhook to the dead letters (it is acked). */
+  readonly deadLettered: boolean;
+}
+
+/** A listener for {@link WebhookFailure}s; its own errors are logged and ignored. */
+export type WebhookErrorHandler = (failure: WebhookFailure) => unknown;

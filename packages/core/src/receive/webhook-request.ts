@@ -1,0 +1,63 @@
+import type { DeliveryCounts } from '../observability/instrumentation.js';
+
+/**
+ * Header values as any runtime or framework hands them over: a Web `Headers`, or a plain
+ * record such as Node's `IncomingMessage.headers` (names in any case).
+ */
+export type HeaderSource =
+  | Headers
+  | Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/**
+ * The request body in any form the library accepts: raw bytes, text, a Web stream (read
+ * with the size limit applied while reading), or a value an app's body parser already
+ * produced from the JSON. `undefined` and `null` mean an empty body.
+ */
+export type WebhookRequestBody =
+  | BodyReader
+  | Uint8Array
+  | ArrayBuffer
+  | string
+  | ReadableStream<Uint8Array>
+  | Readonly<Record<string, unknown>>
+  | readonly unknown[]
+  | null
+  | undefined;
+
+/**
+ * Reads the body when the receiver asks for it (after the checks that need no body), with
+ * the size limit: resolves with the bytes, or text already decoded, and rejects once more
+ * than `maxBytes` arrived. How the Node bridge hands over a socket without a Web stream.
+ */
+export type BodyReader = (maxBytes: number) => Promise<Uint8Array | string>;
+
+/** A framework-neutral request: what an adapter passes to `webhooks.handle()`. */
+export interface WebhookRequest {
+  /** HTTP method, any case. */
+  method: string;
+  headers: HeaderSource;
+  body: WebhookRequestBody;
+  /**
+   * Set by adapters when a body parser already consumed the stream and left nothing
+   * usable, so the receiver can say so instead of reporting an empty body.
+   */
+  bodyAlreadyRead?: boolean;
+  /** The peer address as the adapter sees it, for the optional IP allow list. */
+  ip?: string | undefined;
+}
+
+/** A framework-neutral response: what `webhooks.handle()` returns for an adapter to write. */
+export interface WebhookResponse {
+  status: number;
+  headers: Record<string, string>;
+  /**
+   * Empty for a 200 (its counts are in the `passfort-webhooks-counts` header); a JSON
+   * document otherwise.
+   */
+  body: string;
+  /**
+   * What the request's webhooks came to, when it got as far as delivering them: the same
+   * figures as the `passfort-webhooks-counts` header, for callers of `handle()` in process.
+   */
+  counts?: DeliveryCounts;
+}

@@ -1,0 +1,60 @@
+import { UuidRecordTable } from './uuid-record-table.js';
+import { uuidWords } from './uuid-words.js';
+
+/**
+ * Completed webhook ids with their expiry (an integer tick), oldest first. UUID-shaped ids
+ * (Passfort's) go into a compact typed-array table, which the memory store also claims them
+ * in ({@link DoneIds.uuids}); any other id into a Map.
+ */
+export class DoneIds {
+  /** The UUID ids' records: done ones, and the claims the memory store makes there. */
+  readonly uuids = new UuidRecordTable();
+  readonly #others = new Map<string, number>();
+  readonly #words = new Uint32Array(4);
+
+  get size(): number {
+    return this.uuids.size + this.#others.size;
+  }
+
+  get(id: string): number | undefined {
+    return uuidWords(id, this.#words) ? this.uuids.get(this.#words) : this.#others.get(id);
+  }
+
+  set(id: string, expiry: number): void {
+    if (uuidWords(id, this.#words)) {
+      this.uuids.set(this.#words, expiry);
+    } else {
+      // Re-inserted so the Map's order stays completion order.
+      this.#others.delete(id);
+      this.#others.set(id, expiry);
+    }
+  }
+
+  delete(id: string): void {
+    if (uuidWords(id, this.#words)) this.uuids.delete(this.#words);
+    else this.#others.delete(id);
+  }
+
+  /** Drops entries expired at `tick`, then the oldest ones beyond `maxEntries`. */
+  forget(tick: number, maxEntries: number): void {
+    if (this.#others.size === 0) {
+      this.uuids.prune(tick, maxEntries);
+      return;
+    }
+    this.uuids.prune(tick, Number.POSITIVE_INFINITY);
+    for (const [id, expiry] of this.#others) {
+      if (expiry > tick) break;
+      this.#others.delete(id);
+    }
+    // Both hold their entries oldest first; drop from whichever holds the older one.
+    while (this.size > maxEntries) {
+      const oldestUuid = this.uuids.oldestExpiry();
+      const oldestOther = this.#others.entries().next().value;
+      if (oldestOther !== undefined && (oldestUuid === undefined || oldestOther[1] <= oldestUuid)) {
+        this.#others.delete(oldestOther[0]);
+      } else {
+        this.uuids.prune(tick, this.uuids.size - 1);
+      }
+    }
+  }
+}

@@ -1,0 +1,12 @@
+import { dedupeStoreConformanceCases } from '@passfort-webhooks/testing/conformance';
+import { describe, it } from 'vitest';
+import { memoryStore } from './memory-store.js';
+
+describe('memoryStore (the public DedupeStore kit)', () => {
+  const cases = dedupeStoreConformanceCases(async ({ retentionMs }) => {
+    const store = memoryStore({ retentionMs });
+    // Processes sharing a memory store share the object itself.
+    return { store, another: async () => store, cleanup: async () => {} };
+  });
+  for (const check of cases) it(check.name, check.run);
+});

@@ -1,0 +1,180 @@
+import { ConfigurationError } from '../../errors/configuration-error.js';
+import type { ClaimOutcome, DeadLetter, DedupeStore } from '../dedupe-store.js';
+import { DEFAULT_RETENTION_MS } from '../dedupe-store.js';
+import { DoneIds } from './done-ids.js';
+import { CLAIM_BUSY, CLAIM_DONE } from './uuid-record-table.js';
+import { uuidWords } from './uuid-words.js';
+
+/** Options of {@link memoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * How many ids to remember at most; the oldest completed ones are forgotten first.
+   * @default 1_000_000
+   */
+  maxEntries?: number;
+  /**
+   * How long a completed id is remembered. Passfort redelivers an unacknowledged batch
+   * within hours (12 retries take about 34 hours, then daily), so the default outlasts it.
+   * @default 7 days
+   */
+  retentionMs?: number;
+  /**
+   * How many dead letters to keep at most; the oldest are dropped first.
+   * @default 10_000
+   */
+  maxDeadLetters?: number;
+  /** The clock, for tests. @default Date.now */
+  now?: () => number;
+}
+
+// Shared outcomes: a claim answers a batch of 100 without making an object per id.
+const DONE: ClaimOutcome = Object.freeze({ status: 'done' });
+const BUSY: ClaimOutcome = Object.freeze({ status: 'busy' });
+const FIRST_CLAIM: ClaimOutcome = Object.freeze({ status: 'claimed', attempt: 1 });
+
+function attemptOutcome(attempts: number): ClaimOutcome {
+  return attempts === 1 ? FIRST_CLAIM : { status: 'claimed', attempt: attempts };
+}
+
+/** A claim of an id that is not a UUID (UUIDs are claimed in the done table itself). */
+interface Claim {
+  leaseUntil: number;
+  attempts: number;
+}
+
+/**
+ * The default {@link DedupeStore}: in this process's memory, bounded in size and time.
+ * It is lost on restart and not shared between processes; use the Redis or Postgres
+ * store when either matters. Runs on every runtime.
+ *
+ * @example
+ * const webhooks = createPassfortWebhooks({ secret, store: memoryStore({ maxEntries: 100_000 }) });
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
+  const maxEntries = options.maxEntries ?? 1_000_000;
+  const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+  const maxDeadLetters = options.maxDeadLetters ?? 10_000;
+  const now = options.now ?? Date.now;
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+    throw new ConfigurationError('memoryStore maxEntries must be a positive integer');
+  }
+  if (!Number.isInteger(maxDeadLetters) || maxDeadLetters < 1) {
+    throw new ConfigurationError('memoryStore maxDeadLetters must be a positive integer');
+  }
+  if (!(retentionMs > 0)) throw new ConfigurationError('memoryStore retentionMs must be positive');
+
+  // Expiry by id, in tenths of a second from the store's creation (a compact integer).
+  const origin = now();
+  const toTick = (at: number) => Math.ceil((at - origin) / 100);
+  const done = new DoneIds();
+  const { uuids } = done;
+  const claims = new Map<string, Claim>();
+  const deadLetters = new Map<string, DeadLetter>();
+
+  const words = new Uint32Array(4);
+  function markDone(id: string, at: number): void {
+    const expiry = toTick(at + retentionMs);
+    if (uuidWords(id, words)) {
+      uuids.set(words, expiry);
+      return;
+    }
+    claims.delete(id);
+    done.set(id, expiry);
+  }
+
+  function claimOther(id: string, at: number, tick: number, leaseMs: number): ClaimOutcome {
+    const expiresAt = done.get(id);
+    if (expiresAt !== undefined) {
+      if (expiresAt > tick) return DONE;
+      done.delete(id);
+    }
+    const claim = claims.get(id);
+    if (claim !== undefined && claim.leaseUntil > at) return BUSY;
+    const attempts = (claim?.attempts ?? 0) + 1;
+    // Re-inserted so the Map's order stays the order of the latest claims.
+    if (claim !== undefined) claims.delete(id);
+    claims.set(id, { leaseUntil: at + leaseMs, attempts });
+    return attemptOutcome(attempts);
+  }
+
+  let forgottenAt = Number.NaN;
+  function forgetOld(at: number): void {
+    const tick = toTick(at);
+    // Expiry moves in ticks of 0.1 s: within one tick only the size bounds can change.
+    if (
+      tick === forgottenAt &&
+      done.size <= maxEntries &&
+      claims.size <= maxEntries &&
+      uuids.claims <= maxEntries
+    ) {
+      return;
+    }
+    forgottenAt = tick;
+    done.forget(tick, maxEntries);
+    // Claims of ids that were never completed nor redelivered; forget the oldest. Checked
+    // before iterating: a Map's iterator first steps over every entry deleted since its last
+    // rehash, which with many claims outstanding cost tens of µs per completion.
+    uuids.dropClaims(maxEntries, at);
+    if (claims.size <= maxEntries) return;
+    for (const id of claims.keys()) {
+      if (claims.size <= maxEntries) break;
+      claims.delete(id);
+    }
+  }
+
+  return {
+    claim(ids, { leaseMs }) {
+      const at = now();
+      const tick = toTick(at);
+      const outcomes: ClaimOutcome[] = new Array(ids.length);
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i]!;
+        if (!uuidWords(id, words)) {
+          outcomes[i] = claimOther(id, at, tick, leaseMs);
+          continue;
+        }
+        const claimed = uuids.claim(words, at, leaseMs, tick);
+        outcomes[i] =
+          claimed === CLAIM_DONE ? DONE : claimed === CLAIM_BUSY ? BUSY : attemptOutcome(claimed);
+      }
+      forgetOld(at);
+      return outcomes;
+    },
+    complete(ids) {
+      const at = now();
+      for (const id of ids) markDone(id, at);
+      forgetOld(at);
+    },
+    release(ids, { failed = false } = {}) {
+      for (const id of ids) {
+        if (uuidWords(id, words)) {
+          uuids.release(words, failed);
+          continue;
+        }
+        const claim = claims.get(id);
+        if (claim === undefined) continue;
+        claim.leaseUntil = 0;
+        if (!failed) claim.attempts = Math.max(0, claim.attempts - 1);
+      }
+    },
+    addDeadLetter(letter) {
+      const at = now();
+      markDone(letter.id, at);
+      deadLetters.delete(letter.id);
+      deadLetters.set(letter.id, letter);
+      for (const id of deadLetters.keys()) {
+        if (deadLetters.size <= maxDeadLetters) break;
+        deadLetters.delete(id);
+      }
+      forgetOld(at);
+    },
+    listDeadLetters({ limit = 100 } = {}) {
+      return [...deadLetters.values()]
+        .sort((a, b) => a.failedAt - b.failedAt || (a.id < b.id ? -1 : 1))
+        .slice(0, limit);
+    },
+    getDeadLetter: (id) => deadLetters.get(id),
+    deleteDeadLetter: (id) => deadLetters.delete(id),
+    countDeadLetters: () => deadLetters.size,
+  };
+}
