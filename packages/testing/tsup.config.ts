@@ -2,7 +2,10 @@ import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.base.js';
 
 export default defineConfig([
-  packageBuild({ index: 'src/index.ts' }, { platform: 'node' }),
+  packageBuild(
+    { index: 'src/index.ts', conformance: 'src/conformance/index.ts' },
+    { platform: 'node' },
+  ),
   // The CLI: ESM only, with its shebang, never imported.
   {
     entry: { cli: 'src/cli.ts' },

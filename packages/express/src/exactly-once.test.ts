@@ -9,13 +9,19 @@ import {
   type DedupeStore,
   type PassfortWebhooksOptions,
 } from '@passfort-webhooks/core';
+import {
+  kitBatch as batch,
+  kitHeaders as bearer,
+  httpRequest,
+  listenOnLoopback,
+  kitWebhookId as webhookId,
+} from '@passfort-webhooks/testing/conformance';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WEBHOOK_PATH } from '../../core/test/adapter-cases.js';
-import { httpRequest, listenOnLoopback } from '../../core/test/http-request.js';
 import { availableStores, type OpenedStore } from '../../core/test/store-fixtures.js';
-import { batch, bearer, webhookId } from '../../core/test/webhook-fixtures.js';
 import { passfortWebhooks } from './index.js';
+
+const WEBHOOK_PATH = '/webhooks/passfort';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,21 +1,25 @@
 import { createServer } from 'node:http';
 import { bodyParser } from '@koa/bodyparser';
 import type { PassfortWebhooks } from '@passfort-webhooks/core';
+import {
+  type AdapterTarget,
+  adapterConformanceCases,
+  httpRequest,
+  KIT_SECRET,
+  kitBatch,
+  kitHeaders,
+  listenOnLoopback,
+} from '@passfort-webhooks/testing/conformance';
 import Koa3 from 'koa';
 import Koa2 from 'koa2';
 import { describe, expect, it } from 'vitest';
-import {
-  type AdapterVariant,
-  describeAdapterCases,
-  WEBHOOK_PATH,
-} from '../../core/test/adapter-cases.js';
-import { httpRequest, listenOnLoopback } from '../../core/test/http-request.js';
-import { batch, bearer, SECRET } from '../../core/test/webhook-fixtures.js';
 import { passfortWebhooks } from './index.js';
 
-function variant(name: string, Koa: typeof Koa3, withBodyParser: boolean): AdapterVariant {
-  return {
-    name: `${name}, ${withBodyParser ? '@koa/bodyparser' : 'no body parser'}`,
+const WEBHOOK_PATH = '/webhooks/passfort';
+
+/** Runs the public adapter kit against one Koa set-up. */
+function describeVariant(name: string, Koa: typeof Koa3, withBodyParser: boolean): void {
+  const target: AdapterTarget = {
     parsesBody: withBodyParser,
     start(webhooks: PassfortWebhooks) {
       const app = new Koa();
@@ -37,14 +41,17 @@ function variant(name: string, Koa: typeof Koa3, withBodyParser: boolean): Adapt
       return listenOnLoopback(createServer(app.callback()));
     },
   };
+  describe(`${name}, ${withBodyParser ? '@koa/bodyparser' : 'no body parser'}`, () => {
+    for (const check of adapterConformanceCases(target)) it(check.name, check.run);
+  });
 }
 
 for (const [name, Koa] of [
   ['Koa 3', Koa3],
   ['Koa 2', Koa2],
 ] as const) {
-  describeAdapterCases(variant(name, Koa, false));
-  describeAdapterCases(variant(name, Koa, true));
+  describeVariant(name, Koa, false);
+  describeVariant(name, Koa, true);
 }
 
 describe('passfortWebhooks(options)', () => {
@@ -54,7 +61,7 @@ describe('passfortWebhooks(options)', () => {
     app.use(
       passfortWebhooks(
         {
-          secret: SECRET,
+          secret: KIT_SECRET,
           on: { PRODUCT_STATUS_CHANGED: (event) => void statuses.push(event.data.new_status) },
         },
         { path: WEBHOOK_PATH },
@@ -62,8 +69,8 @@ describe('passfortWebhooks(options)', () => {
     );
     const server = await listenOnLoopback(createServer(app.callback()));
     const res = await httpRequest(`${server.url}${WEBHOOK_PATH}`, {
-      body: JSON.stringify(batch(2)),
-      headers: bearer(),
+      body: JSON.stringify(kitBatch(2)),
+      headers: kitHeaders(),
     });
     await server.close();
     expect(res.status).toBe(200);
@@ -80,8 +87,8 @@ describe('the 200 answer through Koa', () => {
       const server = await listenOnLoopback(createServer(app.callback()));
       try {
         return await httpRequest(`${server.url}${WEBHOOK_PATH}`, {
-          body: JSON.stringify(batch(1)),
-          headers: bearer(),
+          body: JSON.stringify(kitBatch(1)),
+          headers: kitHeaders(),
         });
       } finally {
         await server.close();
@@ -90,7 +97,7 @@ describe('the 200 answer through Koa', () => {
 
     it(`${name}: is empty and typed as Koa types an empty string body`, async () => {
       const app = new Koa();
-      app.use(passfortWebhooks({ secret: SECRET }, { path: WEBHOOK_PATH }));
+      app.use(passfortWebhooks({ secret: KIT_SECRET }, { path: WEBHOOK_PATH }));
       const res = await deliver(app);
       expect(res.status).toBe(200);
       expect(res.text).toBe('');
@@ -105,7 +112,7 @@ describe('the 200 answer through Koa', () => {
         ctx.type = 'application/json';
         await next();
       });
-      app.use(passfortWebhooks({ secret: SECRET }, { path: WEBHOOK_PATH }));
+      app.use(passfortWebhooks({ secret: KIT_SECRET }, { path: WEBHOOK_PATH }));
       const res = await deliver(app);
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('application/json; charset=utf-8');

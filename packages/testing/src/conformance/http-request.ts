@@ -6,6 +6,7 @@ import {
   parseDeliveryCounts,
 } from '@passfort-webhooks/core';
 
+/** What {@link httpRequest} got back. */
 export interface HttpResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -15,6 +16,7 @@ export interface HttpResult {
   counts: DeliveryCounts | undefined;
 }
 
+/** Options of {@link httpRequest}. */
 export interface HttpRequestOptions {
   method?: string;
   headers?: Record<string, string | string[]>;
@@ -24,8 +26,14 @@ export interface HttpRequestOptions {
 }
 
 /**
- * A real HTTP request over loopback. Unlike fetch, it returns the response even when the
- * server answers (413) and closes before the whole body was sent.
+ * A real HTTP request, as the adapter kit sends it. Unlike fetch, it returns the response
+ * even when the server answers (413) and closes before the whole body was sent, and it can
+ * send the body in slow chunks or repeat a header.
+ *
+ * @example
+ * const res = await httpRequest(`${url}/webhooks/passfort`, { body: JSON.stringify(kitBatch(3)), headers: kitHeaders() });
+ * res.status; // 200
+ * res.counts; // { received: 3, processed: 3, ... }
  */
 export function httpRequest(url: string, options: HttpRequestOptions = {}): Promise<HttpResult> {
   const body =
@@ -80,7 +88,12 @@ export function httpRequest(url: string, options: HttpRequestOptions = {}): Prom
   });
 }
 
-/** Starts a Node server on a free loopback port. */
+/**
+ * Starts a Node server on a free loopback port: what an adapter target's `start` returns.
+ *
+ * @example
+ * start: (receiver) => listenOnLoopback(createServer(appMounting(receiver)))
+ */
 export function listenOnLoopback(
   server: Server,
 ): Promise<{ url: string; close: () => Promise<void> }> {

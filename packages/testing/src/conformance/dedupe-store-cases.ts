@@ -1,0 +1,188 @@
+import type { DeadLetter, DedupeStore } from '@passfort-webhooks/core';
+import { type ConformanceCase, expectEqual, expectTrue, sleep } from './conformance-case.js';
+
+/** A fresh, empty store for one case, and how to clean up after it. */
+export interface StoreFixture<S> {
+  store: S;
+  /**
+   * A second store over another connection to the same data, as another process would
+   * open it (for the memory store, the same object).
+   */
+  another(): Promise<S>;
+  /** Removes what the case wrote and closes what `open` opened. */
+  cleanup(): Promise<void>;
+}
+
+/** Opens a fresh, empty dedupe store that forgets completed ids after `retentionMs`. */
+export type OpenDedupeStore = (options: {
+  retentionMs: number;
+}) => Promise<StoreFixture<DedupeStore>>;
+
+const ids = (count: number, prefix = 'id') =>
+  Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+
+function letter(id: string, failedAt: number): DeadLetter {
+  return {
+    id,
+    event: 'CHECK_COMPLETED',
+    webhook: { id, event: 'CHECK_COMPLETED', timestamp: 1, data: { profile_id: 'p' } },
+    reason: 'max-attempts',
+    error: 'database down',
+    attempts: 8,
+    failedAt,
+  };
+}
+
+/**
+ * The `DedupeStore` contract as cases, run against a real backend: batch claims with
+ * leases, completion, release (with and without counting a failed attempt), retention,
+ * exactly one winner between two concurrent claimers, batches of 1,000, and dead letters.
+ *
+ * @example
+ * const cases = dedupeStoreConformanceCases(async ({ retentionMs }) => {
+ *   const store = myStore({ retentionMs, prefix: `test-${crypto.randomUUID()}` });
+ *   return { store, another: async () => myStore({ retentionMs, prefix }), cleanup: () => store.drop() };
+ * });
+ * for (const check of cases) it(check.name, check.run);
+ */
+export function dedupeStoreConformanceCases(open: OpenDedupeStore): ConformanceCase[] {
+  const c = (
+    name: string,
+    retentionMs: number,
+    run: (fixture: StoreFixture<DedupeStore>) => Promise<void>,
+  ): ConformanceCase => ({
+    name,
+    async run() {
+      const fixture = await open({ retentionMs });
+      try {
+        await run(fixture);
+      } finally {
+        await fixture.cleanup();
+      }
+    },
+  });
+  const lease = { leaseMs: 30_000 };
+  return [
+    c(
+      'claims new ids, then reports them done after complete and claimable after release',
+      60_000,
+      async ({ store }) => {
+        expectEqual(
+          await store.claim(['a', 'b', 'c'], lease),
+          [
+            { status: 'claimed', attempt: 1 },
+            { status: 'claimed', attempt: 1 },
+            { status: 'claimed', attempt: 1 },
+          ],
+          'first claim',
+        );
+        await store.complete(['a']);
+        await store.release(['b'], { failed: true });
+        await store.release(['c']);
+        expectEqual(
+          await store.claim(['a', 'b', 'c'], lease),
+          [
+            { status: 'done' },
+            { status: 'claimed', attempt: 2 },
+            { status: 'claimed', attempt: 1 },
+          ],
+          'claim after complete, failed release and plain release',
+        );
+      },
+    ),
+    c(
+      'reports an id under a live claim as busy, and lets it be claimed again once the lease expires',
+      60_000,
+      async ({ store }) => {
+        await store.claim(['a'], { leaseMs: 300 });
+        expectEqual(
+          await store.claim(['a'], { leaseMs: 300 }),
+          [{ status: 'busy' }],
+          'under lease',
+        );
+        await sleep(450);
+        expectEqual(
+          await store.claim(['a'], { leaseMs: 300 }),
+          [{ status: 'claimed', attempt: 2 }],
+          'after the lease',
+        );
+      },
+    ),
+    c('forgets completed ids once the retention has passed', 400, async ({ store }) => {
+      await store.claim(['a'], lease);
+      await store.complete(['a']);
+      expectEqual(await store.claim(['a'], lease), [{ status: 'done' }], 'within retention');
+      await sleep(600);
+      expectEqual(
+        await store.claim(['a'], lease),
+        [{ status: 'claimed', attempt: 1 }],
+        'after retention',
+      );
+    }),
+    c(
+      'gives each id to exactly one of two concurrent claimers',
+      60_000,
+      async ({ store, another }) => {
+        const other = await another();
+        try {
+          const batch = ids(200, 'race');
+          const [first, second] = await Promise.all([
+            store.claim(batch, lease),
+            other.claim(batch, lease),
+          ]);
+          batch.forEach((id, i) => {
+            const statuses = [first[i]?.status, second[i]?.status].sort();
+            expectEqual(statuses, ['busy', 'claimed'], `who got ${id}`);
+          });
+        } finally {
+          if (other !== store) await other.close?.();
+        }
+      },
+    ),
+    c('claims and completes a batch of 1,000 ids in one call each', 60_000, async ({ store }) => {
+      const batch = ids(1000, 'big');
+      const claimed = await store.claim(batch, lease);
+      expectEqual(claimed.filter((o) => o.status === 'claimed').length, 1000, 'claimed');
+      await store.complete(batch);
+      const again = await store.claim(batch, lease);
+      expectTrue(
+        again.every((o) => o.status === 'done'),
+        'every id is done',
+      );
+    }),
+    c(
+      'stores dead letters, marks their ids done, lists them oldest first, and deletes them',
+      60_000,
+      async ({ store }) => {
+        await store.claim(['x', 'y'], lease);
+        await store.addDeadLetter(letter('y', 2000));
+        await store.addDeadLetter(letter('x', 1000));
+        expectEqual(
+          await store.claim(['x', 'y'], lease),
+          [{ status: 'done' }, { status: 'done' }],
+          'dead-lettered ids are done',
+        );
+        expectEqual(await store.countDeadLetters(), 2, 'count');
+        expectEqual(
+          (await store.listDeadLetters()).map((l) => l.id),
+          ['x', 'y'],
+          'oldest first',
+        );
+        expectEqual(await store.getDeadLetter('x'), letter('x', 1000), 'get');
+        expectEqual(await store.deleteDeadLetter('x'), true, 'delete');
+        expectEqual(await store.deleteDeadLetter('x'), false, 'delete again');
+        expectEqual(await store.getDeadLetter('x'), undefined, 'get after delete');
+        expectEqual(
+          await store.listDeadLetters({ limit: 10 }),
+          [letter('y', 2000)],
+          'list after delete',
+        );
+      },
+    ),
+    c('accepts empty batches', 60_000, async ({ store }) => {
+      expectEqual(await store.claim([], { leaseMs: 1000 }), [], 'empty claim');
+      await store.complete([]);
+      await store.release([]);
+    }),
+  ];
+}
