@@ -121,17 +121,7 @@ export class InlineDelivery {
       deadline?.clear();
       status.removeWaiting(items.length);
     }
-    await this.#awaitCompletions(recorded, outcome);
-    return outcome;
-  }
-
-  /** Resolves when every handler still running after its request's deadline has finished. */
-  async settle(): Promise<void> {
-    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
-  }
-
-  /** Waits for the batch's completion writes; a failed one turns the answer into a 503. */
-  async #awaitCompletions(recorded: readonly CompletionGroup[], outcome: DeliveryOutcome) {
+    // Inline rather than a helper: an extra async call would cost every request a promise.
     let failed: CompletionGroup | undefined;
     for (const group of recorded) {
       // A store answering synchronously has settled every group already.
@@ -148,6 +138,12 @@ export class InlineDelivery {
         { cause: failed.error },
       );
     }
+    return outcome;
+  }
+
+  /** Resolves when every handler still running after its request's deadline has finished. */
+  async settle(): Promise<void> {
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
   }
 
   #track(running: Promise<unknown>): void {
