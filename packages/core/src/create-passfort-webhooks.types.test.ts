@@ -9,8 +9,9 @@ const webhooks = createPassfortWebhooks({ secret: 'type-tests' });
 describe('typed on()', () => {
   it('types event data from the event schema', () => {
     webhooks.on('PRODUCT_STATUS_CHANGED', (event) => {
+      // Open: the documented statuses for autocomplete, any other string accepted.
       expectTypeOf(event.data.new_status).toEqualTypeOf<
-        'APPLIED' | 'APPROVED' | 'IN_REVIEW' | 'REJECTED' | 'CANCELLED'
+        'APPLIED' | 'APPROVED' | 'IN_REVIEW' | 'REJECTED' | 'CANCELLED' | (string & {})
       >();
       expectTypeOf(event.event).toEqualTypeOf<'PRODUCT_STATUS_CHANGED'>();
       expectTypeOf(event.data.application_id).toBeString();
@@ -48,7 +49,7 @@ describe('typed on()', () => {
     // @ts-expect-error one of the names is not a Passfort event
     webhooks.on(['CHECK_COMPLETED', 'NOPE'], () => {});
     webhooks.on('PRODUCT_STATUS_CHANGED', (event) => {
-      // @ts-expect-error new_status is a closed union
+      // @ts-expect-error an open enum is not narrowed to one value without a check
       const status: 'ON_HOLD' = event.data.new_status;
       return status;
     });
@@ -59,6 +60,55 @@ describe('typed on()', () => {
         // @ts-expect-error handler maps are keyed by event names too
         NOT_AN_EVENT: () => {},
       },
+    });
+  });
+
+  it('types CHECK_COMPLETED as Passfort sends it: a check object, no check_id', () => {
+    webhooks.on('CHECK_COMPLETED', (event) => {
+      expectTypeOf(event.data.check.id).toEqualTypeOf<string>();
+      expectTypeOf(event.data.check.decision).toEqualTypeOf<
+        'PASS' | 'FAIL' | 'PARTIAL' | 'WARN' | 'ERROR' | (string & {}) | undefined
+      >();
+      expectTypeOf(event.data.check.result).toEqualTypeOf<string | null | undefined>();
+      expectTypeOf(event.data.check.variant?.alias).toEqualTypeOf<string | null | undefined>();
+      expectTypeOf(event.data.user).toMatchTypeOf<object | null | undefined>();
+      // @ts-expect-error there is no top-level check_id: the id is event.data.check.id
+      return event.data.check_id;
+    });
+  });
+
+  it('lets an unseen enum value reach a switch default', () => {
+    webhooks.on('PRODUCT_STATUS_CHANGED', (event) => {
+      switch (event.data.new_status) {
+        case 'APPROVED':
+          return 'approved';
+        case 'REJECTED':
+          return 'rejected';
+        default: {
+          // A status this version does not list still arrives here, as a string.
+          expectTypeOf(event.data.new_status).toMatchTypeOf<string>();
+          const other: string = event.data.new_status;
+          return other;
+        }
+      }
+    });
+  });
+
+  it('types MANUAL_ACTION_REQUIRED actions and keeps every documented key optional', () => {
+    webhooks.on('MANUAL_ACTION_REQUIRED', (event) => {
+      const [action] = event.data.actions ?? [];
+      expectTypeOf(action?.task?.state).toEqualTypeOf<
+        'INCOMPLETE' | 'COMPLETED_PASS' | 'COMPLETED_FAIL' | (string & {}) | null | undefined
+      >();
+      expectTypeOf(action?.applications?.[0]?.product?.name).toEqualTypeOf<
+        string | null | undefined
+      >();
+    });
+    webhooks.on('COLLECTED_DATA_CHANGED', (event) => {
+      expectTypeOf(event.data.old_data).toMatchTypeOf<object | null | undefined>();
+    });
+    webhooks.on('PRODUCT_STATUS_CHANGED', (event) => {
+      expectTypeOf(event.data.product).toMatchTypeOf<object | null | undefined>();
     });
   });
 

@@ -48,11 +48,14 @@ export { WebhookBusyError } from './errors/webhook-busy-error.js';
 // Events: names, payload types and schemas.
 export type { CollectedData } from './events/collected-data-schema.js';
 export type {
+  CheckDecision,
+  CheckType,
   MonitoringEventType,
   PassfortUser,
   ProductBadge,
   ProductStatus,
   RiskLevel,
+  TaskState,
 } from './events/common-schemas.js';
 export {
   eventDataSchemas,

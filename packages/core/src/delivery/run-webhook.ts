@@ -100,10 +100,21 @@ export class WebhookRunner {
   ): Promise<WebhookResult> {
     const settings = this.#settings;
     const mismatch = item.validated ? undefined : item.mismatch;
-    if (mismatch !== undefined && settings.onSchemaMismatch === 'dead-letter') {
-      return setAside(settings, this.#notifyBound, item, context, mismatch, 'schema-mismatch');
-    }
     if (mismatch !== undefined) {
+      // Never silent, whatever the policy: counted, logged with the paths, heard by onError.
+      settings.status.recordSchemaMismatch();
+      settings.logger.warn?.(
+        {
+          id: item.event.id,
+          event: item.event.event,
+          paths: mismatch.paths,
+          policy: settings.onSchemaMismatch,
+        },
+        'webhook payload does not match its schema',
+      );
+      if (settings.onSchemaMismatch === 'dead-letter') {
+        return setAside(settings, this.#notifyBound, item, context, mismatch, 'schema-mismatch');
+      }
       await this.notify({ error: mismatch, event: item.event, context, deadLettered: false });
     }
     try {

@@ -21,6 +21,11 @@ export interface WebhookStatus {
   readonly deadLetters: number;
   /** Collected-data webhooks recognised as echoes of our own writes since start-up. */
   readonly echoes: number;
+  /**
+   * Webhooks of a documented event whose payload did not match its schema, since start-up
+   * (each dead-lettered, or delivered to `onAny` unvalidated, as `onSchemaMismatch` says).
+   */
+  readonly schemaMismatches: number;
 }
 
 const RECENT_FAILURES = 10;
@@ -29,6 +34,7 @@ const RECENT_FAILURES = 10;
 export class StatusTracker {
   #waiting = 0;
   #echoes = 0;
+  #schemaMismatches = 0;
   #lastProcessedAt: number | null = null;
   #lastProgressAt = Date.now();
   readonly #failures: FailureSummary[] = [];
@@ -56,6 +62,10 @@ export class StatusTracker {
     this.recordProcessed();
   }
 
+  recordSchemaMismatch(): void {
+    this.#schemaMismatches++;
+  }
+
   recordFailure(failure: Omit<FailureSummary, 'at'>): void {
     if (failure.deadLettered) this.#lastProgressAt = Date.now();
     this.#failures.unshift({ ...failure, at: new Date() });
@@ -71,6 +81,7 @@ export class StatusTracker {
       recentFailures: [...this.#failures],
       deadLetters,
       echoes: this.#echoes,
+      schemaMismatches: this.#schemaMismatches,
     };
   }
 }

@@ -100,9 +100,10 @@ describe('the error hierarchy', () => {
       const expected = [error.name, ...(ancestors[error.name] ?? [])].sort();
       for (const candidate of [error, fromAnotherCopy(error)]) {
         const matched = classes.filter((type) => type.is(candidate)).map((type) => type.name);
-        expect(matched.sort(), `${error.name} ${candidate === error ? '' : '(another copy)'}`).toEqual(
-          expected,
-        );
+        expect(
+          matched.sort(),
+          `${error.name} ${candidate === error ? '' : '(another copy)'}`,
+        ).toEqual(expected);
         expect(PassfortWebhookError.is(candidate)).toBe(true);
       }
     }

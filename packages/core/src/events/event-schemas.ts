@@ -1,14 +1,23 @@
 import { z } from 'zod';
 import { collectedDataSchema } from './collected-data-schema.js';
-import { commonDataShape, productStatusSchema } from './common-schemas.js';
+import {
+  checkDecisionSchema,
+  checkTypeSchema,
+  commonDataShape,
+  productStatusSchema,
+  taskSchema,
+  variantSchema,
+} from './common-schemas.js';
 
-// Events whose payload Passfort does not document carry the common keys and stay open.
+// Events whose payload Passfort does not document carry the common keys and stay open:
+// no key is guessed, since a guessed key of another JSON type would set a real webhook aside.
 const undocumented = z.looseObject(commonDataShape);
 
+// Whole snapshots [doc]; `old_data` may be null or absent (a profile's first data).
 const collectedDataChange = z.looseObject({
   ...commonDataShape,
   profile_id: z.string(),
-  old_data: collectedDataSchema.nullable(),
+  old_data: collectedDataSchema.nullish(),
   new_data: collectedDataSchema,
 });
 
@@ -21,21 +30,49 @@ export const eventDataSchemas = {
     ...commonDataShape,
     application_id: z.string(),
     new_status: productStatusSchema,
-    product: z.looseObject({
-      alias: z.string().nullish(),
-      id: z.string().nullish(),
-      name: z.string().nullish(),
-    }),
+    product: variantSchema.nullish(),
   }),
   TASK_CREATED: undocumented,
-  CHECK_COMPLETED: z.looseObject({ ...commonDataShape, check_id: z.string().optional() }),
+  // From a public consumer's payload template: the check is an object, with no top-level
+  // check_id. Its results are at GET /profiles/{profile_id}/checks/{check.id}.
+  CHECK_COMPLETED: z.looseObject({
+    ...commonDataShape,
+    check: z.looseObject({
+      id: z.string(),
+      check_type: checkTypeSchema.optional(),
+      decision: checkDecisionSchema.optional(),
+      result: z.string().nullish(),
+      variant: variantSchema.nullish(),
+    }),
+  }),
   PRODUCT_BADGE_CHANGED: undocumented,
   RISK_LEVEL_CHANGED: undocumented,
   RISK_SCORE_CHANGED: undocumented,
   TASK_STATE_CHANGED: undocumented,
   COLLECTED_DATA_CHANGED: collectedDataChange,
   FORM_STATE_CHANGED: undocumented,
-  MANUAL_ACTION_REQUIRED: undocumented,
+  // From a public consumer's data model (no sample): every key optional.
+  MANUAL_ACTION_REQUIRED: z.looseObject({
+    ...commonDataShape,
+    actions: z
+      .array(
+        z.looseObject({
+          action_type: z.string().nullish(),
+          due: z.string().nullish(),
+          applications: z
+            .array(
+              z.looseObject({
+                id: z.string().nullish(),
+                status: productStatusSchema.nullish(),
+                product: variantSchema.nullish(),
+              }),
+            )
+            .optional(),
+          task: taskSchema.nullish(),
+        }),
+      )
+      .optional(),
+  }),
   CUSTOMER_REQUEST_CHANGED: undocumented,
   EVENTS_CREATED: undocumented,
   EVENTS_UPDATED: undocumented,

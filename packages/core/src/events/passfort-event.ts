@@ -1,8 +1,29 @@
 import type { z } from 'zod';
 import type { eventDataSchemas, PassfortEventName } from './event-schemas.js';
 
+/**
+ * The events whose `data` keys Passfort's samples (or a public consumer's payload) show. Their
+ * type lists those keys only, so a key that is not there (`event.data.check_id`) is a type
+ * error rather than an `undefined` at run time; the keys Passfort adds are still kept in the
+ * value. The other events' keys are not documented, so their `data` also has an index
+ * signature (`unknown` values, to narrow).
+ */
+type DocumentedPayloadEventName =
+  | 'PRODUCT_STATUS_CHANGED'
+  | 'CHECK_COMPLETED'
+  | 'COLLECTED_DATA_CHANGED'
+  | 'COLLECTED_DATA_UPDATED'
+  | 'MANUAL_ACTION_REQUIRED';
+
+/** `T` without its index signature: only the keys it names. */
+type NamedKeys<T> = {
+  [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K];
+};
+
 /** The validated `data` of event `E`. */
-export type PassfortEventData<E extends PassfortEventName> = z.output<(typeof eventDataSchemas)[E]>;
+export type PassfortEventData<E extends PassfortEventName> = E extends DocumentedPayloadEventName
+  ? NamedKeys<z.output<(typeof eventDataSchemas)[E]>>
+  : z.output<(typeof eventDataSchemas)[E]>;
 
 interface EventEnvelope<Name extends string, Data> {
   /** Passfort's webhook id (UUID-shaped); the dedupe key. */
