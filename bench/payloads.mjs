@@ -8,15 +8,17 @@ import { createHash, createHmac } from 'node:crypto';
  */
 export const ID_MARK = 'XXXXXXXX';
 
+// Shaped like a real CHECK_COMPLETED (../shared/PASSFORT.md): the check is an object.
 function data(id) {
   return {
     profile_id: `profile-${id}`,
-    check_id: `check-${id}`,
     customer_ref: `customer-${id}`,
-    apikey: { name: 'production-backend' },
-    user: null,
-    check_type: 'IDENTITY_CHECK',
-    result: 'PASS',
+    check: {
+      id: `check-${id}`,
+      check_type: 'IDENTITY_CHECK',
+      decision: 'PASS',
+      result: 'Pass',
+    },
     // Padding so that one envelope is about 2 KB, like a real CHECK_COMPLETED with context.
     notes: Array.from(
       { length: 20 },

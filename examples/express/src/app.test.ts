@@ -25,7 +25,10 @@ it('updates the app database from a batch posted to the mounted route', async ()
         product: { alias: 'KYC' },
         user: null,
       }),
-      envelope('2', 'CHECK_COMPLETED', { profile_id: 'p-1', check_id: 'c-1' }),
+      envelope('2', 'CHECK_COMPLETED', {
+        profile_id: 'p-1',
+        check: { id: 'c-1', check_type: 'IDENTITY_CHECK', decision: 'PASS', result: 'Pass' },
+      }),
     ]),
   });
   server.close();

@@ -23,7 +23,8 @@ export function createApp(
     db.applicationStatus.set(event.data.application_id, event.data.new_status);
   });
   webhooks.on('CHECK_COMPLETED', (event) => {
-    db.checksToFetch.push(`${event.data.profile_id}/${event.data.check_id}`);
+    // Its results: GET /profiles/{profile_id}/checks/{check.id}.
+    db.checksToFetch.push(`${event.data.profile_id}/${event.data.check.id}`);
   });
 
   const app = express();

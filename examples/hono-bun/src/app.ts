@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 export function createApp(secret: string, seen: string[]) {
   const webhooks = createPassfortWebhooks({ secret });
   webhooks.on('CHECK_COMPLETED', (event) => {
-    seen.push(`check ${event.data.check_id ?? '?'} for ${event.data.profile_id ?? '?'}`);
+    seen.push(`check ${event.data.check.id} for ${event.data.profile_id ?? '?'}`);
   });
   webhooks.on('PRODUCT_STATUS_CHANGED', (event) => {
     seen.push(`application ${event.data.application_id} is ${event.data.new_status}`);

@@ -42,7 +42,7 @@ it.runIf(present)(
         event: 'CHECK_COMPLETED',
         secret: 'example-secret',
         timestamp: 1,
-        data: { profile_id: 'p', check_id: 'c' },
+        data: { profile_id: 'p', check: { id: 'c', decision: 'PASS' } },
       }),
     });
     expect(response.status).toBe(200);

@@ -23,7 +23,7 @@ function batch(): string {
       event: 'CHECK_COMPLETED',
       secret: SECRET,
       timestamp: 1,
-      data: { profile_id: 'p', check_id: 'c' },
+      data: { profile_id: 'p', check: { id: 'c', decision: 'PASS' } },
     })),
   );
 }

@@ -29,7 +29,7 @@ function envelope(id: string) {
     event: 'CHECK_COMPLETED',
     secret: SECRET,
     timestamp: 1568997222,
-    data: { profile_id: 'profile-1', check_id: id, customer_ref: 'c-1', apikey: null, user: null },
+    data: { profile_id: 'profile-1', customer_ref: 'c-1', check: { id, decision: 'PASS' } },
   };
 }
 

@@ -44,7 +44,7 @@ const common = () => {
   return {
     profile_id: `profile-${n}`,
     customer_ref: `cust-${n}`,
-    apikey: { name: 'backend' },
+    apikey: { name: 'backend', expiry: '2027-06-30T00:00:00.000000' },
     user: null,
   };
 };
@@ -57,8 +57,11 @@ const collectedDataChange = () => {
 };
 
 /**
- * Realistic `data` for every event Passfort documents, current and deprecated. Keys that
- * Passfort does not document are invented conservatively; pass overrides for yours.
+ * Realistic `data` for every event Passfort documents, current and deprecated: the shapes
+ * of Passfort's samples and public payloads where there are some (PRODUCT_STATUS_CHANGED with
+ * `apikey` and a portal `user`, CHECK_COMPLETED with its `check` object, collected-data events
+ * with whole snapshots, MANUAL_ACTION_REQUIRED with `actions`). Keys of events Passfort does
+ * not document are invented conservatively; pass overrides for yours.
  *
  * @example emulator.emit('PRODUCT_STATUS_CHANGED', eventFactories.PRODUCT_STATUS_CHANGED({ new_status: 'REJECTED' }))
  */
@@ -77,12 +80,22 @@ export const eventFactories: { [E in PassfortEventName]: Factory<E> } = {
     task_type: 'VERIFY_IDENTITY',
     ...o,
   }),
-  CHECK_COMPLETED: (o) => ({
-    ...common(),
-    check_id: `check-${next()}`,
-    check_type: 'IDENTITY_CHECK',
-    ...o,
-  }),
+  // As a public consumer's payload shows it: the check as an object, no apikey, no user.
+  CHECK_COMPLETED: (o) => {
+    const { profile_id, customer_ref } = common();
+    return {
+      profile_id,
+      customer_ref,
+      check: {
+        id: crypto.randomUUID(),
+        check_type: 'IDENTITY_CHECK',
+        decision: 'PASS',
+        result: '2+2',
+        variant: { alias: 'ELECTRONIC_ID', id: 'ekyc-2plus2', name: '2+2 electronic ID' },
+      },
+      ...o,
+    };
+  },
   PRODUCT_BADGE_CHANGED: (o) => ({
     ...common(),
     application_id: `app-${next()}`,
@@ -114,7 +127,29 @@ export const eventFactories: { [E in PassfortEventName]: Factory<E> } = {
     new_state: 'SUBMITTED',
     ...o,
   }),
-  MANUAL_ACTION_REQUIRED: (o) => ({ ...common(), application_id: `app-${next()}`, ...o }),
+  MANUAL_ACTION_REQUIRED: (o) => ({
+    ...common(),
+    actions: [
+      {
+        action_type: 'COMPLETE_TASK',
+        due: '2026-12-31',
+        applications: [
+          {
+            id: `app-${next()}`,
+            status: 'IN_REVIEW',
+            product: { alias: 'KYC', id: 'prod-kyc', name: 'KYC' },
+          },
+        ],
+        task: {
+          id: `task-${next()}`,
+          state: 'INCOMPLETE',
+          type: 'VERIFY_IDENTITY',
+          variant: { alias: 'MANUAL', id: 'var-manual', name: 'Manual review' },
+        },
+      },
+    ],
+    ...o,
+  }),
   CUSTOMER_REQUEST_CHANGED: (o) => ({
     ...common(),
     request_id: `req-${next()}`,

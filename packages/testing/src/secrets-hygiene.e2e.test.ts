@@ -84,8 +84,8 @@ it.runIf(await redisServerAvailable())(
     for (const webhooks of [inline, queued]) {
       cleanups.push(() => webhooks.close());
       webhooks.on('CHECK_COMPLETED', (event) => {
-        if ((event.data.check_id ?? '').startsWith('poison'))
-          throw new Error(`cannot process check ${event.data.check_id}`);
+        if (event.data.check.id.startsWith('poison'))
+          throw new Error(`cannot process check ${event.data.check.id}`);
       });
       webhooks.onError(({ error }) => void emitted.push(serializeError(error)));
     }
@@ -110,13 +110,13 @@ it.runIf(await redisServerAvailable())(
         deadlineMs: { batched: 3000 },
         onRequest: ({ body }) => void emitted.push(body ?? ''),
       });
-      emulator.emit('CHECK_COMPLETED', { profile_id: 'p-1', check_id: 'ok-1' });
-      emulator.emit('CHECK_COMPLETED', { profile_id: 'p-1', check_id: 'poison-1' });
+      emulator.emit('CHECK_COMPLETED', { profile_id: 'p-1', check: { id: 'ok-1' } });
+      emulator.emit('CHECK_COMPLETED', { profile_id: 'p-1', check: { id: 'poison-1' } });
       emulator.emit('PRODUCT_STATUS_CHANGED', {
         application_id: 'a',
-        new_status: 'ON_HOLD' as never,
+        new_status: 42 as never,
         product: {},
-      }); // schema mismatch
+      }); // schema mismatch: a status that is not a string
       emulator.emit('COLLECTED_DATA_CHANGED');
       await emulator.drain({ timeoutMs: 30_000 });
       await emulator.close();
