@@ -25,6 +25,10 @@ describe('the passfort-webhooks CLI', () => {
   const received: string[] = [];
   let url = '';
   const server = createServer(async (req, res) => {
+    if (req.url !== '/webhooks') {
+      res.writeHead(404).end();
+      return;
+    }
     writeServerResponse(res, await webhooks.handle(fromIncomingMessage(req)));
   });
   const webhooks = createPassfortWebhooks({ secret });
@@ -42,10 +46,62 @@ describe('the passfort-webhooks CLI', () => {
     expect(received).toContain('PRODUCT_STATUS_CHANGED');
   });
 
-  it('exits 1 when the receiver refuses (wrong secret)', async () => {
-    const result = await run('send', 'CHECK_COMPLETED', '--target', url, '--secret', 'wrong');
+  it('exits 1 and says it was not delivered when the receiver refuses (wrong secret, wrong path)', async () => {
+    const wrongSecret = await run('send', 'CHECK_COMPLETED', '--target', url, '--secret', 'wrong');
+    expect(wrongSecret.code).toBe(1);
+    expect(wrongSecret.stderr).toContain('refused: 401');
+    expect(wrongSecret.stderr).toContain('not delivered: CHECK_COMPLETED');
+    expect(wrongSecret.stdout).not.toContain('delivered');
+    const wrongPath = await run(
+      'send',
+      'CHECK_COMPLETED',
+      '--target',
+      `${url.replace(/\/webhooks$/, '')}/nowhere`,
+      '--secret',
+      secret,
+    );
+    expect(wrongPath.code).toBe(1);
+    expect(wrongPath.stderr).toContain('refused: 404');
+  });
+
+  it('refuses an event name Passfort does not document, unless told to send it anyway', async () => {
+    const lower = await run('send', 'product_status_changed', '--target', url, '--secret', secret);
+    expect(lower).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('did you mean PRODUCT_STATUS_CHANGED?'),
+    });
+    const unknown = await run('send', 'NOT_AN_EVENT', '--target', url, '--secret', secret);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown event "NOT_AN_EVENT"');
+    expect(unknown.stderr).toContain('CHECK_COMPLETED');
+    expect(received).not.toContain('NOT_AN_EVENT');
+    const anyway = await run(
+      'send',
+      'NOT_AN_EVENT',
+      '--any-event',
+      '--target',
+      url,
+      '--secret',
+      secret,
+    );
+    expect(anyway.code).toBe(0);
+    expect(anyway.stdout).toContain('delivered NOT_AN_EVENT');
+    expect(received).toContain('NOT_AN_EVENT');
+  });
+
+  it('stops emulating at once on a configuration error, saying which', async () => {
+    const result = await run('emulate', '--target', url, '--secret', 'wrong', '--events', '20');
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('401');
+    expect(result.stderr).toContain('stopped: the receiver answered 401 (wrong --secret)');
+    // Had it retried for its 120 s drain timeout, the test's own timeout would fail it first.
+    expect(result.stdout).toContain('last 401');
+  });
+
+  it('prints the usage and exits 2 without a command', async () => {
+    const result = await run();
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('a command is required');
+    expect(result.stderr).toContain('passfort-webhooks <command> [options]');
   });
 
   it('exits 2 with a clear message for a bad URL, a missing option or an unknown command', async () => {
@@ -94,6 +150,10 @@ describe('the passfort-webhooks CLI', () => {
       '0.001',
     );
     expect(result.code).toBe(0);
+    // The live line counts requests and webhooks apart, with the last status.
+    expect(result.stdout).toMatch(
+      /requests \d+ \(failed 0, last 200\) · webhooks sent 150, acked 150, waiting 0/,
+    );
     expect(result.stdout).toMatch(/\| events\s+\|\s+150 \|/);
     expect(result.stdout).toMatch(/queue at the end\s+\|\s+empty/);
   });

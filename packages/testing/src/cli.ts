@@ -13,6 +13,7 @@ import {
   DELIVERY_COUNTS_HEADER,
   isPassfortEventName,
   type PassfortEventName,
+  passfortEventNames,
 } from '@passfort-webhooks/core';
 import { createEmulator, type Emulator } from './emulator.js';
 import { FakePassfortApi } from './fake-passfort-api.js';
@@ -37,13 +38,14 @@ Commands:
   api            serve the fake Passfort collected_data API
 
 Run "passfort-webhooks <command> --help" for a command's options.`,
-  send: `passfort-webhooks send <EVENT> --target URL --secret S [--data file.json] [--id ID]
+  send: `passfort-webhooks send <EVENT> --target URL --secret S [--data file.json] [--id ID] [--any-event]
 
 Sends one webhook of EVENT (e.g. PRODUCT_STATUS_CHANGED) and prints the receiver's answer.
   --target URL     the receiver, e.g. http://localhost:3000/webhooks/passfort
   --secret S       the shared webhook secret
   --data FILE      the webhook's data as JSON (default: a realistic payload)
   --id ID          the webhook id (default: a random UUID)
+  --any-event      send EVENT even if Passfort documents no such event (with --data, or {})
 Exit: 0 on a 200, 1 on any other status, 2 on a usage error, 3 if the target is unreachable.`,
   emulate: `passfort-webhooks emulate --target URL --secret S [options]
 
@@ -57,6 +59,8 @@ Sends a realistic mix of events through the emulator and prints a summary.
   --time-scale X     multiply retry waits and batch intervals (default 0.01); the
                      response deadlines stay Passfort's real 5 s / 10 s
   --timeout S        seconds to wait for the queue to drain (default 120)
+It stops at once on 401, 403, 404, 405 or 413: those are configuration problems (secret,
+allow list, path, method, body limit) that no retry fixes.
 Exit: 0 when every webhook was acknowledged, 1 otherwise, 2 on a usage error, 3 if unreachable.`,
   api: `passfort-webhooks api [--port P] [--api-key K] [--profiles N] [--target URL --secret S]
 
@@ -119,6 +123,7 @@ async function send(args: string[]): Promise<number> {
       secret: { type: 'string' },
       data: { type: 'string' },
       id: { type: 'string' },
+      'any-event': { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -126,6 +131,14 @@ async function send(args: string[]): Promise<number> {
   const event = positionals[0];
   if (event === undefined)
     throw new UsageError('the EVENT to send is required, e.g. PRODUCT_STATUS_CHANGED');
+  if (!isPassfortEventName(event) && values['any-event'] !== true) {
+    const close = passfortEventNames.find((name) => name === event.toUpperCase());
+    throw new UsageError(
+      close !== undefined
+        ? `unknown event "${event}": did you mean ${close}? (event names are upper case)`
+        : `unknown event "${event}"; Passfort's events are:\n  ${passfortEventNames.join('\n  ')}\n(--any-event sends it anyway)`,
+    );
+  }
   const target = targetUrl(values.target);
   const secret = required('secret', values.secret);
   let data: Record<string, unknown> | undefined;
@@ -161,10 +174,26 @@ async function send(args: string[]): Promise<number> {
   // A receiver's 200 has no body: its counts come in a header (errors carry a JSON body).
   const counts = response.headers.get(DELIVERY_COUNTS_HEADER);
   const text = await response.text();
-  console.log([String(response.status), counts, text].filter(Boolean).join(' '));
-  console.log(`sent ${envelope.event} ${envelope.id}`);
-  return response.status === 200 ? 0 : 1;
+  const answer = [String(response.status), counts, text].filter(Boolean).join(' ');
+  if (response.status !== 200) {
+    // Passfort counts only a 200 as delivered: anything else it would send again.
+    console.error(`refused: ${answer}`);
+    console.error(`not delivered: ${envelope.event} ${envelope.id}`);
+    return 1;
+  }
+  console.log(answer);
+  console.log(`delivered ${envelope.event} ${envelope.id}`);
+  return 0;
 }
+
+/** Answers no retry can fix, and what each usually means. */
+const CONFIGURATION_STATUSES = new Map<number, string>([
+  [401, 'wrong --secret'],
+  [403, "this address is not on the receiver's allow list"],
+  [404, 'no receiver at --target: check the path'],
+  [405, 'the route does not accept POST'],
+  [413, "the body is over the receiver's or its body parser's limit"],
+]);
 
 const MIX: readonly PassfortEventName[] = [
   'PRODUCT_STATUS_CHANGED',
@@ -203,6 +232,13 @@ async function emulate(args: string[]): Promise<number> {
   await reachable(target);
   const tty = process.stdout.isTTY === true;
   let lastPrint = 0;
+  let lastStatus = '—';
+  // A status that says the receiver is set up wrongly: retrying cannot help, so stop.
+  let fatal: { status: number; body: string } | undefined;
+  let stop: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
   const emulator: Emulator = createEmulator({
     target,
     secret,
@@ -211,7 +247,12 @@ async function emulate(args: string[]): Promise<number> {
     failureRate,
     // Retry waits and batch intervals are scaled; the receiver still gets Passfort's real deadlines.
     deadlineMs: { batched: 5_000, single: 10_000 },
-    onRequest: () => {
+    onRequest: (report) => {
+      lastStatus = report.status === null ? (report.error ?? 'no answer') : String(report.status);
+      if (report.status !== null && CONFIGURATION_STATUSES.has(report.status) && !fatal) {
+        fatal = { status: report.status, body: report.body ?? '' };
+        stop();
+      }
       const now = Date.now();
       if (tty || now - lastPrint > 1000) {
         lastPrint = now;
@@ -220,24 +261,32 @@ async function emulate(args: string[]): Promise<number> {
     },
   });
   function progress() {
-    const { emitted, acked, failedRequests } = emulator.stats;
-    const line = `sent ${emitted} · acked ${acked} · waiting ${emitted - acked} · retries ${failedRequests}`;
+    const { emitted, acked, requests, failedRequests } = emulator.stats;
+    const line = `requests ${requests} (failed ${failedRequests}, last ${lastStatus}) · webhooks sent ${emitted}, acked ${acked}, waiting ${emitted - acked}`;
     if (tty) process.stdout.write(`\r${line}   `);
     else console.log(line);
   }
   const started = Date.now();
-  for (let i = 0; i < events; i++) {
+  for (let i = 0; i < events && fatal === undefined; i++) {
     emulator.emit(MIX[i % MIX.length]!);
     await new Promise((resolve) => setTimeout(resolve, 1000 / rate));
   }
   let drained = true;
   try {
-    await emulator.drain({ timeoutMs });
+    await Promise.race([emulator.drain({ timeoutMs }), stopped]);
+    if (fatal !== undefined) drained = false;
   } catch {
     drained = false;
   }
   progress();
   if (tty) process.stdout.write('\n');
+  if (fatal !== undefined) {
+    await emulator.close();
+    console.error(
+      `stopped: the receiver answered ${fatal.status} (${CONFIGURATION_STATUSES.get(fatal.status)}); Passfort would retry this for ever. ${fatal.body}`.trim(),
+    );
+    return 1;
+  }
   const { stats } = emulator;
   const status = emulator.status();
   await emulator.close();
@@ -307,8 +356,8 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'send') return await send(rest);
     if (command === 'emulate') return await emulate(rest);
     if (command === 'api') return await api(rest);
-    if (command === undefined || command === '--help' || command === '-h' || command === 'help')
-      return help('main');
+    if (command === '--help' || command === '-h' || command === 'help') return help('main');
+    if (command === undefined) throw new UsageError('a command is required');
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {
     if (

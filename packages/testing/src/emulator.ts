@@ -304,6 +304,11 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     async drain({ timeoutMs = 30_000 } = {}) {
       const until = Date.now() + timeoutMs;
       while (queue.length > 0) {
+        if (closed) {
+          throw new Error(
+            `[passfort-webhooks] the emulator was closed before its queue drained: ${JSON.stringify(this.status())}`,
+          );
+        }
         if (Date.now() > until) {
           throw new Error(
             `[passfort-webhooks] the emulator's queue did not drain within ${timeoutMs} ms: ${JSON.stringify(this.status())}`,
