@@ -12,7 +12,7 @@ export default defineConfig([
     format: ['esm'],
     platform: 'node',
     target: 'es2022',
-    sourcemap: true,
+    sourcemap: false,
     clean: false,
   },
 ]);

@@ -3,6 +3,7 @@
  * with a one-line reason; under CI=true a missing service fails the run instead.
  */
 import { Redis } from 'ioredis';
+import { Redis as Redis6 } from 'ioredis6';
 import pg from 'pg';
 
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -57,3 +58,12 @@ export function postgresAvailable(): Promise<boolean> {
 export function uniqueName(prefix: string): string {
   return `${prefix}_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/**
+ * Both ends of the ioredis peer range (`^5 || ^6`): every Redis test runs with each, so a
+ * client of either major is known to work, not assumed to.
+ */
+export const ioredisMajors = [
+  { name: 'ioredis 5', Redis },
+  { name: 'ioredis 6', Redis: Redis6 as unknown as typeof Redis },
+] as const;

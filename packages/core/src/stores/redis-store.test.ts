@@ -1,28 +1,29 @@
 import { dedupeStoreConformanceCases } from '@passfort-webhooks/testing/conformance';
-import { Redis } from 'ioredis';
 import { describe, it } from 'vitest';
-import { REDIS_URL, redisAvailable, uniqueName } from '../../test/services.js';
+import { ioredisMajors, REDIS_URL, redisAvailable, uniqueName } from '../../test/services.js';
 import { redisStore } from './redis-store.js';
 
 if (await redisAvailable()) {
-  const cases = dedupeStoreConformanceCases(async ({ retentionMs }) => {
-    const prefix = uniqueName('pfw-test');
-    const clients = [new Redis(REDIS_URL)];
-    return {
-      store: redisStore({ client: clients[0]!, prefix, retentionMs }),
-      async another() {
-        const client = new Redis(REDIS_URL);
-        clients.push(client);
-        return redisStore({ client, prefix, retentionMs });
-      },
-      async cleanup() {
-        const keys = await clients[0]!.keys(`{${prefix}}:*`);
-        if (keys.length > 0) await clients[0]!.del(...keys);
-        for (const client of clients) client.disconnect();
-      },
-    };
-  });
-  describe('redisStore (the public DedupeStore kit)', () => {
-    for (const check of cases) it(check.name, check.run);
-  });
+  for (const { name, Redis } of ioredisMajors) {
+    const cases = dedupeStoreConformanceCases(async ({ retentionMs }) => {
+      const prefix = uniqueName('pfw-test');
+      const clients = [new Redis(REDIS_URL)];
+      return {
+        store: redisStore({ client: clients[0]!, prefix, retentionMs }),
+        async another() {
+          const client = new Redis(REDIS_URL);
+          clients.push(client);
+          return redisStore({ client, prefix, retentionMs });
+        },
+        async cleanup() {
+          const keys = await clients[0]!.keys(`{${prefix}}:*`);
+          if (keys.length > 0) await clients[0]!.del(...keys);
+          for (const client of clients) client.disconnect();
+        },
+      };
+    });
+    describe(`redisStore on ${name} (the public DedupeStore kit)`, () => {
+      for (const check of cases) it(check.name, check.run);
+    });
+  }
 }

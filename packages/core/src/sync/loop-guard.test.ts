@@ -1,9 +1,9 @@
 import { loopGuardStoreConformanceCases } from '@passfort-webhooks/testing/conformance';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { describe, it } from 'vitest';
 import {
   DATABASE_URL,
+  ioredisMajors,
   postgresAvailable,
   REDIS_URL,
   redisAvailable,
@@ -23,26 +23,28 @@ describe('memoryLoopGuardStore (the public LoopGuardStore kit)', () => {
 });
 
 if (await redisAvailable()) {
-  describe('redisLoopGuardStore (the public LoopGuardStore kit)', () => {
-    const cases = loopGuardStoreConformanceCases(async () => {
-      const prefix = uniqueName('pfw-loop');
-      const clients = [new Redis(REDIS_URL)];
-      return {
-        store: redisLoopGuardStore({ client: clients[0]!, prefix }),
-        async another() {
-          const client = new Redis(REDIS_URL);
-          clients.push(client);
-          return redisLoopGuardStore({ client, prefix });
-        },
-        async cleanup() {
-          const keys = await clients[0]!.keys(`{${prefix}}:*`);
-          if (keys.length > 0) await clients[0]!.del(...keys);
-          for (const client of clients) client.disconnect();
-        },
-      };
+  for (const { name, Redis } of ioredisMajors) {
+    describe(`redisLoopGuardStore on ${name} (the public LoopGuardStore kit)`, () => {
+      const cases = loopGuardStoreConformanceCases(async () => {
+        const prefix = uniqueName('pfw-loop');
+        const clients = [new Redis(REDIS_URL)];
+        return {
+          store: redisLoopGuardStore({ client: clients[0]!, prefix }),
+          async another() {
+            const client = new Redis(REDIS_URL);
+            clients.push(client);
+            return redisLoopGuardStore({ client, prefix });
+          },
+          async cleanup() {
+            const keys = await clients[0]!.keys(`{${prefix}}:*`);
+            if (keys.length > 0) await clients[0]!.del(...keys);
+            for (const client of clients) client.disconnect();
+          },
+        };
+      });
+      for (const check of cases) it(check.name, check.run);
     });
-    for (const check of cases) it(check.name, check.run);
-  });
+  }
 }
 
 if (await postgresAvailable()) {
