@@ -7,7 +7,9 @@ import {
 } from './delivery/webhook-engine.js';
 import { ConfigurationError } from './errors/configuration-error.js';
 import { ReceiverClosingError } from './errors/receiver-closing-error.js';
+import { resolveLogger } from './observability/console-logger.js';
 import { NO_SCOPE } from './observability/instrumentation.js';
+import { SampledWarnings } from './observability/sampled-warnings.js';
 import { positiveInteger } from './options/positive-integer.js';
 import { resolveDeadlines } from './options/resolve-deadlines.js';
 import { resolveSecrets } from './options/resolve-secrets.js';
@@ -150,7 +152,8 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
   }
   const engineQueue = delivery === 'queue' ? resolveQueue(options.queue) : undefined;
   const engine = createWebhookEngine(options, engineQueue);
-  const logger = options.logger ?? {};
+  const logger = resolveLogger(options.logger);
+  const refusals = new SampledWarnings();
   if (engineQueue !== undefined && options.consume !== false) {
     void engineQueue.queue.consume(engine.processQueued);
   }
@@ -210,7 +213,7 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
         answer = deliveryAnswer(outcome);
       }
     } catch (error) {
-      answer = refusalAnswer(error, logger);
+      answer = refusalAnswer(error, logger, refusals);
     } finally {
       inFlight--;
       if (inFlight === 0 && drained !== undefined) {

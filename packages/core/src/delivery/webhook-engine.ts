@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
 import type { PassfortEventName } from '../events/event-schemas.js';
+import { resolveLogger } from '../observability/console-logger.js';
 import type { WebhookInstrumentation } from '../observability/instrumentation.js';
 import type { Logger } from '../observability/logger.js';
 import { positiveInteger } from '../options/positive-integer.js';
@@ -75,8 +76,12 @@ export interface WebhookEngineOptions {
   instrumentation?: WebhookInstrumentation;
   /** Handlers by event name, registered as if by `on()`. */
   on?: WebhookHandlerMap;
-  /** A pino-compatible logger. Nothing is logged by default. Secrets are never logged. */
-  logger?: Logger;
+  /**
+   * A pino-compatible logger, or `false` for none. Secrets are never logged.
+   * @default warnings and errors to the console (info and debug stay quiet)
+   * @example pino({ level: 'info' })
+   */
+  logger?: Logger | false;
 }
 
 /** Registering handlers and reading state: what receivers and workers have in common. */
@@ -145,7 +150,7 @@ export function createWebhookEngine(
   const settings: DeliverySettings = {
     store,
     handlers,
-    logger: options.logger ?? {},
+    logger: resolveLogger(options.logger),
     status,
     leaseMs,
     maxAttempts,

@@ -35,13 +35,20 @@ export class PassfortWebhookError extends Error {
   readonly status: number;
   readonly index: number | undefined;
   readonly id: string | undefined;
+  /**
+   * The message without its cause's text: what the receiver answers with. A handler's or a
+   * driver's error is for your logs (it is in `message` and `cause`), never for the sender.
+   */
+  readonly summary: string;
 
   constructor(
     code: PassfortWebhookErrorCode,
     message: string,
     options: PassfortWebhookErrorOptions = {},
+    summary = message,
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.summary = summary;
     this.code = code;
     this.status = errorStatus[code];
     this.index = options.index;
@@ -87,4 +94,14 @@ function isErrorOf(
     codes.includes(code) &&
     (exclusiveName === undefined || error.name === exclusiveName)
   );
+}
+
+/**
+ * `message: <the cause's own message>`, for the errors whose cause is a handler's or a store
+ * driver's error: a log line then says what actually went wrong. Never used where the cause
+ * could quote the request (a JSON parser's error quotes the body, secret included).
+ */
+export function withCauseText(message: string, cause: unknown): string {
+  const text = cause instanceof Error ? cause.message : typeof cause === 'string' ? cause : '';
+  return text === '' ? message : `${message}: ${text}`;
 }

@@ -1,6 +1,7 @@
 import {
   PassfortWebhookError,
   type PassfortWebhookErrorOptions,
+  withCauseText,
 } from './passfort-webhook-error.js';
 
 /**
@@ -11,6 +12,6 @@ export class StoreUnavailableError extends PassfortWebhookError {
   static override readonly codes = ['STORE_UNAVAILABLE'] as const;
   override readonly name = 'StoreUnavailableError';
   constructor(message = 'Dedupe store is unavailable', options?: PassfortWebhookErrorOptions) {
-    super('STORE_UNAVAILABLE', message, options);
+    super('STORE_UNAVAILABLE', withCauseText(message, options?.cause), options, message);
   }
 }

@@ -5,6 +5,7 @@ import {
   NO_SCOPE,
 } from '../observability/instrumentation.js';
 import { describeError, type Logger } from '../observability/logger.js';
+import type { SampledWarnings } from '../observability/sampled-warnings.js';
 import type { WebhookResponse } from './webhook-request.js';
 import { countsOf, countsResponse, errorResponse } from './webhook-response.js';
 
@@ -39,17 +40,28 @@ export function plainAnswer(response: WebhookResponse): RequestAnswer {
   return { response, counts: NO_COUNTS };
 }
 
-/** The answer to a refusal or failure, logged (a 5xx as an error). */
-export function refusalAnswer(error: unknown, logger: Logger): RequestAnswer {
+/**
+ * The answer to a refusal or failure, logged: a 5xx as an error; a refusal at info, and at
+ * warn once a minute per code (a wrong secret or path shows up without flooding the log).
+ */
+export function refusalAnswer(
+  error: unknown,
+  logger: Logger,
+  warnings: SampledWarnings,
+): RequestAnswer {
   const response = errorResponse(error);
   const errorCode = PassfortWebhookError.is(error) ? error.code : 'INTERNAL_ERROR';
   if (response.status >= 500) {
     logger.error?.({ error: describeError(error) }, 'webhook request failed');
   } else {
-    logger.info?.(
-      { outcome: 'refused', status: response.status, errorCode, error: describeError(error) },
-      'webhook request refused',
-    );
+    const fields = {
+      outcome: 'refused',
+      status: response.status,
+      errorCode,
+      error: describeError(error),
+    };
+    logger.info?.(fields, 'webhook request refused');
+    warnings.warn(logger, errorCode, fields, 'webhook request refused');
   }
   return { response, counts: NO_COUNTS, errorCode };
 }

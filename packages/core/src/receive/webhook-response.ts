@@ -52,7 +52,11 @@ export function errorResponse(error: unknown, counts?: DeliveryCounts): WebhookR
       ...counts,
     });
   }
-  const detail: Record<string, unknown> = { code: error.code, message: error.message };
+  // The summary: a handler's or a driver's error text is for the logs, not for the sender.
+  const detail: Record<string, unknown> = {
+    code: error.code,
+    message: error.summary ?? error.message,
+  };
   if (error.index !== undefined) detail['index'] = error.index;
   if (error.id !== undefined) detail['id'] = error.id;
   const response = jsonResponse(error.status, { error: detail, ...counts });

@@ -1,7 +1,9 @@
 import { dedupeStoreConformanceCases } from '@passfort-webhooks/testing/conformance';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DATABASE_URL, postgresAvailable, uniqueName } from '../../test/services.js';
+import { batch, bearer, SECRET } from '../../test/webhook-fixtures.js';
+import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
 import { postgresSchemaSql, postgresStore } from './postgres-store.js';
 
 if (await postgresAvailable()) {
@@ -46,6 +48,34 @@ if (await postgresAvailable()) {
       expect(() => postgresSchemaSql('ids; DROP TABLE users')).toThrow(
         /Invalid Postgres table name/,
       );
+    });
+
+    it('names the fix when migrate() was not called: 503, and an error log with the hint', async () => {
+      const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+      const table = uniqueName('pfw_unmigrated');
+      const printed: string[] = [];
+      const spy = vi
+        .spyOn(console, 'error')
+        .mockImplementation((text: unknown, fields?: unknown) => {
+          printed.push(`${String(text)} ${JSON.stringify(fields)}`);
+        });
+      try {
+        const webhooks = createPassfortWebhooks({
+          secret: SECRET,
+          store: postgresStore({ pool, table, deadLetterTable: `${table}_dead` }),
+        });
+        const response = await webhooks.handle({
+          method: 'POST',
+          headers: bearer(),
+          body: JSON.stringify(batch(2)),
+        });
+        expect(response.status).toBe(503);
+        expect(printed.join('\n')).toContain('did you call `await store.migrate()`');
+        await webhooks.close();
+      } finally {
+        spy.mockRestore();
+        await pool.end();
+      }
     });
 
     it('prunes ids whose retention has passed', async () => {

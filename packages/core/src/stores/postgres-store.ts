@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
+import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import type { ClaimOutcome, DeadLetter, DedupeStore } from './dedupe-store.js';
 import { DEFAULT_RETENTION_MS } from './dedupe-store.js';
 
@@ -148,8 +149,26 @@ ON CONFLICT (id) DO UPDATE SET event = EXCLUDED.event, webhook = EXCLUDED.webhoo
     };
   }
 
+  /**
+   * Runs a statement; a missing table is the usual first-run mistake, so its error says how to
+   * fix it instead of only "relation … does not exist".
+   */
+  async function query(sql: string, params?: unknown[]) {
+    try {
+      return await pool.query(sql, params);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === '42P01') {
+        throw new StoreUnavailableError(
+          `The dedupe tables ${table} / ${deadTable} do not exist: did you call \`await store.migrate()\` (or apply postgresSchemaSql()) at start-up?`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
   async function prune(): Promise<number> {
-    const result = await pool.query(
+    const result = await query(
       `WITH gone AS (DELETE FROM ${table} WHERE expires_at < now() RETURNING 1) SELECT count(*)::int AS n FROM gone`,
     );
     return (result.rows[0]?.['n'] as number | undefined) ?? 0;
@@ -170,7 +189,7 @@ ON CONFLICT (id) DO UPDATE SET event = EXCLUDED.event, webhook = EXCLUDED.webhoo
     prune,
     async claim(ids, { leaseMs }) {
       if (ids.length === 0) return [];
-      const { rows } = await pool.query(claimSql, [ids, leaseMs, retentionMs]);
+      const { rows } = await query(claimSql, [ids, leaseMs, retentionMs]);
       return rows.map((row): ClaimOutcome => {
         if (row['attempts'] !== null)
           return { status: 'claimed', attempt: row['attempts'] as number };
@@ -178,13 +197,13 @@ ON CONFLICT (id) DO UPDATE SET event = EXCLUDED.event, webhook = EXCLUDED.webhoo
       });
     },
     async complete(ids) {
-      if (ids.length > 0) await pool.query(completeSql, [ids, retentionMs]);
+      if (ids.length > 0) await query(completeSql, [ids, retentionMs]);
     },
     async release(ids, { failed = false } = {}) {
-      if (ids.length > 0) await pool.query(releaseSql, [ids, failed]);
+      if (ids.length > 0) await query(releaseSql, [ids, failed]);
     },
     async addDeadLetter(letter) {
-      await pool.query(deadLetterSql, [
+      await query(deadLetterSql, [
         letter.id,
         letter.event,
         JSON.stringify(letter.webhook),
@@ -196,27 +215,25 @@ ON CONFLICT (id) DO UPDATE SET event = EXCLUDED.event, webhook = EXCLUDED.webhoo
       ]);
     },
     async listDeadLetters({ limit = 100 } = {}) {
-      const { rows } = await pool.query(
+      const { rows } = await query(
         `SELECT ${letterColumns} FROM ${deadTable} ORDER BY failed_at, id LIMIT $1`,
         [limit],
       );
       return rows.map(toLetter);
     },
     async getDeadLetter(id) {
-      const { rows } = await pool.query(`SELECT ${letterColumns} FROM ${deadTable} WHERE id = $1`, [
-        id,
-      ]);
+      const { rows } = await query(`SELECT ${letterColumns} FROM ${deadTable} WHERE id = $1`, [id]);
       return rows[0] === undefined ? undefined : toLetter(rows[0]);
     },
     async deleteDeadLetter(id) {
-      const { rows } = await pool.query(
+      const { rows } = await query(
         `WITH gone AS (DELETE FROM ${deadTable} WHERE id = $1 RETURNING 1) SELECT count(*)::int AS n FROM gone`,
         [id],
       );
       return (rows[0]?.['n'] as number) > 0;
     },
     async countDeadLetters() {
-      const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ${deadTable}`);
+      const { rows } = await query(`SELECT count(*)::int AS n FROM ${deadTable}`);
       return rows[0]?.['n'] as number;
     },
     close() {
