@@ -18,6 +18,7 @@ function data(id) {
       check_type: 'IDENTITY_CHECK',
       decision: 'PASS',
       result: 'Pass',
+      variant: { id: 'ekyc-2p2x' },
     },
     // Padding so that one envelope is about 2 KB, like a real CHECK_COMPLETED with context.
     notes: Array.from(
