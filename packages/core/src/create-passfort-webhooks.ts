@@ -1,3 +1,4 @@
+import { beforeDeadline, LATE } from './delivery/deadline.js';
 import { enqueueBatch } from './delivery/enqueue-batch.js';
 import {
   createWebhookEngine,
@@ -193,22 +194,25 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
             ? readerResult(await request.body(limits.maxBodyBytes))
             : await readBody(request.body, limits.maxBodyBytes);
         const received = receiveBody(body, head, verifier, limits);
+        const deadlineAt = Date.now() + (received.batched ? deadlines.batch : deadlines.single);
         const outcome =
           engineQueue === undefined
-            ? await engine.inline.deliver(
-                received.items,
-                Date.now() + (received.batched ? deadlines.batch : deadlines.single),
-                scope,
-              )
+            ? await engine.inline.deliver(received.items, deadlineAt, scope)
             : await enqueueBatch(
                 engine.store,
                 engine.leaseMs,
                 engineQueue.queue,
                 received.items,
                 scope,
+                deadlineAt,
               );
         if (engineQueue !== undefined && instrumentation?.queueDepth !== undefined) {
-          instrumentation.queueDepth(await engineQueue.queue.waiting());
+          // Reported only if the queue answers in time: a gauge is not worth a late answer.
+          const waiting = await beforeDeadline(
+            Promise.resolve(engineQueue.queue.waiting()),
+            deadlineAt,
+          ).catch((): typeof LATE => LATE);
+          if (typeof waiting === 'number') instrumentation.queueDepth(waiting);
         }
         answer = deliveryAnswer(outcome);
       }

@@ -16,6 +16,10 @@ export interface ThrowawayRedis {
   kill(): Promise<void>;
   /** Starts it again on the same port and data folder. */
   start(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open, nothing answers. */
+  freeze(): void;
+  /** Lets a frozen server run again (SIGCONT). */
+  thaw(): void;
   /** Stops it and deletes its data folder. */
   dispose(): Promise<void>;
 }
@@ -67,7 +71,10 @@ export async function throwawayRedis({ durable = true } = {}): Promise<Throwaway
     url: `redis://127.0.0.1:${port}`,
     kill,
     start,
+    freeze: () => child?.kill('SIGSTOP'),
+    thaw: () => child?.kill('SIGCONT'),
     async dispose() {
+      child?.kill('SIGCONT'); // a frozen process cannot act on SIGKILL's exit notification otherwise
       await kill();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -2,6 +2,7 @@ import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import { describeError } from '../observability/logger.js';
 import type { BatchItem } from '../receive/validate-envelope.js';
 import type { ClaimOutcome } from '../stores/dedupe-store.js';
+import { beforeDeadline, LATE } from './deadline.js';
 import type { DeliverySettings } from './delivery-settings.js';
 import { isThenable } from './is-thenable.js';
 
@@ -25,6 +26,7 @@ export interface BatchClaims {
 export function claimBatch(
   { store, leaseMs, logger }: DeliverySettings,
   items: readonly BatchItem[],
+  deadlineAt: number,
 ): BatchClaims | Promise<BatchClaims> {
   const ids: string[] = [];
   const slots: number[] = new Array(items.length);
@@ -56,11 +58,27 @@ export function claimBatch(
     }
     return { claims, error: undefined };
   };
+  // A claim that lands after the answer went out would hold ids nobody runs until their
+  // lease ends, stalling Passfort's redelivery: give them back at once.
+  const releaseLate = (outcomes: readonly ClaimOutcome[]) => {
+    const claimed = ids.filter((_, slot) => outcomes[slot]?.status === 'claimed');
+    if (claimed.length > 0) Promise.resolve(store.release(claimed)).catch(() => {});
+  };
+  const tooSlow = (): BatchClaims => {
+    logger.error?.({ deadlineAt }, 'dedupe store claim did not answer before the deadline');
+    const error = new StoreUnavailableError(
+      'The dedupe store did not answer before the response deadline',
+    );
+    return { claims: [], error };
+  };
   try {
     const outcomes = store.claim(ids, { leaseMs });
-    return isThenable(outcomes)
-      ? Promise.resolve(outcomes).then(aligned, unavailable)
-      : aligned(outcomes);
+    // A store answering synchronously (the memory store) costs no microtask and no timer.
+    if (!isThenable(outcomes)) return aligned(outcomes);
+    return beforeDeadline(outcomes, deadlineAt, releaseLate).then(
+      (answered) => (answered === LATE ? tooSlow() : aligned(answered)),
+      unavailable,
+    );
   } catch (cause) {
     return unavailable(cause);
   }
@@ -75,6 +93,7 @@ export async function releaseUnstarted(
   items: readonly BatchItem[],
   from: number,
   claims: readonly BatchClaim[],
+  deadlineAt: number,
 ): Promise<void> {
   const ids: string[] = [];
   for (let position = from; position < items.length; position++) {
@@ -85,7 +104,8 @@ export async function releaseUnstarted(
   }
   if (ids.length === 0) return;
   try {
-    await store.release(ids);
+    // Bounded too: a release that comes late still lands, and the lease covers one that never does.
+    await beforeDeadline(Promise.resolve(store.release(ids)), deadlineAt);
   } catch (cause) {
     logger.warn?.({ error: describeError(cause) }, 'dedupe store release failed');
   }

@@ -26,3 +26,42 @@ export function deadlineError(item: BatchItem): DeadlineExceededError {
     { index: item.index, id: item.event.id },
   );
 }
+
+/** What {@link beforeDeadline} resolves with when the work did not finish in time. */
+export const LATE = Symbol('late');
+
+/**
+ * Waits for a store or queue call, but not past `deadlineAt`: Passfort gives up at 5 s / 10 s,
+ * so an answer that waits for a hung store never arrives in time. Resolves with the call's
+ * value, or {@link LATE} once the deadline passes; a call that then settles late is handed to
+ * `late` (to undo a claim nobody will use) and its failure is swallowed. A call that fails in
+ * time rejects as it would have.
+ */
+export function beforeDeadline<T>(
+  work: PromiseLike<T>,
+  deadlineAt: number,
+  late?: (value: T) => void,
+): Promise<T | typeof LATE> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timedOut = false;
+  const expired = new Promise<typeof LATE>((resolve) => {
+    timer = setTimeout(
+      () => {
+        timedOut = true;
+        resolve(LATE);
+      },
+      Math.max(0, deadlineAt - Date.now()),
+    );
+  });
+  const settled: Promise<T | typeof LATE> = Promise.resolve(work).then(
+    (value): T | typeof LATE => {
+      if (timedOut) late?.(value);
+      return value;
+    },
+    (error: unknown): typeof LATE => {
+      if (timedOut) return LATE;
+      throw error;
+    },
+  );
+  return Promise.race([settled, expired]).finally(() => clearTimeout(timer));
+}

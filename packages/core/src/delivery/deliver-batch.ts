@@ -5,7 +5,7 @@ import { type DeliveryScope, NO_SCOPE } from '../observability/instrumentation.j
 import { describeError } from '../observability/logger.js';
 import type { BatchItem } from '../receive/validate-envelope.js';
 import { claimBatch, DUPLICATE_IN_BATCH, releaseUnstarted } from './claim-batch.js';
-import { deadlineError, deadlineTimer, TIMED_OUT } from './deadline.js';
+import { beforeDeadline, deadlineError, deadlineTimer, LATE, TIMED_OUT } from './deadline.js';
 import { type DeliveryOutcome, emptyOutcome } from './delivery-outcome.js';
 import type { DeliverySettings } from './delivery-settings.js';
 import { endOf, SILENT_REPORT, startReport } from './envelope-report.js';
@@ -42,7 +42,7 @@ export class InlineDelivery {
     const outcome = emptyOutcome(items.length);
     if (items.length === 0) return outcome;
     const settings = this.#settings;
-    let claimed = claimBatch(settings, items);
+    let claimed = claimBatch(settings, items, deadlineAt);
     if (claimed instanceof Promise) claimed = await claimed;
     const { claims, error } = claimed;
     if (error !== undefined) return { ...outcome, error };
@@ -80,7 +80,7 @@ export class InlineDelivery {
         if (stop !== undefined) {
           outcome.error = stop;
           startReport(logger, scope, item).end({ outcome: 'deferred', errorCode: stop.code });
-          await releaseUnstarted(settings, items, position, claims);
+          await releaseUnstarted(settings, items, position, claims, deadlineAt);
           break;
         }
         const { attempt } = claim as { attempt: number };
@@ -97,7 +97,7 @@ export class InlineDelivery {
             // is recorded, so the redelivery does exactly the remaining work.
             this.#track(running);
             outcome.error = deadlineError(item);
-            await releaseUnstarted(settings, items, position + 1, claims);
+            await releaseUnstarted(settings, items, position + 1, claims, deadlineAt);
             break;
           }
           result = raced;
@@ -113,7 +113,7 @@ export class InlineDelivery {
           outcome.deadLettered++;
         } else {
           outcome.error = result.error;
-          await releaseUnstarted(settings, items, position + 1, claims);
+          await releaseUnstarted(settings, items, position + 1, claims, deadlineAt);
           break;
         }
       }
@@ -123,10 +123,21 @@ export class InlineDelivery {
     }
     // Inline rather than a helper: an extra async call would cost every request a promise.
     let failed: CompletionGroup | undefined;
+    let late = false;
     for (const group of recorded) {
-      // A store answering synchronously has settled every group already.
-      if (!group.settled) await group.written().catch(() => {});
+      // A store answering synchronously has settled every group already. A write still
+      // pending at the deadline goes on; the answer is then a 503 and the redelivery finds
+      // the ids done, or runs them again if the write never lands.
+      if (!group.settled && !late) {
+        late = (await beforeDeadline(group.written(), deadlineAt).catch(() => {})) === LATE;
+      }
       if (group.failed) failed ??= group;
+    }
+    if (late && outcome.error === undefined) {
+      this.#settings.logger.error?.({ deadlineAt }, 'dedupe store complete did not answer in time');
+      outcome.error = new StoreUnavailableError(
+        'Webhooks were handled but the dedupe store did not record it before the response deadline',
+      );
     }
     if (failed !== undefined && outcome.error === undefined) {
       this.#settings.logger.error?.(

@@ -1,4 +1,4 @@
-import type { PassfortWebhookError } from '../errors/passfort-webhook-error.js';
+import { PassfortWebhookError } from '../errors/passfort-webhook-error.js';
 import { QueueUnavailableError } from '../errors/queue-unavailable-error.js';
 import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import { WebhookBusyError } from '../errors/webhook-busy-error.js';
@@ -6,6 +6,7 @@ import type { DeliveryScope } from '../observability/instrumentation.js';
 import type { WebhookQueue } from '../queues/webhook-queue.js';
 import type { BatchItem } from '../receive/validate-envelope.js';
 import type { ClaimOutcome, DedupeStore } from '../stores/dedupe-store.js';
+import { beforeDeadline, LATE } from './deadline.js';
 import { type DeliveryOutcome, emptyOutcome } from './delivery-outcome.js';
 
 /** Dedupe-store key recording that a webhook was enqueued (the worker claims the bare id). */
@@ -24,15 +25,33 @@ export async function enqueueBatch(
   queue: WebhookQueue,
   items: readonly BatchItem[],
   scope: DeliveryScope,
+  deadlineAt: number,
 ): Promise<DeliveryOutcome> {
   const outcome = { ...emptyOutcome(items.length), queued: 0 };
   if (items.length === 0) return outcome;
   const unique = new Map<string, BatchItem>();
   for (const item of items) if (!unique.has(item.event.id)) unique.set(item.event.id, item);
   const ids = [...unique.keys()];
+  const keys = ids.map(enqueuedKey);
   let claims: readonly ClaimOutcome[];
   try {
-    claims = await store.claim(ids.map(enqueuedKey), { leaseMs });
+    // Every call is bounded by the request's deadline (see beforeDeadline); a claim that
+    // lands late is given back at once.
+    const answered = await beforeDeadline(
+      Promise.resolve(store.claim(keys, { leaseMs })),
+      deadlineAt,
+      (late) => {
+        const claimed = keys.filter((_, i) => late[i]?.status === 'claimed');
+        Promise.resolve(store.release(claimed)).catch(() => {});
+      },
+    );
+    if (answered === LATE) {
+      const error = new StoreUnavailableError(
+        'The dedupe store did not answer before the response deadline',
+      );
+      return { ...outcome, error };
+    }
+    claims = answered;
   } catch (cause) {
     return { ...outcome, error: new StoreUnavailableError(undefined, { cause }) };
   }
@@ -55,29 +74,45 @@ export async function enqueueBatch(
   const queuedKeys = toQueue.map((item) => enqueuedKey(item.event.id));
   try {
     const receivedAt = Date.now();
-    await queue.enqueue(
-      toQueue.map((item) => ({
-        webhook: item.event,
-        index: item.index,
-        batchSize: items.length,
-        receivedAt,
-      })),
+    const enqueued = await beforeDeadline(
+      queue.enqueue(
+        toQueue.map((item) => ({
+          webhook: item.event,
+          index: item.index,
+          batchSize: items.length,
+          receivedAt,
+        })),
+      ),
+      deadlineAt,
     );
+    // Enqueued late, the webhooks run anyway; the redelivery enqueues them again and the
+    // worker, which claims each id itself, skips the copies.
+    if (enqueued === LATE) {
+      throw new QueueUnavailableError(
+        'The webhook queue did not answer before the response deadline',
+      );
+    }
     outcome.queued = toQueue.length;
-    await store.complete(queuedKeys);
+    if ((await beforeDeadline(Promise.resolve(store.complete(queuedKeys)), deadlineAt)) === LATE) {
+      throw new StoreUnavailableError(
+        'The dedupe store did not answer before the response deadline',
+      );
+    }
     for (const item of toQueue) {
       scope
         .envelope({ id: item.event.id, event: item.event.event, index: item.index })
         .end({ outcome: 'queued' });
     }
   } catch (cause) {
-    error ??= new QueueUnavailableError(undefined, { cause });
+    error ??= PassfortWebhookError.is(cause)
+      ? cause
+      : new QueueUnavailableError(undefined, { cause });
   } finally {
     const notQueued =
       outcome.queued === 0
         ? claimed.map(enqueuedKey)
         : claimed.map(enqueuedKey).filter((key) => !queuedKeys.includes(key));
-    await Promise.resolve(store.release(notQueued)).catch(() => {});
+    await beforeDeadline(Promise.resolve(store.release(notQueued)), deadlineAt).catch(() => {});
   }
   return error === undefined ? outcome : { ...outcome, error };
 }

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
-import type { Queryable } from '../stores/postgres-store.js';
+import { consoleLogger } from '../observability/console-logger.js';
+import { type Queryable, survivePoolErrors } from '../stores/postgres-store.js';
 import type { LoopGuardStore } from './loop-guard-store.js';
 
 /** Options of {@link postgresLoopGuardStore}. */
@@ -28,6 +29,8 @@ export function postgresLoopGuardStore(
     throw new ConfigurationError(`Invalid Postgres table name: ${table}`);
   }
   const { pool } = options;
+  // An idle connection's failure must not end the process (see survivePoolErrors).
+  survivePoolErrors(pool, consoleLogger);
   return {
     async migrate() {
       await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (
