@@ -21,18 +21,10 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { throwawayPostgres, throwawayPostgresAvailable } from '../test/throwaway-postgres.js';
 import { redisServerAvailable, throwawayRedis } from '../test/throwaway-redis.js';
+import { sleep, until } from '../test/wait-until.js';
 import { createEmulator, type RequestReport } from './emulator.js';
 
 const SECRET = 'deadline-fault-secret';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await sleep(10);
-  }
-}
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

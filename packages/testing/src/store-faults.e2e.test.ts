@@ -20,18 +20,10 @@ import {
   type ThrowawayRedis,
   throwawayRedis,
 } from '../test/throwaway-redis.js';
+import { sleep, until } from '../test/wait-until.js';
 import { createEmulator, type Emulator } from './emulator.js';
 
 const SECRET = 'fault-secret';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await sleep(10);
-  }
-}
 
 /** Serves a receiver over real HTTP through the Node bridge; returns its URL. */
 async function serve(
