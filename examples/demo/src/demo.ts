@@ -25,10 +25,12 @@ const MIX: PassfortEventName[] = [
   'EVENTS_CREATED',
 ];
 
-// The receiver: the Express example, unchanged, with a loop guard for our own writes.
+// The receiver: the Express example, unchanged, with a loop guard for our own writes. The
+// demo makes handlers fail on purpose and reports them in its summary, so the default
+// console logger (warnings and errors) is turned off here.
 const loopGuard = createLoopGuard();
 const db = { applicationStatus: new Map(), checksToFetch: [] };
-const { app, webhooks } = createApp(SECRET, db, { loopGuard, maxAttempts: 4 });
+const { app, webhooks } = createApp(SECRET, db, { loopGuard, maxAttempts: 4, logger: false });
 const handled: string[] = [];
 const failOnce = new Set<string>();
 let poison = '';
