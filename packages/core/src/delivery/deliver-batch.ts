@@ -4,7 +4,12 @@ import { WebhookBusyError } from '../errors/webhook-busy-error.js';
 import { type DeliveryScope, NO_SCOPE } from '../observability/instrumentation.js';
 import { describeError } from '../observability/logger.js';
 import type { BatchItem } from '../receive/validate-envelope.js';
-import { claimBatch, DUPLICATE_IN_BATCH, releaseUnstarted } from './claim-batch.js';
+import {
+  type BatchClaim,
+  claimBatch,
+  DUPLICATE_IN_BATCH,
+  releaseUnstarted,
+} from './claim-batch.js';
 import { beforeDeadline, deadlineError, deadlineTimer, LATE, TIMED_OUT } from './deadline.js';
 import { type DeliveryOutcome, emptyOutcome } from './delivery-outcome.js';
 import type { DeliverySettings } from './delivery-settings.js';
@@ -58,8 +63,13 @@ export class InlineDelivery {
     const { status, logger } = settings;
     status.addWaiting(items.length);
     let deadline: ReturnType<typeof deadlineTimer> | undefined;
+    // Started with the first handler that returns a promise, like the deadline timer: the
+    // claims still held are the current webhook's and those not started yet.
+    let stopRenewing: (() => void) | undefined;
+    let current = 0;
     try {
       for (let position = 0; position < items.length; position++) {
+        current = position;
         const item = items[position]!;
         const claim = claims[position];
         if (claim === DUPLICATE_IN_BATCH || claim?.status === 'done') {
@@ -90,12 +100,13 @@ export class InlineDelivery {
         let result: WebhookResult;
         if (running instanceof Promise) {
           deadline ??= deadlineTimer(deadlineAt);
+          stopRenewing ??= settings.leases.hold(() => heldClaims(items, claims, current));
           const raced = await Promise.race([running, deadline.reached]);
           if (raced === TIMED_OUT) {
             report.end({ outcome: 'deferred', errorCode: 'DEADLINE_EXCEEDED' });
             // Answer Passfort in time; the handler finishes in the background and its result
             // is recorded, so the redelivery does exactly the remaining work.
-            this.#track(running);
+            this.#track(running, item.event.id);
             outcome.error = deadlineError(item);
             await releaseUnstarted(settings, items, position + 1, claims, deadlineAt);
             break;
@@ -119,6 +130,7 @@ export class InlineDelivery {
       }
     } finally {
       deadline?.clear();
+      stopRenewing?.();
       status.removeWaiting(items.length);
     }
     // Inline rather than a helper: an extra async call would cost every request a promise.
@@ -157,13 +169,34 @@ export class InlineDelivery {
     while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
   }
 
-  #track(running: Promise<unknown>): void {
+  #track(running: Promise<unknown>, id: string): void {
+    // Past the deadline the handler still holds its claim: keep it alive until it finishes.
+    const stopRenewing = this.#settings.leases.hold(() => [id]);
     const tracked = running
       .then((result) => (result as { recorded?: CompletionGroup }).recorded?.written())
       .catch(() => {})
-      .finally(() => this.#background.delete(tracked));
+      .finally(() => {
+        stopRenewing();
+        this.#background.delete(tracked);
+      });
     this.#background.add(tracked);
   }
+}
+
+/** The ids of `items[from..]` this delivery claimed (copies of an id earlier in the batch aside). */
+function heldClaims(
+  items: readonly BatchItem[],
+  claims: readonly BatchClaim[],
+  from: number,
+): string[] {
+  const ids: string[] = [];
+  for (let position = from; position < items.length; position++) {
+    const claim = claims[position];
+    if (claim !== DUPLICATE_IN_BATCH && claim?.status === 'claimed') {
+      ids.push(items[position]!.event.id);
+    }
+  }
+  return ids;
 }
 
 function busyError(item: BatchItem): PassfortWebhookError {

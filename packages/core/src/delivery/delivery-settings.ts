@@ -3,6 +3,7 @@ import type { Logger } from '../observability/logger.js';
 import type { DedupeStore } from '../stores/dedupe-store.js';
 import type { LoopGuard } from '../sync/loop-guard.js';
 import type { HandlerRegistry } from './handler-registry.js';
+import type { LeaseKeeper } from './lease-renewal.js';
 import type { StatusTracker } from './status-tracker.js';
 
 /** What to do with a documented event whose payload no longer matches its schema. */
@@ -25,4 +26,6 @@ export interface DeliverySettings {
   readonly loopGuard: LoopGuard | undefined;
   readonly deliverEchoes: boolean;
   readonly instrumentation: WebhookInstrumentation | undefined;
+  /** Renews the claims of running deliveries, so leases can be short. */
+  readonly leases: LeaseKeeper;
 }

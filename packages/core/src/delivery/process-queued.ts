@@ -6,6 +6,7 @@ import type { DeliverySettings } from './delivery-settings.js';
 import { endOf, startReport } from './envelope-report.js';
 import { GroupedCompletions } from './grouped-completions.js';
 import { type WebhookRunner, webhookContext } from './run-webhook.js';
+import type { WebhookResult } from './webhook-result.js';
 
 /**
  * A queue worker's delivery of one webhook, with the same rules as inline delivery:
@@ -36,7 +37,13 @@ export async function processQueued(
     const started = Date.now();
     const scope = settings.instrumentation?.delivery('worker') ?? NO_SCOPE;
     const report = startReport(logger, scope, item, claim.attempt);
-    const result = await runner.run(item, context, new GroupedCompletions(store));
+    const stopRenewing = settings.leases.hold(() => [item.event.id]);
+    let result: WebhookResult;
+    try {
+      result = await runner.run(item, context, new GroupedCompletions(store));
+    } finally {
+      stopRenewing();
+    }
     report.end(endOf(result));
     const counts = emptyOutcome(1);
     if (result.kind === 'processed') counts.processed = 1;

@@ -13,6 +13,7 @@ import { createDeadLetters, type DeadLetters } from './dead-letters.js';
 import { InlineDelivery } from './deliver-batch.js';
 import type { DeliverySettings, SchemaMismatchPolicy } from './delivery-settings.js';
 import { HandlerRegistry } from './handler-registry.js';
+import { LeaseKeeper } from './lease-renewal.js';
 import { processQueued } from './process-queued.js';
 import { WebhookRunner } from './run-webhook.js';
 import { StatusTracker, type WebhookStatus } from './status-tracker.js';
@@ -31,9 +32,11 @@ export interface WebhookEngineOptions {
    */
   store?: DedupeStore;
   /**
-   * How long a delivery holds a webhook id before another may take it over, so a crashed
-   * process cannot hold an id for ever. Must outlast the slowest handler.
-   * @default 60_000
+   * How long a claim on a webhook id lasts unless renewed: a crashed process's claims end
+   * after it, so Passfort's redelivery can take them. While handlers run, the claims are
+   * renewed every third of it, so a slow handler is never taken over.
+   * @default 9_000 with a store that renews leases (every built-in store); 60_000 otherwise,
+   * and then it must outlast the slowest handler
    */
   leaseMs?: number;
   /**
@@ -127,7 +130,11 @@ export function createWebhookEngine(
   options: WebhookEngineOptions,
   engineQueue?: EngineQueue,
 ): WebhookEngine {
-  const leaseMs = positiveInteger('leaseMs', options.leaseMs, 60_000);
+  const ownsStore = options.store === undefined;
+  const store = options.store ?? memoryStore();
+  // Short leases where the store can renew them while handlers run (every built-in store):
+  // a crashed process's claims then end within seconds instead of a minute.
+  const leaseMs = positiveInteger('leaseMs', options.leaseMs, store.renew ? 9_000 : 60_000);
   const maxAttempts = positiveInteger('maxAttempts', options.maxAttempts, 8);
   const retryDelayMs = positiveInteger('retryDelayMs', options.retryDelayMs, 1000);
   const stalledAfterMs = positiveInteger('stalledAfterMs', options.stalledAfterMs, 60_000);
@@ -135,8 +142,6 @@ export function createWebhookEngine(
   if (onSchemaMismatch !== 'dead-letter' && onSchemaMismatch !== 'deliver') {
     throw new ConfigurationError("onSchemaMismatch must be 'dead-letter' or 'deliver'");
   }
-  const ownsStore = options.store === undefined;
-  const store = options.store ?? memoryStore();
   const handlers = new HandlerRegistry();
   for (const [event, handler] of Object.entries(options.on ?? {})) {
     for (const one of Array.isArray(handler) ? handler : [handler]) {
@@ -147,10 +152,12 @@ export function createWebhookEngine(
     }
   }
   const status = new StatusTracker(stalledAfterMs);
+  const logger = resolveLogger(options.logger);
   const settings: DeliverySettings = {
     store,
     handlers,
-    logger: resolveLogger(options.logger),
+    logger,
+    leases: new LeaseKeeper(store, leaseMs, logger),
     status,
     leaseMs,
     maxAttempts,

@@ -67,6 +67,14 @@ export interface DedupeStore {
   complete(ids: readonly string[]): Awaitable<void>;
   /** Gives claimed ids back without completing them, so a redelivery can claim them again. */
   release(ids: readonly string[], options?: ReleaseOptions): Awaitable<void>;
+  /**
+   * Extends the lease of ids whose claim is still live (claimed, lease not yet ended) to
+   * `leaseMs` from now; any other id is left as it is. The receiver calls it while a handler
+   * runs, so leases can be short: a crashed process's claims then end in seconds, while a
+   * slow but live handler keeps its own. Optional: without it the receiver keeps the long
+   * default lease (60 s).
+   */
+  renew?(ids: readonly string[], options: ClaimOptions): Awaitable<void>;
   /** Stores a dead letter and marks its id done, in one step. */
   addDeadLetter(letter: DeadLetter): Awaitable<void>;
   /** Dead letters, oldest first. */

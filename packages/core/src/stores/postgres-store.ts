@@ -152,6 +152,10 @@ ON CONFLICT (id) DO UPDATE SET state = 'done', lease_until = NULL, expires_at = 
 SET state = 'released', lease_until = NULL, attempts = attempts - CASE WHEN $2 THEN 0 ELSE 1 END
 WHERE id = ANY($1::text[]) AND state = 'claimed'`;
 
+  // Live claims only: an ended lease may already be someone else's to take.
+  const renewSql = `UPDATE ${table} SET lease_until = now() + $2 * interval '1 millisecond'
+WHERE id = ANY($1::text[]) AND state = 'claimed' AND lease_until > now()`;
+
   const deadLetterSql = `WITH done AS (
   INSERT INTO ${table} (id, state, lease_until, attempts, expires_at)
   VALUES ($1, 'done', NULL, $5, now() + $8 * interval '1 millisecond')
@@ -230,6 +234,9 @@ ON CONFLICT (id) DO UPDATE SET event = EXCLUDED.event, webhook = EXCLUDED.webhoo
     },
     async release(ids, { failed = false } = {}) {
       if (ids.length > 0) await query(releaseSql, [ids, failed]);
+    },
+    async renew(ids, { leaseMs }) {
+      if (ids.length > 0) await query(renewSql, [ids, leaseMs]);
     },
     async addDeadLetter(letter) {
       await query(deadLetterSql, [

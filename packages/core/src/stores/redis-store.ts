@@ -59,6 +59,17 @@ const RELEASE = `for _, key in ipairs(KEYS) do
 end
 return #KEYS`;
 
+// Extends live claims only: an ended lease may already be someone else's to take.
+const RENEW = `${NOW}
+local lease = tonumber(ARGV[1])
+for _, key in ipairs(KEYS) do
+  local h = redis.call('HMGET', key, 's', 'l')
+  if h[1] == 'c' and tonumber(h[2] or '0') > now then
+    redis.call('HSET', key, 'l', now + lease)
+  end
+end
+return #KEYS`;
+
 // KEYS: id key, dead-letter hash, dead-letter order; ARGV: id, letter JSON, failedAt, retention.
 const DEAD_LETTER = `redis.call('HSET', KEYS[1], 's', 'd', 'l', 0)
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
@@ -86,6 +97,7 @@ const scripts = {
   claim: script(CLAIM),
   complete: script(COMPLETE),
   release: script(RELEASE),
+  renew: script(RENEW),
   deadLetter: script(DEAD_LETTER),
   list: script(LIST),
   delete: script(DELETE),
@@ -149,6 +161,9 @@ export function redisStore(options: RedisStoreOptions): DedupeStore {
     },
     async release(ids, { failed = false } = {}) {
       if (ids.length > 0) await run(scripts.release, ids.map(idKey), [failed ? '1' : '0']);
+    },
+    async renew(ids, { leaseMs }) {
+      if (ids.length > 0) await run(scripts.renew, ids.map(idKey), [leaseMs]);
     },
     async addDeadLetter(letter) {
       await run(

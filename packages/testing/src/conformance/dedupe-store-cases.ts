@@ -45,7 +45,17 @@ function letter(id: string, failedAt: number): DeadLetter {
  * });
  * for (const check of cases) it(check.name, check.run);
  */
-export function dedupeStoreConformanceCases(open: OpenDedupeStore): ConformanceCase[] {
+export function dedupeStoreConformanceCases(
+  open: OpenDedupeStore,
+  options: {
+    /**
+     * Whether the store implements the optional `renew` (short, renewed leases). Say `false`
+     * for a store without it: the receiver then keeps long leases.
+     * @default true
+     */
+    leaseRenewal?: boolean;
+  } = {},
+): ConformanceCase[] {
   const c = (
     name: string,
     retentionMs: number,
@@ -62,7 +72,35 @@ export function dedupeStoreConformanceCases(open: OpenDedupeStore): ConformanceC
     },
   });
   const lease = { leaseMs: 30_000 };
+  const renewal = c(
+    'renews a live claim’s lease, and neither revives an ended lease nor touches a done id',
+    60_000,
+    async ({ store }) => {
+      if (store.renew === undefined) {
+        throw new Error('the store has no renew(): pass { leaseRenewal: false } if it is meant to');
+      }
+      await store.claim(['a', 'b', 'c'], { leaseMs: 400 });
+      await store.complete(['c']);
+      await sleep(200);
+      await store.renew(['a', 'c'], { leaseMs: 800 });
+      await sleep(350); // b's lease has ended; a's, renewed, has not
+      expectEqual(
+        await store.claim(['a', 'b', 'c'], { leaseMs: 400 }),
+        [{ status: 'busy' }, { status: 'claimed', attempt: 2 }, { status: 'done' }],
+        'after renewing a and c',
+      );
+      await store.claim(['d'], { leaseMs: 100 });
+      await sleep(250);
+      await store.renew(['d'], { leaseMs: 30_000 });
+      expectEqual(
+        await store.claim(['d'], { leaseMs: 400 }),
+        [{ status: 'claimed', attempt: 2 }],
+        'an ended lease is not revived',
+      );
+    },
+  );
   return [
+    ...(options.leaseRenewal === false ? [] : [renewal]),
     c(
       'claims new ids, then reports them done after complete and claimable after release',
       60_000,

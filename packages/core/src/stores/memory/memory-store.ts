@@ -157,6 +157,17 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
         if (!failed) claim.attempts = Math.max(0, claim.attempts - 1);
       }
     },
+    renew(ids, { leaseMs }) {
+      const at = now();
+      for (const id of ids) {
+        if (uuidWords(id, words)) {
+          uuids.renew(words, at, leaseMs);
+          continue;
+        }
+        const claim = claims.get(id);
+        if (claim !== undefined && claim.leaseUntil > at) claim.leaseUntil = at + leaseMs;
+      }
+    },
     addDeadLetter(letter) {
       const at = now();
       markDone(letter.id, at);

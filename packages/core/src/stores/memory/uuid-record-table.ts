@@ -131,6 +131,17 @@ export class UuidRecordTable {
     if (!failed && (state & ~CLAIMED) > 0) this.#slots[base + STATE] = state - 1;
   }
 
+  /** Extends a live claim's lease to `leaseMs` from `at`; no-op for anything else. */
+  renew(words: Uint32Array, at: number, leaseMs: number): void {
+    if (at - this.#leaseBase >= LEASE_SPAN) this.#moveLeaseBase(at);
+    const slot = this.#find(words);
+    if (slot < 0) return;
+    const base = slot * STRIDE;
+    const now = at - this.#leaseBase;
+    if (this.#slots[base + STATE]! < CLAIMED || this.#slots[base + LEASE]! <= now) return;
+    this.#slots[base + LEASE] = Math.max(0, Math.min(now + leaseMs, 0xffff_ffff));
+  }
+
   /** Removes an id's record, done or claimed; true if there was one. */
   delete(words: Uint32Array): boolean {
     const slot = this.#find(words);

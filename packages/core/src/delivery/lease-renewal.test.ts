@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { batch, bearer, SECRET } from '../../test/webhook-fixtures.js';
+import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
+import type { DedupeStore } from '../stores/dedupe-store.js';
+import { memoryStore } from '../stores/memory/memory-store.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('leases renewed while handlers run', () => {
+  it('never lets a redelivery take over a slow but live handler, however long it runs past its lease', async () => {
+    // Two replicas on one store, as behind a load balancer; a lease of 300 ms, and a handler
+    // that takes five leases.
+    const store = memoryStore();
+    const runs: string[] = [];
+    const replica = () => {
+      const webhooks = createPassfortWebhooks({
+        secret: SECRET,
+        store,
+        leaseMs: 300,
+        deadlineMs: 5_000,
+        logger: false,
+      });
+      webhooks.onAny(async (event) => {
+        runs.push(event.id);
+        await sleep(1_500);
+      });
+      return webhooks;
+    };
+    const [first, second] = [replica(), replica()];
+    const request = { method: 'POST', headers: bearer(), body: JSON.stringify(batch(1)) };
+    const slow = first.handle(request);
+    await sleep(700); // the first lease would have ended twice over by now
+    const redelivery = await second.handle(request);
+    expect(redelivery.status).toBe(503);
+    expect(JSON.parse(redelivery.body)).toMatchObject({ error: { code: 'IN_PROGRESS' } });
+    expect((await slow).status).toBe(200);
+    expect((await second.handle(request)).counts).toMatchObject({ duplicates: 1 });
+    expect(runs).toHaveLength(1);
+    await Promise.all([first.close(), second.close()]);
+  });
+
+  it('defaults to a 9 s lease with a store that renews, and 60 s with one that cannot', async () => {
+    const claims: number[] = [];
+    const spy = (withRenew: boolean): DedupeStore => {
+      const { renew, ...rest } = memoryStore();
+      const store: DedupeStore = {
+        ...rest,
+        claim: (ids, options) => {
+          claims.push(options.leaseMs);
+          return rest.claim(ids, options);
+        },
+      };
+      return withRenew && renew !== undefined ? { ...store, renew } : store;
+    };
+    for (const withRenew of [true, false]) {
+      const webhooks = createPassfortWebhooks({
+        secret: SECRET,
+        store: spy(withRenew),
+        logger: false,
+      });
+      await webhooks.handle({ method: 'POST', headers: bearer(), body: JSON.stringify(batch(1)) });
+      await webhooks.close();
+    }
+    expect(claims).toEqual([9_000, 60_000]);
+  });
+});
