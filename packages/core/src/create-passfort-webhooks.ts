@@ -7,7 +7,9 @@ import {
   type WebhookHandling,
 } from './delivery/webhook-engine.js';
 import { ConfigurationError } from './errors/configuration-error.js';
+import { QueueUnavailableError } from './errors/queue-unavailable-error.js';
 import { ReceiverClosingError } from './errors/receiver-closing-error.js';
+import { StoreUnavailableError } from './errors/store-unavailable-error.js';
 import { resolveLogger } from './observability/console-logger.js';
 import { NO_SCOPE } from './observability/instrumentation.js';
 import { SampledWarnings } from './observability/sampled-warnings.js';
@@ -213,6 +215,12 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
             deadlineAt,
           ).catch((): typeof LATE => LATE);
           if (typeof waiting === 'number') instrumentation.queueDepth(waiting);
+        }
+        if (
+          engineQueue !== undefined &&
+          (StoreUnavailableError.is(outcome.error) || QueueUnavailableError.is(outcome.error))
+        ) {
+          engine.notifyDeliveryFailure(outcome.error);
         }
         answer = deliveryAnswer(outcome);
       }

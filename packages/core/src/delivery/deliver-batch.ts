@@ -50,7 +50,10 @@ export class InlineDelivery {
     let claimed = claimBatch(settings, items, deadlineAt);
     if (claimed instanceof Promise) claimed = await claimed;
     const { claims, error } = claimed;
-    if (error !== undefined) return { ...outcome, error };
+    if (error !== undefined) {
+      this.#runner.notifyDeliveryFailure(error);
+      return { ...outcome, error };
+    }
 
     const receivedAt = new Date();
     // The groups of completions, in order; consecutive webhooks usually share one.
@@ -161,6 +164,7 @@ export class InlineDelivery {
         { cause: failed.error },
       );
     }
+    if (StoreUnavailableError.is(outcome.error)) this.#runner.notifyDeliveryFailure(outcome.error);
     return outcome;
   }
 

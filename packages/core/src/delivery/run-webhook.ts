@@ -1,4 +1,6 @@
 import { HandlerError } from '../errors/handler-error.js';
+import type { QueueUnavailableError } from '../errors/queue-unavailable-error.js';
+import type { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import { describeError } from '../observability/logger.js';
 import type { BatchItem, EventValidation } from '../receive/validate-envelope.js';
 import { isCollectedDataEvent, withCollectedDataContext } from './collected-data-context.js';
@@ -90,6 +92,14 @@ export class WebhookRunner {
         this.#settings.logger.warn?.({ error: describeError(error) }, 'onError listener threw');
       }
     }
+  }
+
+  /**
+   * Tells `onError` that the store or the queue failed a delivery, without holding up the
+   * answer: the listeners run after it.
+   */
+  notifyDeliveryFailure(error: StoreUnavailableError | QueueUnavailableError): void {
+    void this.notify({ error, deadLettered: false });
   }
 
   /** {@link run} for what needs awaiting first: mismatches, echoes, collected data. */

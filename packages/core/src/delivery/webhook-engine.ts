@@ -1,4 +1,6 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
+import type { QueueUnavailableError } from '../errors/queue-unavailable-error.js';
+import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import type { PassfortEventName } from '../events/event-schemas.js';
 import { resolveLogger } from '../observability/console-logger.js';
 import type { WebhookInstrumentation } from '../observability/instrumentation.js';
@@ -116,6 +118,8 @@ export interface WebhookEngine extends WebhookHandling {
   readonly inline: InlineDelivery;
   /** Runs one webhook a queue handed to this process's worker. */
   processQueued(item: QueuedWebhook): Promise<void>;
+  /** Tells `onError` that the store or the queue failed a delivery. */
+  notifyDeliveryFailure(error: StoreUnavailableError | QueueUnavailableError): void;
   /** Closes the queue if the engine created it, waits for running handlers, closes the default store. */
   close(): Promise<void>;
 }
@@ -174,7 +178,20 @@ export function createWebhookEngine(
     store,
     leaseMs,
     inline,
-    processQueued: (item) => processQueued(settings, runner, item),
+    async processQueued(item) {
+      try {
+        await processQueued(settings, runner, item);
+      } catch (error) {
+        // The queue retries the job; onError hears why.
+        runner.notifyDeliveryFailure(
+          StoreUnavailableError.is(error)
+            ? error
+            : new StoreUnavailableError(undefined, { cause: error }),
+        );
+        throw error;
+      }
+    },
+    notifyDeliveryFailure: (error) => runner.notifyDeliveryFailure(error),
     on: (event, handler) => handlers.on(event, handler as AnyWebhookHandler),
     onAny: (handler) => handlers.onAny(handler),
     onError: (handler) => handlers.onError(handler),

@@ -1,5 +1,7 @@
 import type { HandlerError } from '../errors/handler-error.js';
+import type { QueueUnavailableError } from '../errors/queue-unavailable-error.js';
 import type { SchemaMismatchError } from '../errors/schema-mismatch-error.js';
+import type { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import type { PassfortEventName } from '../events/event-schemas.js';
 import type { AnyPassfortEvent, PassfortEvent } from '../events/passfort-event.js';
 import type { CollectedDataChange } from '../sync/diff-collected-data.js';
@@ -61,14 +63,32 @@ export type WebhookHandlerMap = {
   [E in PassfortEventName]?: WebhookHandler<E> | readonly WebhookHandler<E>[];
 };
 
-/** What `onError` handlers hear: a failed handler, or a payload that missed its schema. */
-export interface WebhookFailure {
-  readonly error: HandlerError | SchemaMismatchError;
-  readonly event: AnyPassfortEvent;
-  readonly context: WebhookContext;
-  /** True when this failure moved the webhook to the dead letters (it is acked). */
-  readonly deadLettered: boolean;
-}
+/**
+ * What `onError` handlers hear. About one webhook: a failed handler, or a payload that missed
+ * its schema (`event` and `context` set). About a whole delivery: the dedupe store or the
+ * queue failed, so the answer was a 503 and Passfort will redeliver (`event` undefined; the
+ * error is a `StoreUnavailableError` or a `QueueUnavailableError`, its `code` says which).
+ *
+ * @example
+ * webhooks.onError((failure) => {
+ *   if (failure.event === undefined) return alertOps(failure.error.code, failure.error.message);
+ *   log.error({ id: failure.event.id, code: failure.error.code }, failure.error.message);
+ * });
+ */
+export type WebhookFailure =
+  | {
+      readonly error: HandlerError | SchemaMismatchError;
+      readonly event: AnyPassfortEvent;
+      readonly context: WebhookContext;
+      /** True when this failure moved the webhook to the dead letters (it is acked). */
+      readonly deadLettered: boolean;
+    }
+  | {
+      readonly error: StoreUnavailableError | QueueUnavailableError;
+      readonly event?: undefined;
+      readonly context?: undefined;
+      readonly deadLettered: false;
+    };
 
 /** A listener for {@link WebhookFailure}s; its own errors are logged and ignored. */
 export type WebhookErrorHandler = (failure: WebhookFailure) => unknown;

@@ -179,7 +179,7 @@ function failingAtFive() {
   const failures: number[] = [];
   const webhooks = createPassfortWebhooks({ secret: KIT_SECRET });
   webhooks.onError(({ context }) => {
-    failures.push(context.index);
+    if (context !== undefined) failures.push(context.index);
   });
   webhooks.on('PRODUCT_STATUS_CHANGED', (event) => {
     const n = (attempts.get(event.id) ?? 0) + 1;
