@@ -18,8 +18,11 @@ function startWorker(
   name: string,
   prefix: string,
   hangOn = '',
+  jitterMs = 0,
 ): Promise<{ child: ChildProcess; hanging: Promise<string> }> {
-  const child = fork(workerScript, [REDIS_URL, name, prefix, hangOn], { stdio: 'inherit' });
+  const child = fork(workerScript, [REDIS_URL, name, prefix, hangOn, String(jitterMs)], {
+    stdio: 'inherit',
+  });
   let markHanging: (id: string) => void = () => {};
   const hanging = new Promise<string>((resolve) => (markHanging = resolve));
   return new Promise((resolve, reject) => {
@@ -111,6 +114,69 @@ if (await redisAvailable()) {
       expect(effects).toHaveLength(10);
       expect(await webhooks.status()).toMatchObject({ queue: 'empty' });
     }, 30_000);
+
+    it('keeps Passfort’s order with four workers while workers are SIGKILLed at random', async () => {
+      const name = uniqueName('pfw-order');
+      const prefix = uniqueName('pfw-order-store');
+      const client = new Redis(REDIS_URL);
+      const queue = bullmqQueue({ connection, name });
+      const webhooks = createPassfortWebhooks({
+        secret: SECRET,
+        delivery: 'queue',
+        queue,
+        consume: false,
+        logger: false,
+        store: redisStore({ client, prefix }),
+      });
+      cleanups.push(async () => {
+        await webhooks.close();
+        await queue.close();
+        const keys = [
+          ...(await client.keys(`{${prefix}}*`)),
+          ...(await client.keys(`${prefix}*`)),
+          ...(await client.keys(`bull:${name}*`)),
+        ];
+        if (keys.length > 0) await client.del(...keys);
+        client.disconnect();
+      });
+      const pool: ChildProcess[] = [];
+      const spawnWorker = async () => {
+        const { child } = await startWorker(name, prefix, '', 30);
+        children.push(child);
+        pool.push(child);
+      };
+      for (let i = 0; i < 4; i++) await spawnWorker();
+      const payload = batch(60);
+      for (let from = 0; from < payload.length; from += 20) {
+        const res = await webhooks.handle({
+          method: 'POST',
+          headers: bearer(),
+          body: JSON.stringify(payload.slice(from, from + 20)),
+        });
+        expect(res.status).toBe(200);
+      }
+      let kills = 0;
+      const effects = () => client.lrange(`${prefix}:effects`, 0, -1);
+      for (let round = 0; round < 6 && new Set(await effects()).size < payload.length; round++) {
+        await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 250));
+        const victim = pool.splice(Math.floor(Math.random() * pool.length), 1)[0]!;
+        victim.kill('SIGKILL');
+        kills++;
+        await spawnWorker();
+      }
+      const seen = await waitFor(effects, (list) => new Set(list).size >= payload.length, 25_000);
+      // Each webhook in Passfort's order; a webhook whose worker was killed after its effect
+      // and before its completion runs again (at least once outside a transaction), right
+      // where it was: never after a later one.
+      const firsts = seen.filter((id, i) => seen.indexOf(id) === i);
+      expect(firsts).toEqual(payload.map((e) => e.id));
+      for (let i = 1; i < seen.length; i++) {
+        expect(payload.findIndex((e) => e.id === seen[i])).toBeGreaterThanOrEqual(
+          payload.findIndex((e) => e.id === seen[i - 1]) - 1,
+        );
+      }
+      expect(seen.length - payload.length).toBeLessThanOrEqual(kills);
+    }, 60_000);
   });
 }
 

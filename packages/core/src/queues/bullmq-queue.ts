@@ -111,11 +111,18 @@ export function bullmqQueue(options: BullmqQueueOptions): WebhookQueue {
     const client = orderClient;
     for (;;) {
       const [head] = await client.zrange(orderKey(lane), 0, 0);
-      const raw =
-        head === undefined || head === job.webhook.id
-          ? null
-          : await client.hget(itemsKey(lane), head);
-      const item = raw === null ? job : (JSON.parse(raw) as QueuedWebhook);
+      let item = job;
+      if (head !== undefined && head !== job.webhook.id) {
+        const raw = await client.hget(itemsKey(lane), head);
+        if (raw === null) {
+          // Another worker finished the head between the two reads: look again. Running our
+          // own job here would let it overtake the webhooks still ahead of it. (An entry left
+          // without its item cannot be run, so it goes.)
+          await client.zrem(orderKey(lane), head);
+          continue;
+        }
+        item = JSON.parse(raw) as QueuedWebhook;
+      }
       await consumer(item);
       await client
         .multi()
