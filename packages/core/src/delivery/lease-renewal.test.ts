@@ -7,29 +7,31 @@ import { memoryStore } from '../stores/memory/memory-store.js';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('leases renewed while handlers run', () => {
-  it('never lets a redelivery take over a slow but live handler, however long it runs past its lease', async () => {
-    // Two replicas on one store, as behind a load balancer; a lease of 300 ms, and a handler
-    // that takes five leases.
+  it('never lets a redelivery take over a slow but live handler, however long it runs past its lease', {
+    timeout: 15_000,
+  }, async () => {
+    // Two replicas on one store, as behind a load balancer; a lease of 1 s, and a handler that
+    // takes four leases.
     const store = memoryStore();
     const runs: string[] = [];
     const replica = () => {
       const webhooks = createPassfortWebhooks({
         secret: SECRET,
         store,
-        leaseMs: 300,
-        deadlineMs: 5_000,
+        leaseMs: 1_000,
+        deadlineMs: 8_000,
         logger: false,
       });
       webhooks.onAny(async (event) => {
         runs.push(event.id);
-        await sleep(1_500);
+        await sleep(4_000);
       });
       return webhooks;
     };
     const [first, second] = [replica(), replica()];
     const request = { method: 'POST', headers: bearer(), body: JSON.stringify(batch(1)) };
     const slow = first.handle(request);
-    await sleep(700); // the first lease would have ended twice over by now
+    await sleep(2_500); // the first lease would have ended twice over by now
     const redelivery = await second.handle(request);
     expect(redelivery.status).toBe(503);
     expect(JSON.parse(redelivery.body)).toMatchObject({ error: { code: 'IN_PROGRESS' } });

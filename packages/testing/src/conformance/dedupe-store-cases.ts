@@ -79,13 +79,13 @@ export function dedupeStoreConformanceCases(
       if (store.renew === undefined) {
         throw new Error('the store has no renew(): pass { leaseRenewal: false } if it is meant to');
       }
-      await store.claim(['a', 'b', 'c'], { leaseMs: 400 });
+      await store.claim(['a', 'b', 'c'], { leaseMs: 1_000 });
       await store.complete(['c']);
-      await sleep(200);
-      await store.renew(['a', 'c'], { leaseMs: 800 });
-      await sleep(350); // b's lease has ended; a's, renewed, has not
+      await sleep(400);
+      await store.renew(['a', 'c'], { leaseMs: 2_500 });
+      await sleep(800); // b's lease has ended; a's, renewed, has not
       expectEqual(
-        await store.claim(['a', 'b', 'c'], { leaseMs: 400 }),
+        await store.claim(['a', 'b', 'c'], { leaseMs: 1_000 }),
         [{ status: 'busy' }, { status: 'claimed', attempt: 2 }, { status: 'done' }],
         'after renewing a and c',
       );
