@@ -56,9 +56,10 @@ if (await redisAvailable()) {
       for (const cleanup of cleanups.splice(0)) await cleanup();
     });
 
-    it('acks after a durable enqueue, and neither loses nor doubles a webhook when a worker dies mid-run', async () => {
-      const name = uniqueName('pfw-queue');
-      const prefix = uniqueName('pfw-queue-store');
+    /** A receiver that enqueues into a fresh BullMQ queue and consumes nothing itself. */
+    function queueReceiver(tag: string) {
+      const name = uniqueName(tag);
+      const prefix = uniqueName(`${tag}-store`);
       const client = new Redis(REDIS_URL);
       const queue = bullmqQueue({ connection, name });
       const webhooks = createPassfortWebhooks({
@@ -66,6 +67,7 @@ if (await redisAvailable()) {
         delivery: 'queue',
         queue,
         consume: false,
+        logger: false,
         store: redisStore({ client, prefix }),
       });
       cleanups.push(async () => {
@@ -79,6 +81,11 @@ if (await redisAvailable()) {
         if (keys.length > 0) await client.del(...keys);
         client.disconnect();
       });
+      return { name, prefix, client, webhooks };
+    }
+
+    it('acks after a durable enqueue, and neither loses nor doubles a webhook when a worker dies mid-run', async () => {
+      const { name, prefix, client, webhooks } = queueReceiver('pfw-queue');
 
       const payload = batch(10);
       const hangOn = payload[3]!.id;
@@ -116,29 +123,7 @@ if (await redisAvailable()) {
     }, 30_000);
 
     it('keeps Passfort’s order with four workers while workers are SIGKILLed at random', async () => {
-      const name = uniqueName('pfw-order');
-      const prefix = uniqueName('pfw-order-store');
-      const client = new Redis(REDIS_URL);
-      const queue = bullmqQueue({ connection, name });
-      const webhooks = createPassfortWebhooks({
-        secret: SECRET,
-        delivery: 'queue',
-        queue,
-        consume: false,
-        logger: false,
-        store: redisStore({ client, prefix }),
-      });
-      cleanups.push(async () => {
-        await webhooks.close();
-        await queue.close();
-        const keys = [
-          ...(await client.keys(`{${prefix}}*`)),
-          ...(await client.keys(`${prefix}*`)),
-          ...(await client.keys(`bull:${name}*`)),
-        ];
-        if (keys.length > 0) await client.del(...keys);
-        client.disconnect();
-      });
+      const { name, prefix, client, webhooks } = queueReceiver('pfw-order');
       const pool: ChildProcess[] = [];
       const spawnWorker = async () => {
         const { child } = await startWorker(name, prefix, '', 30);
