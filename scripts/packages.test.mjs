@@ -2,7 +2,7 @@
 // its tarball listed. What a user installs must hold a LICENSE and a README whose relative
 // links all point into the tarball, and no source maps (they were 60% of core's tarball).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,4 +83,24 @@ describe('a fresh app installing core with plain npm', () => {
     },
     60_000,
   );
+});
+
+describe('the root package.json', () => {
+  // A script pointing at a missing file (`setup: node scripts/setup.mjs`) fails only when a
+  // newcomer runs it; one named like a pnpm command (`setup`) is shadowed by it.
+  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  it('runs only files that exist, under names pnpm does not use itself', () => {
+    const missing = Object.entries(scripts)
+      .flatMap(([name, command]) =>
+        [...command.matchAll(/\bnode\s+(?:--\S+\s+)*([\w./-]+\.m?[jt]s)\b/g)].map(([, file]) => [
+          name,
+          file,
+        ]),
+      )
+      .filter(([, file]) => !existsSync(join(root, file)));
+    expect(missing).toEqual([]);
+    expect(
+      Object.keys(scripts).filter((name) => ['setup', 'install', 'add'].includes(name)),
+    ).toEqual([]);
+  });
 });
