@@ -1,9 +1,11 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import { resolveLogger } from '../observability/console-logger.js';
-import { describeError, type Logger } from '../observability/logger.js';
+import type { Logger } from '../observability/logger.js';
+import { postgresPoolRisks, warnAboutClientSettings } from './client-settings.js';
 import type { ClaimOutcome, DeadLetter, DedupeStore } from './dedupe-store.js';
 import { DEFAULT_RETENTION_MS } from './dedupe-store.js';
+import { survivePoolErrors } from './postgres-pool-errors.js';
 
 /** What the store needs of a `pg` Pool (or Client): `query(text, values)`. */
 export interface Queryable {
@@ -29,8 +31,9 @@ export interface PostgresStoreOptions {
    */
   pruneIntervalMs?: number;
   /**
-   * Where an idle connection's failure is reported (see {@link postgresStore}); `false` for
-   * nowhere.
+   * Where an idle connection's failure is reported (see {@link postgresStore}), and the
+   * start-up warning about pool settings that let a query outlive the request's deadline;
+   * `false` for nowhere.
    * @default warnings to the console
    */
   logger?: Logger | false;
@@ -87,26 +90,6 @@ CREATE TABLE IF NOT EXISTS ${deadLetterTable} (
  * const store = postgresStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) });
  * await store.migrate();
  */
-/**
- * A pg Pool emits `error` when an idle connection drops (Postgres restarted, a failover): with
- * no listener, Node ends the process. Unless the app listens itself, the store does, and logs
- * it; the pool opens new connections for the next queries, which fail (503) until the server
- * is back.
- */
-export function survivePoolErrors(pool: Queryable, logger: Logger): void {
-  const emitter = pool as unknown as {
-    on?(event: 'error', listener: (error: unknown) => void): unknown;
-    listenerCount?(event: string): number;
-  };
-  if (typeof emitter.on !== 'function' || (emitter.listenerCount?.('error') ?? 0) > 0) return;
-  emitter.on('error', (error) => {
-    logger.warn?.(
-      { error: describeError(error) },
-      'an idle Postgres connection failed; the pool reconnects on the next query',
-    );
-  });
-}
-
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   if (typeof options?.pool?.query !== 'function') {
     throw new ConfigurationError(
@@ -114,7 +97,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     );
   }
   const { pool } = options;
-  survivePoolErrors(pool, resolveLogger(options.logger));
+  const logger = resolveLogger(options.logger);
+  survivePoolErrors(pool, logger);
+  warnAboutClientSettings('postgresStore', pool, postgresPoolRisks(pool), logger);
   const table = options.table ?? 'passfort_webhook_ids';
   const deadTable = options.deadLetterTable ?? 'passfort_webhook_dead_letters';
   const schema = postgresSchemaSql(table, deadTable);

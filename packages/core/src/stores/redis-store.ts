@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ConfigurationError } from '../errors/configuration-error.js';
+import { resolveLogger } from '../observability/console-logger.js';
+import type { Logger } from '../observability/logger.js';
+import { redisClientRisks, warnAboutClientSettings } from './client-settings.js';
 import type { ClaimOutcome, DeadLetter, DedupeStore } from './dedupe-store.js';
 import { DEFAULT_RETENTION_MS } from './dedupe-store.js';
 
@@ -19,6 +22,12 @@ export interface RedisStoreOptions {
    * @default 7 days
    */
   retentionMs?: number;
+  /**
+   * Where the start-up warning about client settings that let a command outlive the request's
+   * deadline goes (see the core README, "When the store misbehaves"); `false` for nowhere.
+   * @default warnings to the console
+   */
+  logger?: Logger | false;
 }
 
 // Every script reads Redis's own clock, so processes with skewed clocks agree on leases.
@@ -123,6 +132,12 @@ export function redisStore(options: RedisStoreOptions): DedupeStore {
     );
   }
   const { client } = options;
+  warnAboutClientSettings(
+    'redisStore',
+    client,
+    redisClientRisks(client),
+    resolveLogger(options.logger),
+  );
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   if (!(retentionMs > 0)) throw new ConfigurationError('redisStore retentionMs must be positive');
   const prefix = `{${options.prefix ?? 'passfort-webhooks'}}`;

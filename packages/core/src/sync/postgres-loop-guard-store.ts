@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { consoleLogger } from '../observability/console-logger.js';
-import { type Queryable, survivePoolErrors } from '../stores/postgres-store.js';
+import { survivePoolErrors } from '../stores/postgres-pool-errors.js';
+import type { Queryable } from '../stores/postgres-store.js';
 import type { LoopGuardStore } from './loop-guard-store.js';
 
 /** Options of {@link postgresLoopGuardStore}. */
