@@ -35,9 +35,12 @@ import { PASSFORT_MAX_BATCH_SIZE } from './receive/unwrap-batch.js';
 import { createSecretVerifier } from './receive/verify-secret.js';
 import type { WebhookRequest, WebhookResponse } from './receive/webhook-request.js';
 import { jsonResponse } from './receive/webhook-response.js';
+import type { DedupeStore } from './stores/dedupe-store.js';
+import type { TransactionClientOf } from './stores/transactional-store.js';
 
-/** Options of {@link createPassfortWebhooks}. */
-export interface PassfortWebhooksOptions extends WebhookEngineOptions {
+/** Options of {@link createPassfortWebhooks}; `S` is the store's type. */
+export interface PassfortWebhooksOptions<S extends DedupeStore = DedupeStore>
+  extends WebhookEngineOptions<S> {
   /**
    * The shared secret Passfort sends as `Authorization: Bearer` and in each webhook's
    * `secret` field. Several secrets are accepted at once while rotating.
@@ -105,8 +108,11 @@ export interface FetchOptions {
   ip?: string;
 }
 
-/** A Passfort webhook receiver. Create it with {@link createPassfortWebhooks}. */
-export interface PassfortWebhooks extends WebhookHandling {
+/**
+ * A Passfort webhook receiver. Create it with {@link createPassfortWebhooks}. `Tx` is the
+ * connection `ctx.transaction` hands to handlers (`never` without a SQL store).
+ */
+export interface PassfortWebhooks<Tx = unknown> extends WebhookHandling<Tx> {
   /**
    * Processes one HTTP request, framework-neutral. Never rejects: every outcome, including
    * an unexpected error, is a response to write back.
@@ -133,7 +139,9 @@ const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
  * const webhooks = createPassfortWebhooks({ secret: process.env.PASSFORT_WEBHOOK_SECRET! });
  * webhooks.on('CHECK_COMPLETED', async (event) => fetchCheckResult(event.data.profile_id));
  */
-export function createPassfortWebhooks(options: PassfortWebhooksOptions): PassfortWebhooks {
+export function createPassfortWebhooks<S extends DedupeStore = DedupeStore>(
+  options: PassfortWebhooksOptions<S>,
+): PassfortWebhooks<TransactionClientOf<S>> {
   if (typeof options !== 'object' || options === null) {
     throw new ConfigurationError('createPassfortWebhooks needs an options object with a secret');
   }
@@ -154,7 +162,10 @@ export function createPassfortWebhooks(options: PassfortWebhooksOptions): Passfo
     );
   }
   const engineQueue = delivery === 'queue' ? resolveQueue(options.queue) : undefined;
-  const engine = createWebhookEngine(options, engineQueue);
+  const engine = createWebhookEngine<TransactionClientOf<S>>(
+    options as WebhookEngineOptions,
+    engineQueue,
+  );
   const logger = resolveLogger(options.logger);
   const refusals = new SampledWarnings();
   if (engineQueue !== undefined && options.consume !== false) {

@@ -5,15 +5,18 @@ import {
 } from './delivery/webhook-engine.js';
 import { ConfigurationError } from './errors/configuration-error.js';
 import type { WebhookQueue } from './queues/webhook-queue.js';
+import type { DedupeStore } from './stores/dedupe-store.js';
+import type { TransactionClientOf } from './stores/transactional-store.js';
 
 /** Options of {@link createWorker}. */
-export interface WorkerOptions extends WebhookEngineOptions {
+export interface WorkerOptions<S extends DedupeStore = DedupeStore>
+  extends WebhookEngineOptions<S> {
   /** The queue the receivers enqueue into, e.g. `bullmqQueue(...)`. */
   queue: WebhookQueue;
 }
 
 /** A queue worker: runs handlers for webhooks a receiver enqueued, possibly elsewhere. */
-export interface PassfortWorker extends WebhookHandling {
+export interface PassfortWorker<Tx = unknown> extends WebhookHandling<Tx> {
   /** Starts consuming the queue; register handlers first. */
   start(): Promise<void>;
   /** Stops consuming, waits for the webhook in progress, closes the queue and default store. */
@@ -30,9 +33,14 @@ export interface PassfortWorker extends WebhookHandling {
  * worker.on('CHECK_COMPLETED', async (event) => fetchCheck(event.data.profile_id));
  * await worker.start();
  */
-export function createWorker(options: WorkerOptions): PassfortWorker {
+export function createWorker<S extends DedupeStore = DedupeStore>(
+  options: WorkerOptions<S>,
+): PassfortWorker<TransactionClientOf<S>> {
   if (options?.queue === undefined) throw new ConfigurationError('createWorker needs a queue');
-  const engine = createWebhookEngine(options, { queue: options.queue, owned: true });
+  const engine = createWebhookEngine<TransactionClientOf<S>>(options as WebhookEngineOptions, {
+    queue: options.queue,
+    owned: true,
+  });
   let started = false;
   return {
     on: engine.on,

@@ -111,6 +111,7 @@ export {
   type ReleaseOptions,
 } from './stores/dedupe-store.js';
 export { type MemoryStoreOptions, memoryStore } from './stores/memory/memory-store.js';
+export type { TransactionalStore, TransactionClientOf } from './stores/transactional-store.js';
 
 // Sync: the collected-data diff and the loop guard (the API client is `./client`).
 export {

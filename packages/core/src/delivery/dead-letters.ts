@@ -4,8 +4,7 @@ import type { AnyPassfortEvent } from '../events/passfort-event.js';
 import { validateEventData } from '../receive/validate-envelope.js';
 import type { DeadLetter, ListDeadLettersOptions } from '../stores/dedupe-store.js';
 import type { DeliverySettings } from './delivery-settings.js';
-import type { WebhookRunner } from './run-webhook.js';
-import type { WebhookContext } from './webhook-handler.js';
+import { type WebhookRunner, webhookContext } from './run-webhook.js';
 
 /** Listing, replaying and deleting dead letters: `webhooks.deadLetters`. */
 export interface DeadLetters {
@@ -50,14 +49,7 @@ async function replay(
 ): Promise<void> {
   const event = letter.webhook as unknown as AnyPassfortEvent;
   const validation = validateEventData(event, 0);
-  const context: WebhookContext = {
-    id: letter.id,
-    index: 0,
-    batchSize: 1,
-    attempt: letter.attempts + 1,
-    receivedAt: new Date(),
-    validated: validation.validated,
-  };
+  const context = webhookContext(validation, 1, letter.attempts + 1, new Date(), store);
   try {
     await runner.runHandlers(validation, context);
   } catch (cause) {

@@ -97,7 +97,7 @@ export class InlineDelivery {
           break;
         }
         const { attempt } = claim as { attempt: number };
-        const context = webhookContext(item, items.length, attempt, receivedAt);
+        const context = webhookContext(item, items.length, attempt, receivedAt, settings.store);
         const report = startReport(logger, scope, item, context.attempt);
         const running = this.#runner.run(item, context, completions, now);
         let result: WebhookResult;

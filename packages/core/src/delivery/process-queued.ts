@@ -33,6 +33,7 @@ export async function processQueued(
       queued.batchSize,
       claim.attempt,
       new Date(queued.receivedAt),
+      store,
     );
     const started = Date.now();
     const scope = settings.instrumentation?.delivery('worker') ?? NO_SCOPE;

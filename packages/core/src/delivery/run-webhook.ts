@@ -1,8 +1,11 @@
+import { ConfigurationError } from '../errors/configuration-error.js';
 import { HandlerError } from '../errors/handler-error.js';
 import type { QueueUnavailableError } from '../errors/queue-unavailable-error.js';
 import type { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import { describeError } from '../observability/logger.js';
 import type { BatchItem, EventValidation } from '../receive/validate-envelope.js';
+import type { DedupeStore } from '../stores/dedupe-store.js';
+import { isTransactionalStore, type TransactionalStore } from '../stores/transactional-store.js';
 import { isCollectedDataEvent, withCollectedDataContext } from './collected-data-context.js';
 import type { DeliverySettings } from './delivery-settings.js';
 import type { GroupedCompletions } from './grouped-completions.js';
@@ -17,6 +20,7 @@ export function webhookContext(
   batchSize: number,
   attempt: number,
   receivedAt: Date,
+  store: DedupeStore,
 ): WebhookContext {
   return {
     id: item.event.id,
@@ -25,8 +29,47 @@ export function webhookContext(
     attempt,
     receivedAt,
     validated: item.validated,
+    transaction: isTransactionalStore(store)
+      ? transactionOnce(store, item.event.id)
+      : withoutTransactions,
   };
 }
+
+/**
+ * `ctx.transaction` of one webhook: its effect is recorded under the webhook's id, so one
+ * delivery of a webhook gets one transaction, whichever handler calls it.
+ */
+function transactionOnce(
+  store: TransactionalStore<unknown>,
+  id: string,
+): WebhookContext['transaction'] {
+  let called = false;
+  return (effect) => {
+    if (called) {
+      return Promise.reject(
+        new ConfigurationError(
+          `ctx.transaction was called twice for webhook ${id}: one webhook gets one transaction (its effect is recorded under the webhook's id); put every write in the same function`,
+        ),
+      );
+    }
+    called = true;
+    if (typeof effect !== 'function') {
+      return Promise.reject(
+        new ConfigurationError(
+          'ctx.transaction needs a function: ctx.transaction(async (tx) => { ... })',
+        ),
+      );
+    }
+    return store.transactOnce(id, effect);
+  };
+}
+
+const withoutTransactions: WebhookContext['transaction'] = () =>
+  Promise.reject(
+    new ConfigurationError(
+      'ctx.transaction needs a SQL dedupe store (postgresStore or mysqlStore), where the effect and its record can commit together; this receiver has another store',
+    ),
+  );
 
 /**
  * Runs one claimed webhook's handlers and records the result: completion, failure (the

@@ -10,6 +10,7 @@ import { inProcessQueue } from '../queues/in-process-queue.js';
 import type { QueuedWebhook, WebhookQueue } from '../queues/webhook-queue.js';
 import type { DedupeStore } from '../stores/dedupe-store.js';
 import { memoryStore } from '../stores/memory/memory-store.js';
+import type { TransactionClientOf } from '../stores/transactional-store.js';
 import type { LoopGuard } from '../sync/loop-guard.js';
 import { createDeadLetters, type DeadLetters } from './dead-letters.js';
 import { InlineDelivery } from './deliver-batch.js';
@@ -26,13 +27,17 @@ import type {
   WebhookHandlerMap,
 } from './webhook-handler.js';
 
-/** Options shared by a receiver and a queue worker: how handlers run. */
-export interface WebhookEngineOptions {
+/**
+ * Options shared by a receiver and a queue worker: how handlers run. `S` is the store's type,
+ * which gives `ctx.transaction` its connection type.
+ */
+export interface WebhookEngineOptions<S extends DedupeStore = DedupeStore> {
   /**
    * Where handled webhook ids and dead letters are kept, so a redelivered webhook is skipped.
+   * A SQL store (`postgresStore`, `mysqlStore`) also gives handlers `ctx.transaction`.
    * @default memoryStore()
    */
-  store?: DedupeStore;
+  store?: S;
   /**
    * How long a claim on a webhook id lasts unless renewed: a crashed process's claims end
    * after it, so Passfort's redelivery can take them. While handlers run, the claims are
@@ -80,7 +85,7 @@ export interface WebhookEngineOptions {
    */
   instrumentation?: WebhookInstrumentation;
   /** Handlers by event name, registered as if by `on()`. */
-  on?: WebhookHandlerMap;
+  on?: WebhookHandlerMap<TransactionClientOf<S>>;
   /**
    * A pino-compatible logger, or `false` for none. Secrets are never logged.
    * @default warnings and errors to the console (info and debug stay quiet)
@@ -89,8 +94,11 @@ export interface WebhookEngineOptions {
   logger?: Logger | false;
 }
 
-/** Registering handlers and reading state: what receivers and workers have in common. */
-export interface WebhookHandling {
+/**
+ * Registering handlers and reading state: what receivers and workers have in common. `Tx` is
+ * the connection `ctx.transaction` hands to handlers (`never` without a SQL store).
+ */
+export interface WebhookHandling<Tx = unknown> {
   /**
    * Registers a handler for one documented event, or several; `event` is typed from the
    * event's schema. Handlers of one event run in registration order, before `onAny`.
@@ -100,9 +108,12 @@ export interface WebhookHandling {
    *   await db.applications.setStatus(event.data.application_id, event.data.new_status);
    * });
    */
-  on<E extends PassfortEventName>(event: E | readonly E[], handler: WebhookHandler<E>): () => void;
+  on<E extends PassfortEventName>(
+    event: E | readonly E[],
+    handler: WebhookHandler<E, Tx>,
+  ): () => void;
   /** Registers a handler for every webhook, including events this version does not know. */
-  onAny(handler: AnyWebhookHandler): () => void;
+  onAny(handler: AnyWebhookHandler<Tx>): () => void;
   /** Hears handler failures, dead letters and payloads that did not match their schema. */
   onError(handler: WebhookErrorHandler): () => void;
   /** The receiving side's queue status, mirroring Passfort's webhook status page. */
@@ -111,7 +122,7 @@ export interface WebhookHandling {
 }
 
 /** The parts shared by a receiver and a worker, built and validated once. */
-export interface WebhookEngine extends WebhookHandling {
+export interface WebhookEngine<Tx = unknown> extends WebhookHandling<Tx> {
   readonly store: DedupeStore;
   readonly leaseMs: number;
   /** Runs a request's webhooks during the request. */
@@ -130,10 +141,10 @@ export interface EngineQueue {
   readonly owned: boolean;
 }
 
-export function createWebhookEngine(
+export function createWebhookEngine<Tx = unknown>(
   options: WebhookEngineOptions,
   engineQueue?: EngineQueue,
-): WebhookEngine {
+): WebhookEngine<Tx> {
   const ownsStore = options.store === undefined;
   const store = options.store ?? memoryStore();
   // Short leases where the store can renew them while handlers run (every built-in store):
@@ -193,7 +204,9 @@ export function createWebhookEngine(
     },
     notifyDeliveryFailure: (error) => runner.notifyDeliveryFailure(error),
     on: (event, handler) => handlers.on(event, handler as AnyWebhookHandler),
-    onAny: (handler) => handlers.onAny(handler),
+    // The context handlers get carries the store's own connection type (Tx): the registry
+    // itself does not need to know it.
+    onAny: (handler) => handlers.onAny(handler as AnyWebhookHandler),
     onError: (handler) => handlers.onError(handler),
     async status() {
       const waiting = engineQueue === undefined ? 0 : await engineQueue.queue.waiting();

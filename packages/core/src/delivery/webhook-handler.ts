@@ -6,8 +6,11 @@ import type { PassfortEventName } from '../events/event-schemas.js';
 import type { AnyPassfortEvent, PassfortEvent } from '../events/passfort-event.js';
 import type { CollectedDataChange } from '../sync/diff-collected-data.js';
 
-/** What every handler receives beside the event. */
-export interface WebhookContext {
+/**
+ * What every handler receives beside the event. `Tx` is the connection `transaction` hands
+ * over: pg's `PoolClient` with `postgresStore`, mysql2's `PoolConnection` with `mysqlStore`.
+ */
+export interface WebhookContext<Tx = unknown> {
   /** The webhook's id, also on the event. */
   readonly id: string;
   /** Position of the webhook in its delivered batch (0 for an unbatched webhook). */
@@ -23,13 +26,36 @@ export interface WebhookContext {
    * unknown events and mismatching payloads, which only `onAny` handlers receive.
    */
   readonly validated: boolean;
+  /**
+   * Runs `fn` in a transaction of the dedupe store's own database (Postgres or MySQL store),
+   * with the driver's connection, and records this webhook's effect in the same transaction:
+   * what `fn` writes through `tx` takes effect exactly once, whatever crashes, timeouts and
+   * redeliveries happen. A redelivery after the commit (the process died, or a later part of
+   * the handler failed) skips `fn` and resolves to the value it returned then, stored as JSON.
+   * If `fn` throws, nothing it wrote is kept and the webhook is retried.
+   *
+   * Work outside `fn` (an e-mail, an API call) stays at-least-once. One transaction per
+   * webhook; a second call, or a call with the memory or Redis store, rejects with a
+   * `ConfigurationError`.
+   *
+   * @example
+   * webhooks.on('PRODUCT_STATUS_CHANGED', async (event, ctx) => {
+   *   await ctx.transaction(async (tx) => {
+   *     await tx.query('UPDATE applications SET status = $1 WHERE id = $2', [
+   *       event.data.new_status,
+   *       event.data.application_id,
+   *     ]);
+   *   });
+   * });
+   */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
 }
 
 /** The events that carry `old_data` / `new_data` snapshots of a profile's collected_data. */
 export type CollectedDataEventName = 'COLLECTED_DATA_CHANGED' | 'COLLECTED_DATA_UPDATED';
 
 /** The context of a collected-data event: the diff, and whether it echoes our own write. */
-export interface CollectedDataContext extends WebhookContext {
+export interface CollectedDataContext<Tx = unknown> extends WebhookContext<Tx> {
   /** What changed from `old_data` to `new_data`, Passfort's own additions ignored. Computed on first read. */
   readonly changes: readonly CollectedDataChange[];
   /**
@@ -44,23 +70,26 @@ export interface CollectedDataContext extends WebhookContext {
   readonly isEcho: boolean;
 }
 
-/** The context a handler of event `E` receives. */
-export type ContextFor<E extends PassfortEventName> = E extends CollectedDataEventName
-  ? CollectedDataContext
-  : WebhookContext;
+/** The context a handler of event `E` receives (`Tx`: see {@link WebhookContext}). */
+export type ContextFor<E extends PassfortEventName, Tx = unknown> = E extends CollectedDataEventName
+  ? CollectedDataContext<Tx>
+  : WebhookContext<Tx>;
 
 /** A handler for one or more documented events; may be async. */
-export type WebhookHandler<E extends PassfortEventName = PassfortEventName> = (
+export type WebhookHandler<E extends PassfortEventName = PassfortEventName, Tx = unknown> = (
   event: PassfortEvent<E>,
-  context: ContextFor<E>,
+  context: ContextFor<E, Tx>,
 ) => unknown;
 
 /** A handler for every webhook, documented or not. */
-export type AnyWebhookHandler = (event: AnyPassfortEvent, context: WebhookContext) => unknown;
+export type AnyWebhookHandler<Tx = unknown> = (
+  event: AnyPassfortEvent,
+  context: WebhookContext<Tx>,
+) => unknown;
 
 /** Handlers by event name, for the one-line set-up: `{ on: { CHECK_COMPLETED: handler } }`. */
-export type WebhookHandlerMap = {
-  [E in PassfortEventName]?: WebhookHandler<E> | readonly WebhookHandler<E>[];
+export type WebhookHandlerMap<Tx = unknown> = {
+  [E in PassfortEventName]?: WebhookHandler<E, Tx> | readonly WebhookHandler<E, Tx>[];
 };
 
 /**

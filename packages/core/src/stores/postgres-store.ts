@@ -3,19 +3,49 @@ import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import { resolveLogger } from '../observability/console-logger.js';
 import type { Logger } from '../observability/logger.js';
 import { postgresPoolRisks, warnAboutClientSettings } from './client-settings.js';
-import type { ClaimOutcome, DeadLetter, DedupeStore } from './dedupe-store.js';
+import type { ClaimOutcome, DeadLetter } from './dedupe-store.js';
 import { DEFAULT_RETENTION_MS } from './dedupe-store.js';
 import { survivePoolErrors } from './postgres-pool-errors.js';
+import {
+  recordableResult,
+  recordedResult,
+  type TransactionalStore,
+} from './transactional-store.js';
 
 /** What the store needs of a `pg` Pool (or Client): `query(text, values)`. */
 export interface Queryable {
   query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
 }
 
+/** A connection of a pool, as `ctx.transaction` uses it: queries, then back to the pool. */
+export interface PooledConnection extends Queryable {
+  /** Returns the connection; with an error, the pool discards it instead. */
+  release(error?: Error | boolean): void;
+}
+
+/** What `ctx.transaction` needs beyond {@link Queryable}: a `pg` Pool's `connect()`. */
+export interface ConnectablePool<Client extends PooledConnection = PooledConnection>
+  extends Queryable {
+  connect(): Promise<Client>;
+}
+
+/** The client `ctx.transaction` hands to handlers for a given pool: pg's `PoolClient` for a `pg.Pool`. */
+export type PoolClientOf<P> = P extends {
+  // pg's Pool overloads connect() with a callback form: match both, or inference sees only the last
+  connect: { (): Promise<infer C>; (callback: never): void };
+}
+  ? C
+  : P extends { connect(): Promise<infer C> }
+    ? C
+    : never;
+
 /** Options of {@link postgresStore}. */
-export interface PostgresStoreOptions {
-  /** A `pg` Pool. It stays yours: `close()` does not end it. */
-  pool: Queryable;
+export interface PostgresStoreOptions<P extends Queryable = Queryable> {
+  /**
+   * A `pg` Pool. It stays yours: `close()` does not end it. `ctx.transaction` runs on
+   * connections of this pool.
+   */
+  pool: P;
   /**
    * Table of webhook ids. Letters, digits and underscores, optionally schema-qualified.
    * @default 'passfort_webhook_ids'
@@ -39,8 +69,11 @@ export interface PostgresStoreOptions {
   logger?: Logger | false;
 }
 
-/** The Postgres store: a {@link DedupeStore} plus its schema management. */
-export interface PostgresStore extends DedupeStore {
+/**
+ * The Postgres store: a {@link DedupeStore} plus its schema management, and transactions for
+ * `ctx.transaction` on the pool's connections (`Client`: pg's `PoolClient`).
+ */
+export interface PostgresStore<Client = unknown> extends TransactionalStore<Client> {
   /** Creates the two tables and their index if they do not exist. Run it once, at deploy time. */
   migrate(): Promise<void>;
   /** Deletes ids whose retention has passed; returns how many. */
@@ -64,8 +97,12 @@ export function postgresSchemaSql(
   state text NOT NULL CHECK (state IN ('claimed', 'released', 'done')),
   lease_until timestamptz,
   attempts integer NOT NULL DEFAULT 0,
-  expires_at timestamptz NOT NULL
+  expires_at timestamptz NOT NULL,
+  effect_at timestamptz,
+  effect_result text
 );
+ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS effect_at timestamptz,
+  ADD COLUMN IF NOT EXISTS effect_result text;
 CREATE INDEX IF NOT EXISTS ${index} ON ${table} (expires_at);
 CREATE TABLE IF NOT EXISTS ${deadLetterTable} (
   id text PRIMARY KEY,
@@ -90,7 +127,9 @@ CREATE TABLE IF NOT EXISTS ${deadLetterTable} (
  * const store = postgresStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) });
  * await store.migrate();
  */
-export function postgresStore(options: PostgresStoreOptions): PostgresStore {
+export function postgresStore<P extends Queryable>(
+  options: PostgresStoreOptions<P>,
+): PostgresStore<PoolClientOf<P>> {
   if (typeof options?.pool?.query !== 'function') {
     throw new ConfigurationError(
       'postgresStore needs a pg Pool: postgresStore({ pool: new pg.Pool(...) })',
@@ -116,7 +155,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     state = 'claimed',
     lease_until = EXCLUDED.lease_until,
     attempts = CASE WHEN w.state = 'done' THEN 1 ELSE w.attempts + 1 END,
-    expires_at = EXCLUDED.expires_at
+    expires_at = EXCLUDED.expires_at,
+    -- an id claimed anew after its retention is a new webhook: its old effect is forgotten
+    effect_at = CASE WHEN w.state = 'done' THEN NULL ELSE w.effect_at END,
+    effect_result = CASE WHEN w.state = 'done' THEN NULL ELSE w.effect_result END
   WHERE (w.state = 'done' AND w.expires_at <= now())
      OR (w.state = 'released')
      OR (w.state = 'claimed' AND w.lease_until <= now())
@@ -152,6 +194,14 @@ ON CONFLICT (id) DO UPDATE SET event = EXCLUDED.event, webhook = EXCLUDED.webhoo
   reason = EXCLUDED.reason, error = EXCLUDED.error, attempts = EXCLUDED.attempts,
   failed_at = EXCLUDED.failed_at`;
 
+  // Locks the id's row for the transaction (creating it, as done, for a replay whose row the
+  // retention already pruned) and reads whether its effect was committed before.
+  const lockEffectSql = `INSERT INTO ${table} AS w (id, state, lease_until, attempts, expires_at)
+VALUES ($1, 'done', NULL, 0, now() + $2 * interval '1 millisecond')
+ON CONFLICT (id) DO UPDATE SET id = w.id
+RETURNING w.effect_at IS NOT NULL AS committed, w.effect_result AS result`;
+  const recordEffectSql = `UPDATE ${table} SET effect_at = now(), effect_result = $2 WHERE id = $1`;
+
   const letterColumns = `id, event, webhook, reason, error, attempts,
   (extract(epoch FROM failed_at) * 1000)::float8 AS failed_at`;
 
@@ -168,20 +218,31 @@ ON CONFLICT (id) DO UPDATE SET event = EXCLUDED.event, webhook = EXCLUDED.webhoo
   }
 
   /**
-   * Runs a statement; a missing table is the usual first-run mistake, so its error says how to
-   * fix it instead of only "relation … does not exist".
+   * A missing table is the usual first-run mistake, and a missing column the usual upgrade
+   * mistake: their errors say how to fix it instead of only "relation … does not exist".
    */
+  function explained(error: unknown): unknown {
+    const code = (error as { code?: unknown }).code;
+    if (code === '42P01') {
+      return new StoreUnavailableError(
+        `The dedupe tables ${table} / ${deadTable} do not exist: did you call \`await store.migrate()\` (or apply postgresSchemaSql()) at start-up?`,
+        { cause: error },
+      );
+    }
+    if (code === '42703') {
+      return new StoreUnavailableError(
+        `The dedupe table ${table} lacks a column this version uses: run \`await store.migrate()\` (or apply postgresSchemaSql()) again after upgrading`,
+        { cause: error },
+      );
+    }
+    return error;
+  }
+
   async function query(sql: string, params?: unknown[]) {
     try {
       return await pool.query(sql, params);
     } catch (error) {
-      if ((error as { code?: unknown }).code === '42P01') {
-        throw new StoreUnavailableError(
-          `The dedupe tables ${table} / ${deadTable} do not exist: did you call \`await store.migrate()\` (or apply postgresSchemaSql()) at start-up?`,
-          { cause: error },
-        );
-      }
-      throw error;
+      throw explained(error);
     }
   }
 
@@ -256,6 +317,38 @@ ON CONFLICT (id) DO UPDATE SET event = EXCLUDED.event, webhook = EXCLUDED.webhoo
     async countDeadLetters() {
       const { rows } = await query(`SELECT count(*)::int AS n FROM ${deadTable}`);
       return rows[0]?.['n'] as number;
+    },
+    async transactOnce<T>(id: string, effect: (tx: PoolClientOf<P>) => Promise<T>): Promise<T> {
+      const connectable = pool as unknown as Partial<ConnectablePool>;
+      if (typeof connectable.connect !== 'function') {
+        throw new ConfigurationError(
+          'ctx.transaction needs postgresStore({ pool }) to be given a pg Pool (it has no connect())',
+        );
+      }
+      const client = await connectable.connect();
+      // A connection whose ROLLBACK failed is in an unknown state: the pool must not reuse it.
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const { rows } = await client.query(lockEffectSql, [id, retentionMs]).catch((error) => {
+          throw explained(error);
+        });
+        if (rows[0]?.['committed'] === true) {
+          await client.query('ROLLBACK');
+          return recordedResult(rows[0]['result']) as T;
+        }
+        const result = await effect(client as PoolClientOf<P>);
+        await client.query(recordEffectSql, [id, recordableResult(result)]);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          broken = rollbackError;
+        });
+        throw error;
+      } finally {
+        client.release(broken);
+      }
     },
     close() {
       clearInterval(timer);

@@ -1,7 +1,7 @@
 /**
  * The extension contracts of passfort-webhooks as runnable kits: the adapter kit (cases
- * over real HTTP against a server you start), and the dedupe-store and loop-guard-store
- * kits (cases against a store you open). Every adapter and store in this repository runs
+ * over real HTTP against a server you start), and the dedupe-store, transactional-store and
+ * loop-guard-store kits (cases against a store you open). Every adapter and store in this repository runs
  * exactly these; a third party's runs them the same way, under any test runner.
  *
  * @example
@@ -36,3 +36,8 @@ export {
   loopGuardStoreConformanceCases,
   type OpenLoopGuardStore,
 } from './loop-guard-store-cases.js';
+export {
+  type OpenTransactionalStore,
+  type TransactionalStoreFixture,
+  transactionalStoreConformanceCases,
+} from './transactional-store-cases.js';

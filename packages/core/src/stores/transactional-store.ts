@@ -1,0 +1,60 @@
+import type { DedupeStore } from './dedupe-store.js';
+
+/**
+ * A {@link DedupeStore} on a SQL database that can commit a webhook's effect and the record of
+ * it in one transaction (the transactional inbox): the Postgres and MySQL stores. Handlers
+ * reach it through `ctx.transaction(fn)`; `Tx` is the driver's connection `fn` receives.
+ */
+export interface TransactionalStore<Tx> extends DedupeStore {
+  /**
+   * Runs `effect` once for webhook `id`, in a transaction on a connection of the store's own
+   * pool, and records in the same transaction that it ran (with the value it returned, as
+   * JSON); then commits. If the record says an earlier run already committed — a redelivery
+   * after a crash, a retry after a later failure, a replay — `effect` is not run and the
+   * recorded value is returned. Runs for one id are serialised by a row lock, so two
+   * concurrent deliveries cannot both commit. If `effect` throws, or the process dies before
+   * the commit, neither the effect nor the record exists.
+   */
+  transactOnce<T>(id: string, effect: (tx: Tx) => Promise<T>): Promise<T>;
+}
+
+/**
+ * The connection type `ctx.transaction` hands to handlers, given the receiver's store type:
+ * node-postgres's `PoolClient` for `postgresStore({ pool })`, mysql2's `PoolConnection` for
+ * `mysqlStore({ pool })`, `never` for a store without transactions.
+ */
+export type TransactionClientOf<S> = S extends TransactionalStore<infer Tx> ? Tx : never;
+
+/** True when `store` can run `ctx.transaction`. */
+export function isTransactionalStore(store: DedupeStore): store is TransactionalStore<unknown> {
+  return typeof (store as Partial<TransactionalStore<unknown>>).transactOnce === 'function';
+}
+
+/**
+ * The value `effect` returned, as the JSON text the stores record (undefined: SQL NULL). A
+ * value JSON cannot carry is refused before the commit, so the effect is rolled back rather
+ * than replayed later with a different value.
+ */
+export function recordableResult(value: unknown): string | null {
+  if (value === undefined) return null;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (cause) {
+    throw new TypeError(
+      `ctx.transaction's function returned a value JSON cannot hold (${(cause as Error).message}); return plain data, or nothing`,
+    );
+  }
+  if (text === undefined) {
+    throw new TypeError(
+      "ctx.transaction's function returned a value JSON cannot hold (a function or a symbol); return plain data, or nothing",
+    );
+  }
+  return text;
+}
+
+/** The recorded value back, as the stores return it. */
+export function recordedResult(text: unknown): unknown {
+  // Kept as text, not jsonb / JSON, so a recorded string comes back as that string.
+  return typeof text === 'string' ? JSON.parse(text) : undefined;
+}
