@@ -8,11 +8,12 @@ export default defineConfig(
       node: 'src/node/index.ts',
       redis: 'src/redis/index.ts',
       postgres: 'src/postgres/index.ts',
+      mysql: 'src/mysql/index.ts',
       bullmq: 'src/bullmq/index.ts',
       client: 'src/client/index.ts',
       otel: 'src/otel/index.ts',
     },
     // The main entry must stay runtime-neutral; only the ./node entry may touch node: modules.
-    { platform: 'neutral', external: [/^node:/, 'ioredis', 'pg', 'bullmq', '@opentelemetry/api'] },
+    { platform: 'neutral', external: [/^node:/, 'ioredis', 'pg', 'mysql2', 'bullmq', '@opentelemetry/api'] },
   ),
 );

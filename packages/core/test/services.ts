@@ -1,12 +1,14 @@
 /**
- * Reaching the real Redis and PostgreSQL servers tests use. Without them, those tests skip
+ * Reaching the real Redis, PostgreSQL and MySQL/MariaDB servers tests use. Without them, those tests skip
  * with a one-line reason; under CI=true a missing service fails the run instead.
  */
 import { Redis } from 'ioredis';
 import { Redis as Redis6 } from 'ioredis6';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+export const MYSQL_URL = process.env['MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/test';
 export const DATABASE_URL =
   process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -50,6 +52,17 @@ export function postgresAvailable(): Promise<boolean> {
       await client.query('SELECT 1');
     } finally {
       await client.end().catch(() => {});
+    }
+  });
+}
+
+export function mysqlAvailable(): Promise<boolean> {
+  return reachable('MySQL/MariaDB', MYSQL_URL, async () => {
+    const connection = await mysql.createConnection({ uri: MYSQL_URL, connectTimeout: 1000 });
+    try {
+      await connection.query('SELECT 1');
+    } finally {
+      await connection.end().catch(() => {});
     }
   });
 }
