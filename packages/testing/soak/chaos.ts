@@ -1,0 +1,29 @@
+/**
+ * pnpm chaos — the crash proof of ctx.transaction, long form. For each database (Postgres,
+ * then MariaDB/MySQL) and each mode (the insert inside ctx.transaction, then the same insert
+ * on the pool as a plain handler would do it), CHAOS_KILLS (default 30) SIGKILLs of the
+ * receiver at random moments while a sender resends every batch until it gets a 200. Prints
+ * lost, doubled and out-of-order effects per run; exits 1 if transaction mode lost, doubled
+ * or reordered any. Plain mode's doubles are the figure the feature removes.
+ */
+import { type ChaosDatabase, type ChaosMode, databaseReachable, runChaos } from '../test/chaos.js';
+
+const kills = Number(process.env['CHAOS_KILLS'] ?? 30);
+const databases = (process.env['CHAOS_DATABASES'] ?? 'postgres,mysql').split(',') as ChaosDatabase[];
+const modes = (process.env['CHAOS_MODES'] ?? 'transaction,plain').split(',') as ChaosMode[];
+let failed = false;
+console.log('database  mode         kills  webhooks  lost  doubled  out of order  slowest kill→200  took');
+for (const database of databases) {
+  if (!(await databaseReachable(database))) continue;
+  for (const mode of modes) {
+    const r = await runChaos({ database, mode, kills });
+    console.log(
+      `${database.padEnd(9)} ${mode.padEnd(12)} ${String(r.kills).padStart(5)} ${String(r.webhooks).padStart(9)} ${String(r.lost).padStart(5)} ${String(r.doubled).padStart(8)} ${String(r.outOfOrder).padStart(13)} ${`${r.slowestRecoveryMs} ms`.padStart(17)} ${`${(r.durationMs / 1000).toFixed(0)} s`.padStart(5)}`,
+    );
+    if (mode === 'transaction' && (r.lost > 0 || r.doubled > 0 || r.outOfOrder > 0)) failed = true;
+  }
+}
+if (failed) {
+  console.error('ctx.transaction lost, doubled or reordered an effect');
+  process.exit(1);
+}
