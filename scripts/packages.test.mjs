@@ -66,7 +66,7 @@ describe.each(packages)('the packed @passfort-webhooks/%s', (name) => {
 describe('a fresh app installing core with plain npm', () => {
   // npm resolves peer dependencies strictly: a range that leaves out the registry's newest
   // ioredis (6) failed with ERESOLVE. A dry run resolves the whole tree without writing it.
-  it.each([['ioredis@5'], ['ioredis@6'], ['bullmq@5'], ['bullmq@6'], ['pg@8']])(
+  it.each([['ioredis@5'], ['ioredis@6'], ['bullmq@5'], ['bullmq@6'], ['pg@8'], ['mysql2@3']])(
     'resolves beside %s',
     (peer) => {
       const app = mkdtempSync(join(tmpdir(), 'pfw-app-'));
