@@ -9,10 +9,14 @@
 import { type ChaosDatabase, type ChaosMode, databaseReachable, runChaos } from '../test/chaos.js';
 
 const kills = Number(process.env['CHAOS_KILLS'] ?? 30);
-const databases = (process.env['CHAOS_DATABASES'] ?? 'postgres,mysql').split(',') as ChaosDatabase[];
+const databases = (process.env['CHAOS_DATABASES'] ?? 'postgres,mysql').split(
+  ',',
+) as ChaosDatabase[];
 const modes = (process.env['CHAOS_MODES'] ?? 'transaction,plain').split(',') as ChaosMode[];
 let failed = false;
-console.log('database  mode         kills  webhooks  lost  doubled  out of order  slowest kill→200  took');
+console.log(
+  'database  mode         kills  webhooks  lost  doubled  out of order  slowest kill→200  took',
+);
 for (const database of databases) {
   if (!(await databaseReachable(database))) continue;
   for (const mode of modes) {

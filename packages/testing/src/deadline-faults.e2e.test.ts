@@ -5,74 +5,23 @@
  * answer must arrive before that, and once the store is back every webhook is handled once,
  * in order. The servers are the test's own; the shared ones are never touched.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import {
-  createPassfortWebhooks,
-  type DedupeStore,
-  type PassfortWebhooks,
-} from '@passfort-webhooks/core';
+import type { DedupeStore } from '@passfort-webhooks/core';
 import { postgresStore } from '@passfort-webhooks/core/postgres';
 import { redisStore } from '@passfort-webhooks/core/redis';
-import { passfortWebhooks } from '@passfort-webhooks/express';
-import express from 'express';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { faultReceiverOn, unanswered } from '../test/fault-receiver.js';
 import { throwawayPostgres, throwawayPostgresAvailable } from '../test/throwaway-postgres.js';
 import { redisServerAvailable, throwawayRedis } from '../test/throwaway-redis.js';
 import { sleep, until } from '../test/wait-until.js';
-import { createEmulator, type RequestReport } from './emulator.js';
-
-const SECRET = 'deadline-fault-secret';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
 });
 
-/** An Express app with the one-line mount, and a local Passfort sending it batches. */
-async function receiverOn(store: DedupeStore) {
-  const webhooks: PassfortWebhooks = createPassfortWebhooks({
-    secret: SECRET,
-    store,
-    logger: false,
-    // Passfort's 5 s batched deadline, with the receiver's own budget below it (the default).
-  });
-  const handled: string[] = [];
-  webhooks.onAny(async (event) => {
-    handled.push(event.id);
-  });
-  const app = express();
-  app.use(passfortWebhooks(webhooks, { path: '/webhooks/passfort' }));
-  const server: Server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(resolve);
-      }),
-  );
-  cleanups.push(() => webhooks.close());
-  const reports: RequestReport[] = [];
-  const emulator = createEmulator({
-    target: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/passfort`,
-    secret: SECRET,
-    batching: true,
-    timeScale: 0.001,
-    batchIntervalMs: 0,
-    // Passfort's real deadline: an answer later than this is a failed request.
-    deadlineMs: { batched: 5_000 },
-    onRequest: (report) => void reports.push(report),
-  });
-  cleanups.push(() => emulator.close());
-  return { webhooks, handled, emulator, reports };
-}
-
-/** Requests that got no answer before Passfort's deadline (aborted, or no response at all). */
-const unanswered = (reports: readonly RequestReport[]) =>
-  reports.filter((report) => report.status === null);
+const receiverOn = (store: DedupeStore) => faultReceiverOn(store, cleanups);
 
 if (await redisServerAvailable()) {
   describe('a Redis store whose server dies or hangs, with ioredis defaults', () => {

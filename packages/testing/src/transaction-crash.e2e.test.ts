@@ -13,11 +13,13 @@ for (const database of ['postgres', 'mysql'] as ChaosDatabase[]) {
       const result = await runChaos({ database, mode: 'transaction', kills: 8 });
       expect(result.kills).toBe(8);
       expect(result.webhooks).toBeGreaterThan(8 * 10);
-      expect({ lost: result.lost, doubled: result.doubled, outOfOrder: result.outOfOrder }).toEqual({
-        lost: 0,
-        doubled: 0,
-        outOfOrder: 0,
-      });
+      expect({ lost: result.lost, doubled: result.doubled, outOfOrder: result.outOfOrder }).toEqual(
+        {
+          lost: 0,
+          doubled: 0,
+          outOfOrder: 0,
+        },
+      );
     }, 90_000);
   });
 }

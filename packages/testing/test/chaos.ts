@@ -29,7 +29,7 @@ export interface ChaosOptions {
   kills: number;
   /** Webhooks per request. @default 10 */
   batchSize?: number;
-  /** The receiver's lease: how long a dead process's claims hold. @default 1000 */
+  /** The receiver's lease: how long a dead process's claims hold (0: the library's default). @default 1000 */
   leaseMs?: number;
   /** Random wait between a restarted receiver being ready and the next kill. @default [150, 600] */
   killAfterMs?: readonly [number, number];
@@ -57,7 +57,10 @@ const fixture = fileURLToPath(new URL('./fixtures/chaos-receiver.mjs', import.me
 export async function databaseReachable(database: ChaosDatabase): Promise<boolean> {
   try {
     if (database === 'postgres') {
-      const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 1000 });
+      const client = new pg.Client({
+        connectionString: DATABASE_URL,
+        connectionTimeoutMillis: 1000,
+      });
       await client.connect();
       await client.end();
     } else {
@@ -87,9 +90,17 @@ function openDatabase(database: ChaosDatabase): Database {
     return {
       url: DATABASE_URL,
       async migrate(table, effects) {
-        const store = postgresStore({ pool, table, deadLetterTable: `${table}_dead`, logger: false, pruneIntervalMs: 0 });
+        const store = postgresStore({
+          pool,
+          table,
+          deadLetterTable: `${table}_dead`,
+          logger: false,
+          pruneIntervalMs: 0,
+        });
         await store.migrate();
-        await pool.query(`CREATE TABLE ${effects} (seq bigserial PRIMARY KEY, webhook_id text NOT NULL)`);
+        await pool.query(
+          `CREATE TABLE ${effects} (seq bigserial PRIMARY KEY, webhook_id text NOT NULL)`,
+        );
       },
       async effects(effects) {
         const { rows } = await pool.query(`SELECT webhook_id FROM ${effects} ORDER BY seq`);
@@ -105,7 +116,13 @@ function openDatabase(database: ChaosDatabase): Database {
   return {
     url: MYSQL_URL,
     async migrate(table, effects) {
-      const store = mysqlStore({ pool, table, deadLetterTable: `${table}_dead`, logger: false, pruneIntervalMs: 0 });
+      const store = mysqlStore({
+        pool,
+        table,
+        deadLetterTable: `${table}_dead`,
+        logger: false,
+        pruneIntervalMs: 0,
+      });
       await store.migrate();
       await pool.query(
         `CREATE TABLE ${effects} (seq BIGINT AUTO_INCREMENT PRIMARY KEY, webhook_id VARCHAR(256) NOT NULL) ENGINE=InnoDB`,
@@ -146,7 +163,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     url = undefined;
     const port = await new Promise<number>((resolve, reject) => {
       next.once('message', (message) => resolve((message as { port: number }).port));
-      next.once('exit', (code) => reject(new Error(`the receiver exited (${code}) before listening`)));
+      next.once('exit', (code) =>
+        reject(new Error(`the receiver exited (${code}) before listening`)),
+      );
     });
     url = `http://127.0.0.1:${port}/webhooks/passfort`;
   }
