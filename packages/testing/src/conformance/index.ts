@@ -29,6 +29,7 @@ export {
   type KitWebhook,
   kitBatch,
   kitHeaders,
+  kitLargeBatch,
   kitWebhook,
   kitWebhookId,
 } from './kit-webhooks.js';

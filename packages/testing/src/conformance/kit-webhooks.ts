@@ -62,3 +62,17 @@ export function kitBatch(count: number, from = 0, secret = KIT_SECRET): KitWebho
 export function kitHeaders(secret = KIT_SECRET): Record<string, string> {
   return { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
 }
+
+/**
+ * A batch of 100 webhooks of about 52 KB each (5.2 MB in all), the size a batch of
+ * collected-data events with their snapshots reaches: each carries a `customer_ref` that long.
+ * A framework's default body limit (100 kB to 1 MiB) refuses it; the adapter set up as its
+ * README says must not.
+ * @example JSON.stringify(kitLargeBatch()).length // > 5_000_000
+ */
+export function kitLargeBatch(secret = KIT_SECRET): KitWebhook[] {
+  return kitBatch(100, 0, secret).map((webhook, i) => ({
+    ...webhook,
+    data: { ...webhook.data, customer_ref: `cust-${i}-${'x'.repeat(52_000)}` },
+  }));
+}

@@ -1,6 +1,13 @@
 import { createPassfortWebhooks } from '@passfort-webhooks/core';
 import { type ConformanceCase, expectEqual, expectMatch, expectTrue } from '../conformance-case.js';
-import { KIT_SECRET, kitBatch, kitWebhook, kitWebhookId } from '../kit-webhooks.js';
+import {
+  KIT_SECRET,
+  kitBatch,
+  kitHeaders,
+  kitLargeBatch,
+  kitWebhook,
+  kitWebhookId,
+} from '../kit-webhooks.js';
 import { type AdapterTarget, caseOn, recordingReceiver, send } from './adapter-target.js';
 
 const counts = (received: number, processed: number, duplicates = 0, deadLettered = 0) => ({
@@ -53,6 +60,18 @@ export function deliveryCases(target: AdapterTarget): ConformanceCase[] {
           [...Array(100).keys()],
           'batch positions',
         );
+      },
+    ),
+    c(
+      'receives a 5 MB batch of 100 webhooks whole, as Passfort sends collected-data batches',
+      () => recordingReceiver(),
+      async ({ request, path }, r) => {
+        const body = JSON.stringify(kitLargeBatch());
+        expectTrue(body.length > 5_000_000, 'the batch is over 5 MB');
+        const res = await request(path, { body, headers: kitHeaders() });
+        expectEqual(res.status, 200, 'status (a 413 here would make Passfort retry for ever)');
+        expectEqual(res.counts, counts(100, 100), 'counts header');
+        expectEqual(r.specific().length, 100, 'every webhook reached its handler');
       },
     ),
     c(
