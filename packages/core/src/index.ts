@@ -24,6 +24,7 @@ export type { WebhookHandling } from './delivery/webhook-engine.js';
 export type {
   AnyWebhookHandler,
   CollectedDataContext,
+  ContextFor,
   WebhookContext,
   WebhookErrorHandler,
   WebhookFailure,

@@ -1,0 +1,109 @@
+import {
+  type DynamicModule,
+  type FactoryProvider,
+  Module,
+  type ModuleMetadata,
+  type Provider,
+} from '@nestjs/common';
+import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
+import {
+  createPassfortWebhooks,
+  type PassfortWebhooks,
+  type PassfortWebhooksOptions,
+} from '@passfort-webhooks/core';
+import { PassfortHandlerExplorer } from './handler-explorer.js';
+import { mountRoute } from './mount-route.js';
+import { MODULE_OPTIONS, MOUNTED_ROUTE, PASSFORT_WEBHOOKS } from './tokens.js';
+
+/**
+ * Options of {@link PassfortWebhooksModule.forRoot}: the receiver's options (it is created
+ * and closed by the module), or a receiver of your own as `webhooks`; and the route's `path`.
+ */
+export type PassfortWebhooksModuleOptions = {
+  /** The full path of the webhook route (Nest's global prefix does not apply). @default '/webhooks/passfort' */
+  path?: string;
+} & ({ webhooks: PassfortWebhooks } | PassfortWebhooksOptions);
+
+/** Options of {@link PassfortWebhooksModule.forRootAsync}, as Nest's async modules take them. */
+export interface PassfortWebhooksModuleAsyncOptions {
+  /** Modules whose providers the factory injects, e.g. `ConfigModule`. */
+  imports?: ModuleMetadata['imports'];
+  /** What the factory receives, e.g. `[ConfigService]`. */
+  inject?: FactoryProvider['inject'];
+  useFactory(
+    ...args: never[]
+  ): PassfortWebhooksModuleOptions | Promise<PassfortWebhooksModuleOptions>;
+}
+
+/**
+ * Receives Passfort webhooks in a Nest 10 / 11 app on the Express or the Fastify platform.
+ * Handlers are provider methods decorated with `@OnPassfortEvent(...)`; the receiver is
+ * injectable anywhere (`@InjectPassfortWebhooks()`) for `status()` and dead letters. The route
+ * reads its own body, so Nest's 100 kB body limit does not apply to it.
+ *
+ * @example
+ * @Module({
+ *   imports: [
+ *     PassfortWebhooksModule.forRootAsync({
+ *       imports: [ConfigModule],
+ *       inject: [ConfigService],
+ *       useFactory: (config: ConfigService) => ({ secret: config.getOrThrow('PASSFORT_WEBHOOK_SECRET') }),
+ *     }),
+ *   ],
+ *   providers: [Checks],
+ * })
+ * export class AppModule {}
+ */
+@Module({})
+export class PassfortWebhooksModule {
+  /** The module with options known up front. */
+  static forRoot(options: PassfortWebhooksModuleOptions): DynamicModule {
+    return moduleWith([{ provide: MODULE_OPTIONS, useValue: options }]);
+  }
+
+  /** The module with options from a factory (e.g. `ConfigService`). */
+  static forRootAsync(options: PassfortWebhooksModuleAsyncOptions): DynamicModule {
+    const module = moduleWith([
+      {
+        provide: MODULE_OPTIONS,
+        useFactory: options.useFactory as (...args: unknown[]) => unknown,
+        inject: options.inject ?? [],
+      },
+    ]);
+    return { ...module, imports: [...(module.imports ?? []), ...(options.imports ?? [])] };
+  }
+}
+
+/** The module around its options provider: the receiver, its route, the handler explorer. */
+function moduleWith(optionsProviders: Provider[]): DynamicModule {
+  return {
+    module: PassfortWebhooksModule,
+    global: true,
+    imports: [DiscoveryModule],
+    providers: [
+      ...optionsProviders,
+      {
+        provide: PASSFORT_WEBHOOKS,
+        useFactory: (options: PassfortWebhooksModuleOptions) => {
+          if ('webhooks' in options && options.webhooks !== undefined) return options.webhooks;
+          const { path: _path, ...receiverOptions } = options as PassfortWebhooksOptions & {
+            path?: string;
+          };
+          return createPassfortWebhooks(receiverOptions);
+        },
+        inject: [MODULE_OPTIONS],
+      },
+      {
+        provide: MOUNTED_ROUTE,
+        useFactory: (
+          host: HttpAdapterHost,
+          webhooks: PassfortWebhooks,
+          options: PassfortWebhooksModuleOptions,
+        ) => mountRoute(host, webhooks, options.path ?? '/webhooks/passfort'),
+        inject: [HttpAdapterHost, PASSFORT_WEBHOOKS, MODULE_OPTIONS],
+      },
+      PassfortHandlerExplorer,
+    ],
+    exports: [PASSFORT_WEBHOOKS],
+  };
+}
