@@ -56,6 +56,16 @@ describe('createPassfortWebhooks options', () => {
 });
 
 describe('handle', () => {
+  it.each([
+    ['a number', 42],
+    ['a boolean', true],
+  ])('answers a parsed body that is %s with 400, not a crash', async (_what, body) => {
+    const webhooks = createPassfortWebhooks({ secret: SECRET, logger: false });
+    const res = await webhooks.handle({ method: 'POST', headers: bearer(), body });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).error.code).toMatch(/^[A-Z_]+$/);
+  });
+
   it('does not read the body of a request whose Bearer secret is wrong', async () => {
     let pulled = false;
     const body = new ReadableStream<Uint8Array>(

@@ -120,3 +120,15 @@ describe('typed on()', () => {
     expectTypeOf<PassfortEventName>().toMatchTypeOf<string>();
   });
 });
+
+describe('handle()', () => {
+  it('takes a framework’s parsed body typed unknown, without a cast', async () => {
+    const parsedByTheFramework: unknown = JSON.parse('{"id":"a"}');
+    const response = await webhooks.handle({
+      method: 'POST',
+      headers: { authorization: 'Bearer type-tests' },
+      body: parsedByTheFramework,
+    });
+    expectTypeOf(response.status).toBeNumber();
+  });
+});

@@ -1,5 +1,5 @@
 import { PayloadError } from '../errors/payload-error.js';
-import type { WebhookRequestBody } from './webhook-request.js';
+import type { BodyReader } from './webhook-request.js';
 
 /** What a request body turned out to be once read. */
 export type ReadBody =
@@ -27,9 +27,9 @@ function isReadableStream(body: unknown): body is ReadableStream<Uint8Array> {
  * Reads a request body with a size bound. Streams are read chunk by chunk and cancelled as
  * soon as the bound is passed, so an oversized body is never buffered whole.
  */
-export async function readBody(body: WebhookRequestBody, maxBytes: number): Promise<ReadBody> {
+export async function readBody(body: unknown, maxBytes: number): Promise<ReadBody> {
   if (body === undefined || body === null) return { kind: 'bytes', bytes: new Uint8Array(0) };
-  if (typeof body === 'function') return readerResult(await body(maxBytes));
+  if (typeof body === 'function') return readerResult(await (body as BodyReader)(maxBytes));
   if (typeof body === 'string') {
     // A string's UTF-8 size is at most 3 bytes per UTF-16 unit; only measure when it matters.
     if (body.length * 3 > maxBytes && new TextEncoder().encode(body).byteLength > maxBytes) {

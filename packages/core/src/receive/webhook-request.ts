@@ -36,7 +36,13 @@ export interface WebhookRequest {
   /** HTTP method, any case. */
   method: string;
   headers: HeaderSource;
-  body: WebhookRequestBody;
+  /**
+   * The body, in any form of {@link WebhookRequestBody}. Typed `unknown` so a framework's
+   * parsed body (Fastify's, Nest's, Next's `request.body`) is passed without a cast: any value
+   * that is not bytes, text, a stream or a reader is taken as what a body parser produced
+   * from the JSON, and checked as such.
+   */
+  body: unknown;
   /**
    * Set by adapters when a body parser already consumed the stream and left nothing
    * usable, so the receiver can say so instead of reporting an empty body.
