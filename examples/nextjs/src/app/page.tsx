@@ -1,0 +1,3 @@
+export default function Home() {
+  return <p>Passfort webhooks are received at /api/webhooks/passfort.</p>;
+}
