@@ -14,6 +14,9 @@ export default defineConfig(
       otel: 'src/otel/index.ts',
     },
     // The main entry must stay runtime-neutral; only the ./node entry may touch node: modules.
-    { platform: 'neutral', external: [/^node:/, 'ioredis', 'pg', 'mysql2', 'bullmq', '@opentelemetry/api'] },
+    {
+      platform: 'neutral',
+      external: [/^node:/, 'ioredis', 'pg', 'mysql2', 'bullmq', '@opentelemetry/api'],
+    },
   ),
 );
