@@ -12,6 +12,7 @@ export default defineConfig(
       bullmq: 'src/bullmq/index.ts',
       client: 'src/client/index.ts',
       otel: 'src/otel/index.ts',
+      console: 'src/console/index.ts',
     },
     // The main entry must stay runtime-neutral; only the ./node entry may touch node: modules.
     {

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ALLOWED_PACKAGES = new Set(['zod', 'secure-json-parse', '@opentelemetry/api']);
-export const NEUTRAL_ENTRIES = ['index.js', 'client.js', 'otel.js'];
+export const NEUTRAL_ENTRIES = ['index.js', 'client.js', 'otel.js', 'console.js'];
 
 function importsOf(dist, file, seen = new Set()) {
   if (seen.has(file)) return [];

@@ -32,7 +32,7 @@ import {
   reportAnswer,
 } from './receive/request-answer.js';
 import { PASSFORT_MAX_BATCH_SIZE } from './receive/unwrap-batch.js';
-import { createSecretVerifier } from './receive/verify-secret.js';
+import { createSecretVerifier, MATCHES_WEBHOOK_SECRET } from './receive/verify-secret.js';
 import type { WebhookRequest, WebhookResponse } from './receive/webhook-request.js';
 import { jsonResponse } from './receive/webhook-response.js';
 import type { DedupeStore } from './stores/dedupe-store.js';
@@ -189,7 +189,8 @@ export function createPassfortWebhooks<S extends DedupeStore = DedupeStore>(
     const scope = instrumentation?.delivery('request') ?? NO_SCOPE;
     // The clock is read only for what reports a duration.
     const timed = scope !== NO_SCOPE || logger.info !== undefined;
-    const started = timed ? Date.now() : 0;
+    // Always read: status() reports the ack latency (a clock read costs tens of nanoseconds).
+    const started = Date.now();
     let answer: RequestAnswer;
     try {
       if (closing) throw new ReceiverClosingError();
@@ -234,6 +235,7 @@ export function createPassfortWebhooks<S extends DedupeStore = DedupeStore>(
           engine.notifyDeliveryFailure(outcome.error);
         }
         answer = deliveryAnswer(outcome);
+        engine.recordRequest(outcome.received, outcome.duplicates, Date.now() - started);
       }
     } catch (error) {
       answer = refusalAnswer(error, logger, refusals);
@@ -248,7 +250,7 @@ export function createPassfortWebhooks<S extends DedupeStore = DedupeStore>(
     return answer.response;
   }
 
-  return {
+  const receiver: PassfortWebhooks<TransactionClientOf<S>> = {
     on: engine.on,
     onAny: engine.onAny,
     onError: engine.onError,
@@ -280,6 +282,11 @@ export function createPassfortWebhooks<S extends DedupeStore = DedupeStore>(
       await engine.close();
     },
   };
+  // Not enumerable and not public: lets the console refuse the webhook secret as its token.
+  Object.defineProperty(receiver, MATCHES_WEBHOOK_SECRET, {
+    value: (candidate: string) => verifier.verifyAll([candidate]),
+  });
+  return receiver;
 }
 
 /**

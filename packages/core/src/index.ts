@@ -19,7 +19,12 @@ export {
 export { createWorker, type PassfortWorker, type WorkerOptions } from './create-worker.js';
 // Handlers: what a handler receives, and the state and dead letters a receiver exposes.
 export type { DeadLetters } from './delivery/dead-letters.js';
-export type { FailureSummary, WebhookStatus } from './delivery/status-tracker.js';
+export type {
+  FailureSummary,
+  LatencyPercentiles,
+  WebhookCounts,
+  WebhookStatus,
+} from './delivery/status-tracker.js';
 export type { WebhookHandling } from './delivery/webhook-engine.js';
 export type {
   AnyWebhookHandler,

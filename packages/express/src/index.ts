@@ -49,3 +49,4 @@ export function passfortWebhooks(
     );
   };
 }
+export { passfortConsole } from './console.js';

@@ -58,3 +58,4 @@ export const passfortWebhooks: FastifyPluginAsync<PassfortFastifyOptions> = fp(p
   fastify: '4.x || 5.x',
   encapsulate: true,
 });
+export { type PassfortConsoleFastifyOptions, passfortConsole } from './console.js';

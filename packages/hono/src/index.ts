@@ -94,3 +94,4 @@ export function passfortWebhooksApp(
 ): Hono {
   return new Hono().all('/', passfortWebhooks(webhooks, options));
 }
+export { passfortConsole } from './console.js';

@@ -64,3 +64,4 @@ export function passfortWebhooks(
     ctx.body = response.body;
   };
 }
+export { passfortConsole } from './console.js';

@@ -22,6 +22,7 @@ import type {
 import {
   type AdapterTarget,
   adapterConformanceCases,
+  consoleMountCases,
   httpRequest,
   KIT_SECRET,
   kitBatch,
@@ -121,6 +122,21 @@ for (const platform of ['express', 'fastify'] as const) {
   };
   describe(`Nest on the ${platform} platform: PassfortWebhooksModule.forRoot({ webhooks }) (the public adapter kit)`, () => {
     for (const check of adapterConformanceCases(target)) it(check.name, check.run);
+  });
+
+  describe(`Nest on the ${platform} platform: forRoot({ console: { token, path } }) (the console kit)`, () => {
+    const cases = consoleMountCases({
+      async start(webhooks, token) {
+        const { app, url } = await startNest(
+          platform,
+          appModule([
+            forRoot({ webhooks, path: '/webhooks/passfort', console: { token, path: '/console' } }),
+          ]),
+        );
+        return { url, close: () => app.close() };
+      },
+    });
+    for (const check of cases) it(check.name, check.run);
   });
 
   describe(`Nest on the ${platform} platform: decorated handlers, forRootAsync, injection`, () => {

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpAdapterHost } from '@nestjs/core';
 import type { PassfortWebhooks } from '@passfort-webhooks/core';
+import type { ConsoleOptions } from '@passfort-webhooks/core/console';
 import {
+  consoleForNode,
   fromIncomingMessage,
   matchesPath,
   writeServerResponse,
@@ -19,6 +21,7 @@ export async function mountRoute(
   host: HttpAdapterHost,
   webhooks: PassfortWebhooks,
   path: string,
+  consoleOptions?: ConsoleOptions,
 ): Promise<true> {
   const adapter = host.httpAdapter;
   if (adapter === undefined) {
@@ -33,6 +36,12 @@ export async function mountRoute(
         handler: (req: IncomingMessage, res: ServerResponse, next: (e?: unknown) => void) => void,
       ): void;
     };
+    if (consoleOptions !== undefined) {
+      const serve = consoleForNode(webhooks, consoleOptions);
+      app.use((req, res, next) => {
+        if (serve(req, res) === undefined) next();
+      });
+    }
     app.use((req, res, next) => {
       if (!matchesPath(req, path)) return next();
       webhooks.handle(fromIncomingMessage(req)).then(
@@ -44,7 +53,7 @@ export async function mountRoute(
   }
   if (platform === 'fastify') {
     // Optional peer: only apps on the Fastify platform install it.
-    const { passfortWebhooks } = await import('@passfort-webhooks/fastify').catch(
+    const { passfortWebhooks, passfortConsole } = await import('@passfort-webhooks/fastify').catch(
       (error: unknown) => {
         throw new Error(
           'PassfortWebhooksModule on the Fastify platform needs @passfort-webhooks/fastify: npm install @passfort-webhooks/fastify',
@@ -57,6 +66,8 @@ export async function mountRoute(
     };
     // Loaded with the app's other plugins when Nest readies Fastify.
     void app.register(passfortWebhooks, { webhooks, path });
+    if (consoleOptions !== undefined)
+      void app.register(passfortConsole, { webhooks, ...consoleOptions });
     return true;
   }
   throw new Error(

@@ -11,6 +11,7 @@ import {
   type PassfortWebhooks,
   type PassfortWebhooksOptions,
 } from '@passfort-webhooks/core';
+import type { ConsoleOptions } from '@passfort-webhooks/core/console';
 import { PassfortHandlerExplorer } from './handler-explorer.js';
 import { mountRoute } from './mount-route.js';
 import { MODULE_OPTIONS, MOUNTED_ROUTE, PASSFORT_WEBHOOKS } from './tokens.js';
@@ -22,6 +23,11 @@ import { MODULE_OPTIONS, MOUNTED_ROUTE, PASSFORT_WEBHOOKS } from './tokens.js';
 export type PassfortWebhooksModuleOptions = {
   /** The full path of the webhook route (Nest's global prefix does not apply). @default '/webhooks/passfort' */
   path?: string;
+  /**
+   * Mounts the operator console too (off unless given), at its `path` (default `/console`).
+   * @example { token: process.env.PASSFORT_CONSOLE_TOKEN!, path: '/console' }
+   */
+  console?: ConsoleOptions;
 } & ({ webhooks: PassfortWebhooks } | PassfortWebhooksOptions);
 
 /** Options of {@link PassfortWebhooksModule.forRootAsync}, as Nest's async modules take them. */
@@ -86,9 +92,12 @@ function moduleWith(optionsProviders: Provider[]): DynamicModule {
         provide: PASSFORT_WEBHOOKS,
         useFactory: (options: PassfortWebhooksModuleOptions) => {
           if ('webhooks' in options && options.webhooks !== undefined) return options.webhooks;
-          const { path: _path, ...receiverOptions } = options as PassfortWebhooksOptions & {
-            path?: string;
-          };
+          // The route's path and the console are the module's, not the receiver's.
+          const {
+            path: _path,
+            console: _console,
+            ...receiverOptions
+          } = options as PassfortWebhooksOptions & { path?: string; console?: ConsoleOptions };
           return createPassfortWebhooks(receiverOptions);
         },
         inject: [MODULE_OPTIONS],
@@ -99,7 +108,7 @@ function moduleWith(optionsProviders: Provider[]): DynamicModule {
           host: HttpAdapterHost,
           webhooks: PassfortWebhooks,
           options: PassfortWebhooksModuleOptions,
-        ) => mountRoute(host, webhooks, options.path ?? '/webhooks/passfort'),
+        ) => mountRoute(host, webhooks, options.path ?? '/webhooks/passfort', options.console),
         inject: [HttpAdapterHost, PASSFORT_WEBHOOKS, MODULE_OPTIONS],
       },
       PassfortHandlerExplorer,

@@ -26,15 +26,55 @@ export interface WebhookStatus {
    * (each dead-lettered, or delivered to `onAny` unvalidated, as `onSchemaMismatch` says).
    */
   readonly schemaMismatches: number;
+  /** What the receiver did since start-up, per outcome (the console's counters). */
+  readonly counts: WebhookCounts;
+  /**
+   * How long the receiver took to answer Passfort, over its last 1,024 delivery requests (refusals
+   * aside), in milliseconds; `count` 0 before the first.
+   */
+  readonly ackLatencyMs: LatencyPercentiles;
+}
+
+/** Counts since start-up, per outcome. */
+export interface WebhookCounts {
+  /** Webhooks in delivery requests that passed the checks. */
+  readonly received: number;
+  /** Webhooks whose handlers ran to completion (inline, by a worker, or replayed). */
+  readonly processed: number;
+  /** Webhooks already handled, skipped. */
+  readonly duplicates: number;
+  /** Collected-data echoes of our own writes. */
+  readonly echoes: number;
+  /** Handler failures (each attempt), dead letters included. */
+  readonly failures: number;
+  /** Webhooks moved to the dead letters. */
+  readonly deadLettered: number;
+}
+
+/** Percentiles of a latency, in whole milliseconds. */
+export interface LatencyPercentiles {
+  readonly count: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
 }
 
 const RECENT_FAILURES = 10;
+const LATENCY_WINDOW = 1024;
 
 /** Counts what the receiver does, for `status()`. */
 export class StatusTracker {
   #waiting = 0;
   #echoes = 0;
   #schemaMismatches = 0;
+  #received = 0;
+  #processed = 0;
+  #duplicates = 0;
+  #failureCount = 0;
+  #deadLettered = 0;
+  // A ring of the last answers' latencies: a write per request, sorted only when read.
+  readonly #latencies = new Float64Array(LATENCY_WINDOW);
+  #latencyCount = 0;
   #lastProcessedAt: number | null = null;
   #lastProgressAt = Date.now();
   readonly #failures: FailureSummary[] = [];
@@ -53,13 +93,23 @@ export class StatusTracker {
 
   /** A webhook was processed at `at` (a clock read the caller already made, when it has one). */
   recordProcessed(at = Date.now()): void {
+    this.#processed++;
     this.#lastProcessedAt = at;
-    this.#lastProgressAt = this.#lastProcessedAt;
+    this.#lastProgressAt = at;
   }
 
   recordEcho(): void {
     this.#echoes++;
-    this.recordProcessed();
+    this.#lastProcessedAt = Date.now();
+    this.#lastProgressAt = this.#lastProcessedAt;
+  }
+
+  /** A delivery request was answered: its webhooks, those already handled, and how long it took. */
+  recordRequest(received: number, duplicates: number, latencyMs: number): void {
+    this.#received += received;
+    this.#duplicates += duplicates;
+    this.#latencies[this.#latencyCount % LATENCY_WINDOW] = latencyMs;
+    this.#latencyCount++;
   }
 
   recordSchemaMismatch(): void {
@@ -67,7 +117,11 @@ export class StatusTracker {
   }
 
   recordFailure(failure: Omit<FailureSummary, 'at'>): void {
-    if (failure.deadLettered) this.#lastProgressAt = Date.now();
+    this.#failureCount++;
+    if (failure.deadLettered) {
+      this.#deadLettered++;
+      this.#lastProgressAt = Date.now();
+    }
     this.#failures.unshift({ ...failure, at: new Date() });
     this.#failures.length = Math.min(this.#failures.length, RECENT_FAILURES);
   }
@@ -82,6 +136,23 @@ export class StatusTracker {
       deadLetters,
       echoes: this.#echoes,
       schemaMismatches: this.#schemaMismatches,
+      counts: {
+        received: this.#received,
+        processed: this.#processed,
+        duplicates: this.#duplicates,
+        echoes: this.#echoes,
+        failures: this.#failureCount,
+        deadLettered: this.#deadLettered,
+      },
+      ackLatencyMs: this.#percentiles(),
     };
+  }
+
+  #percentiles(): LatencyPercentiles {
+    const count = Math.min(this.#latencyCount, LATENCY_WINDOW);
+    if (count === 0) return { count: 0, p50: 0, p90: 0, p99: 0 };
+    const sorted = this.#latencies.slice(0, count).sort();
+    const at = (q: number) => Math.round(sorted[Math.min(count - 1, Math.floor(q * count))]!);
+    return { count, p50: at(0.5), p90: at(0.9), p99: at(0.99) };
   }
 }

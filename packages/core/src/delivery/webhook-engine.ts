@@ -131,6 +131,8 @@ export interface WebhookEngine<Tx = unknown> extends WebhookHandling<Tx> {
   processQueued(item: QueuedWebhook): Promise<void>;
   /** Tells `onError` that the store or the queue failed a delivery. */
   notifyDeliveryFailure(error: StoreUnavailableError | QueueUnavailableError): void;
+  /** Counts an answered delivery request for `status()`: its webhooks, duplicates, latency. */
+  recordRequest(received: number, duplicates: number, latencyMs: number): void;
   /** Closes the queue if the engine created it, waits for running handlers, closes the default store. */
   close(): Promise<void>;
 }
@@ -208,6 +210,8 @@ export function createWebhookEngine<Tx = unknown>(
     // itself does not need to know it.
     onAny: (handler) => handlers.onAny(handler as AnyWebhookHandler),
     onError: (handler) => handlers.onError(handler),
+    recordRequest: (received, duplicates, latencyMs) =>
+      status.recordRequest(received, duplicates, latencyMs),
     async status() {
       const waiting = engineQueue === undefined ? 0 : await engineQueue.queue.waiting();
       return status.snapshot(await store.countDeadLetters(), waiting);

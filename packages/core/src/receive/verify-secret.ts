@@ -64,3 +64,9 @@ export function readBearerToken(
   }
   return match[1];
 }
+
+/**
+ * The receiver's own check of a value against its webhook secrets, under a symbol only this
+ * package knows: the console uses it to refuse the webhook secret as its token. Not public.
+ */
+export const MATCHES_WEBHOOK_SECRET: unique symbol = Symbol('passfort-webhooks.matches-secret');

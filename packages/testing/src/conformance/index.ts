@@ -13,6 +13,11 @@ export { adapterConformanceCases } from './adapter/adapter-conformance-cases.js'
 export type { AdapterTarget, StartedServer } from './adapter/adapter-target.js';
 export type { ConformanceCase } from './conformance-case.js';
 export {
+  type ConsoleMountTarget,
+  consoleMountCases,
+  KIT_CONSOLE_TOKEN,
+} from './console-mount-cases.js';
+export {
   dedupeStoreConformanceCases,
   type OpenDedupeStore,
   type StoreFixture,

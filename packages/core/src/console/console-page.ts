@@ -1,0 +1,260 @@
+/**
+ * The console's pages, rendered on the server: plain HTML, one stylesheet and one small script
+ * inline (allowed by the page's CSP nonce), no external asset. Every value from the receiver or
+ * a payload goes through `escapeHtml`; the script only swaps in HTML the server rendered, or sets
+ * `textContent`.
+ */
+
+import type { WebhookStatus } from '../delivery/status-tracker.js';
+import type { DeadLetter } from '../stores/dedupe-store.js';
+
+/** What the dashboard shows. */
+export interface ConsoleView {
+  readonly status: WebhookStatus;
+  readonly deadLetters: readonly DeadLetter[];
+  readonly now: number;
+}
+
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Text made safe for HTML content and quoted attributes. */
+export function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (char) => ESCAPES[char]!);
+}
+
+/** "12 s ago", "4 min ago", "3 h ago", "2 d ago". */
+export function relativeTime(at: number, now: number): string {
+  const seconds = Math.max(0, Math.round((now - at) / 1000));
+  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`;
+  return `${Math.floor(seconds / 86_400)} d ago`;
+}
+
+function time(at: number | Date | null, now: number): string {
+  if (at === null) return 'never';
+  const ms = typeof at === 'number' ? at : at.getTime();
+  return `<time datetime="${new Date(ms).toISOString()}" title="${new Date(ms).toISOString()}">${relativeTime(ms, now)}</time>`;
+}
+
+const STYLE = `
+:root { color-scheme: light dark; --bg: #fff; --fg: #1b1f24; --muted: #59636e; --line: #d1d9e0;
+  --accent: #0b5fff; --bad: #b42318; --ok: #067647; --warn: #b54708; --panel: #f6f8fa; }
+@media (prefers-color-scheme: dark) { :root { --bg: #0d1117; --fg: #e6edf3; --muted: #9198a1;
+  --line: #3d444d; --accent: #4c8dff; --bad: #ff7b72; --ok: #3fb950; --warn: #d29922; --panel: #151b23; } }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; background: var(--bg); color: var(--fg); }
+header, main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
+header { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; justify-content: space-between; border-bottom: 1px solid var(--line); }
+h1 { font-size: 1.25rem; margin: 0; } h2 { font-size: 1.05rem; margin: 1.5rem 0 .5rem; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: .75rem; }
+.card { background: var(--panel); border: 1px solid var(--line); border-radius: .5rem; padding: .75rem; }
+.card .label { color: var(--muted); font-size: .85rem; } .card .value { font-size: 1.25rem; font-weight: 600; }
+.state-empty { color: var(--ok); } .state-waiting { color: var(--warn); } .state-stalled { color: var(--bad); }
+.table { overflow-x: auto; border: 1px solid var(--line); border-radius: .5rem; }
+table { border-collapse: collapse; width: 100%; font-size: .9rem; }
+th, td { text-align: left; padding: .5rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { background: var(--panel); font-weight: 600; } tr:last-child td { border-bottom: 0; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85em; word-break: break-all; }
+button, input { font: inherit; }
+button { border: 1px solid var(--line); background: var(--panel); color: var(--fg); border-radius: .4rem; padding: .35rem .7rem; cursor: pointer; min-height: 2.25rem; }
+button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
+button.danger { color: var(--bad); }
+:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+.actions { display: flex; flex-wrap: wrap; gap: .4rem; }
+.muted { color: var(--muted); } .error { color: var(--bad); }
+#message { min-height: 1.5rem; max-width: 72rem; margin: 0 auto; padding: 0 1rem; }
+dialog { width: min(48rem, 95vw); border: 1px solid var(--line); border-radius: .5rem; background: var(--bg); color: var(--fg); }
+dialog::backdrop { background: rgb(0 0 0 / .4); }
+pre { background: var(--panel); padding: .75rem; border-radius: .4rem; overflow: auto; max-height: 60vh; font-size: .85rem; }
+form.sign-in { max-width: 24rem; margin: 4rem auto; display: grid; gap: .75rem; padding: 1rem; }
+input[type=password] { padding: .5rem; border: 1px solid var(--line); border-radius: .4rem; background: var(--bg); color: var(--fg); }
+`;
+
+function layout(title: string, nonce: string, body: string, script = ''): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="same-origin">
+<title>${escapeHtml(title)}</title>
+<style nonce="${nonce}">${STYLE}</style>
+</head>
+<body>
+${body}
+${script === '' ? '' : `<script nonce="${nonce}">${script}</script>`}
+</body>
+</html>`;
+}
+
+/** The sign-in form; `error` says why the last attempt failed. */
+export function signInPage(path: string, nonce: string, error?: string): string {
+  return layout(
+    'Sign in — Passfort webhooks console',
+    nonce,
+    `<main>
+<form class="sign-in" method="post" action="${escapeHtml(path)}/sign-in">
+  <h1>Passfort webhooks console</h1>
+  <label for="token">Console token</label>
+  <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
+  ${error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(error)}</p>`}
+  <button class="primary" type="submit">Sign in</button>
+  <p class="muted">The console token is set where the console is mounted; it is not the webhook secret.</p>
+</form>
+</main>`,
+  );
+}
+
+function queueCard(status: WebhookStatus): string {
+  const { queue } = status;
+  if (queue === 'empty') return '<span class="state-empty">Empty</span>';
+  if (queue === 'stalled') return '<span class="state-stalled">Stalled</span>';
+  return `<span class="state-waiting">Waiting: ${queue.waiting}</span>`;
+}
+
+/** The part of the dashboard that refreshes: everything the receiver reports. */
+export function dashboardMain(view: ConsoleView): string {
+  const { status, deadLetters, now } = view;
+  const { counts, ackLatencyMs } = status;
+  const card = (label: string, value: string, id: string) =>
+    `<div class="card"><div class="label" id="${id}-label">${label}</div><div class="value" aria-labelledby="${id}-label" data-testid="${id}">${value}</div></div>`;
+  const latency =
+    ackLatencyMs.count === 0
+      ? '<span class="muted">no requests yet</span>'
+      : `${ackLatencyMs.p50} / ${ackLatencyMs.p90} / ${ackLatencyMs.p99} ms`;
+  const failures =
+    status.recentFailures.length === 0
+      ? '<p class="muted" data-testid="no-failures">No failures since start-up.</p>'
+      : `<div class="table"><table data-testid="failures">
+<caption class="muted">The ten most recent failed attempts, newest first</caption>
+<thead><tr><th scope="col">When</th><th scope="col">Webhook id</th><th scope="col">Event</th><th scope="col">Attempts</th><th scope="col">Error</th></tr></thead>
+<tbody>${status.recentFailures
+          .map(
+            (failure) =>
+              `<tr><td>${time(failure.at, now)}</td><td><code>${escapeHtml(failure.id)}</code></td><td>${escapeHtml(failure.event)}</td><td>${failure.attempts}${failure.deadLettered ? ' (dead-lettered)' : ''}</td><td>${escapeHtml(failure.error)}</td></tr>`,
+          )
+          .join('')}</tbody></table></div>`;
+  const letters =
+    deadLetters.length === 0
+      ? '<p class="muted" data-testid="no-dead-letters">No dead letters.</p>'
+      : `<div class="table"><table data-testid="dead-letters">
+<thead><tr><th scope="col">Webhook id</th><th scope="col">Event</th><th scope="col">Reason</th><th scope="col">Attempts</th><th scope="col">Set aside</th><th scope="col">Actions</th></tr></thead>
+<tbody>${deadLetters
+          .map(
+            (letter) =>
+              `<tr data-id="${escapeHtml(letter.id)}"><td><code>${escapeHtml(letter.id)}</code></td><td>${escapeHtml(letter.event)}</td><td>${escapeHtml(letter.reason)}<br><span class="muted">${escapeHtml(letter.error)}</span></td><td>${letter.attempts}</td><td>${time(letter.failedAt, now)}</td>
+<td><div class="actions"><button type="button" data-action="inspect" data-id="${escapeHtml(letter.id)}" aria-label="Inspect ${escapeHtml(letter.id)}">Inspect</button><button type="button" class="primary" data-action="replay" data-id="${escapeHtml(letter.id)}" aria-label="Replay ${escapeHtml(letter.id)}">Replay</button><button type="button" class="danger" data-action="delete" data-id="${escapeHtml(letter.id)}" aria-label="Delete ${escapeHtml(letter.id)}">Delete</button></div></td></tr>`,
+          )
+          .join('')}</tbody></table></div>`;
+  return `<h2 id="state-heading">Receiver</h2>
+<div class="cards" role="group" aria-labelledby="state-heading">
+${card('Queue', queueCard(status), 'queue')}
+${card('Last processed', time(status.lastProcessedAt, now), 'last-processed')}
+${card('Dead letters', String(status.deadLetters), 'dead-letter-count')}
+${card('Ack latency p50 / p90 / p99', latency, 'latency')}
+</div>
+<h2 id="counts-heading">Since start-up</h2>
+<div class="cards" role="group" aria-labelledby="counts-heading">
+${card('Received', String(counts.received), 'count-received')}
+${card('Processed', String(counts.processed), 'count-processed')}
+${card('Duplicates', String(counts.duplicates), 'count-duplicates')}
+${card('Echoes', String(counts.echoes), 'count-echoes')}
+${card('Failures', String(counts.failures), 'count-failures')}
+${card('Dead-lettered', String(counts.deadLettered), 'count-dead-lettered')}
+</div>
+<h2>Recent failures</h2>
+${failures}
+<h2>Dead letters</h2>
+${letters}
+<p class="muted">Updated ${time(now, now)}.</p>`;
+}
+
+// Event delegation only: the CSP allows no inline handlers. Every request carries the session
+// cookie (same origin) and, when it changes state, the CSRF token from the page.
+const SCRIPT = `
+const path = document.body.dataset.path;
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+const main = document.getElementById('main');
+const message = document.getElementById('message');
+const dialog = document.getElementById('inspect');
+const payload = document.getElementById('payload');
+const reveal = document.getElementById('reveal');
+let inspecting = null;
+const say = (text, isError) => { message.textContent = text; message.className = isError ? 'error' : ''; };
+async function refresh() {
+  const res = await fetch(path + '/fragment', { credentials: 'same-origin', cache: 'no-store' });
+  if (res.status === 401) { location.reload(); return; }
+  if (res.ok) main.innerHTML = await res.text();
+}
+async function post(action, id) {
+  const res = await fetch(path + '/dead-letters/' + encodeURIComponent(id) + '/' + action, {
+    method: 'POST', credentials: 'same-origin', headers: { 'x-csrf-token': csrf },
+  });
+  const body = await res.json().catch(() => ({}));
+  return { ok: res.ok, body };
+}
+async function show(id, revealed) {
+  const res = await fetch(path + '/dead-letters/' + encodeURIComponent(id) + (revealed ? '?reveal=1' : ''), { credentials: 'same-origin', cache: 'no-store' });
+  const body = await res.json();
+  payload.textContent = JSON.stringify(body.webhook, null, 2);
+  reveal.hidden = revealed;
+  document.getElementById('inspect-title').textContent = 'Dead letter ' + id + (revealed ? '' : ' (values hidden)');
+}
+main.addEventListener('click', async (event) => {
+  const button = event.target.closest('button[data-action]');
+  if (!button) return;
+  const { action, id } = button.dataset;
+  if (action === 'inspect') { inspecting = id; await show(id, false); dialog.showModal(); return; }
+  if (action === 'delete' && !confirm('Delete dead letter ' + id + ' without running it?')) return;
+  button.disabled = true;
+  const result = await post(action, id);
+  if (result.ok) say(action === 'replay' ? 'Replayed ' + id + ': its handlers ran and it was removed.' : 'Deleted ' + id + '.', false);
+  else say((action === 'replay' ? 'Replay of ' : 'Delete of ') + id + ' failed: ' + ((result.body.error && result.body.error.message) || 'unknown error'), true);
+  await refresh();
+});
+reveal.addEventListener('click', () => inspecting && show(inspecting, true));
+document.getElementById('close').addEventListener('click', () => dialog.close());
+document.getElementById('refresh').addEventListener('click', async () => { await refresh(); say('Refreshed.', false); });
+setInterval(refresh, 5000);
+`;
+
+/** The dashboard: the refreshing part, the inspect dialog, sign-out and refresh. */
+export function dashboardPage(
+  path: string,
+  nonce: string,
+  csrf: string,
+  view: ConsoleView,
+): string {
+  return layout(
+    'Passfort webhooks console',
+    nonce,
+    `<header>
+<h1>Passfort webhooks console</h1>
+<div class="actions">
+<button type="button" id="refresh">Refresh</button>
+<form method="post" action="${escapeHtml(path)}/sign-out"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit">Sign out</button></form>
+</div>
+</header>
+<div id="message" role="status" aria-live="polite"></div>
+<main id="main">${dashboardMain(view)}</main>
+<dialog id="inspect" aria-labelledby="inspect-title">
+<h2 id="inspect-title">Dead letter</h2>
+<p class="muted">The webhook as received, without its secret. Payloads hold personal data: values stay hidden until you reveal them, and revealing is logged.</p>
+<pre id="payload" data-testid="payload"></pre>
+<div class="actions"><button type="button" id="reveal">Reveal values</button><button type="button" id="close" class="primary">Close</button></div>
+</dialog>`,
+    SCRIPT,
+  )
+    .replace('<body>', `<body data-path="${escapeHtml(path)}">`)
+    .replace(
+      '<meta name="referrer" content="same-origin">',
+      `<meta name="referrer" content="same-origin">\n<meta name="csrf-token" content="${escapeHtml(csrf)}">`,
+    );
+}

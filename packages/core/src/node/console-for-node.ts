@@ -1,0 +1,33 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type ConsoleOptions, createConsole } from '../console/create-console.js';
+import type { PassfortWebhooks } from '../create-passfort-webhooks.js';
+import { toWebRequest, writeWebResponse } from './web-request.js';
+
+/**
+ * Serves the console of `webhooks` on a Node request that is under `options.path`: returns a
+ * promise that settles once the answer is written, or undefined for any other path (the
+ * framework's next middleware takes it). The base of the Express, Koa and Nest console mounts.
+ * The operator's address, for the log and the sign-in rate limit, is the socket's.
+ */
+export function consoleForNode(
+  webhooks: PassfortWebhooks,
+  options: ConsoleOptions,
+): (
+  req: IncomingMessage & { originalUrl?: string },
+  res: ServerResponse,
+) => Promise<void> | undefined {
+  const handler = createConsole(webhooks, options);
+  const path = (options.path ?? '/console').replace(/\/+$/, '');
+  return (req, res) => {
+    const url = req.originalUrl ?? req.url ?? '/';
+    const end = url.indexOf('?');
+    const pathname = end === -1 ? url : url.slice(0, end);
+    if (pathname !== path && !pathname.startsWith(`${path}/`)) return undefined;
+    return handler(toWebRequest(req), { ip: req.socket.remoteAddress })
+      .then((response) => writeWebResponse(res, response))
+      .catch(() => {
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+  };
+}

@@ -1,0 +1,127 @@
+import type { PassfortWebhooks } from '@passfort-webhooks/core';
+import { createPassfortWebhooks } from '@passfort-webhooks/core';
+import type { StartedServer } from './adapter/adapter-target.js';
+import { type ConformanceCase, expectEqual, expectMatch, expectTrue } from './conformance-case.js';
+import { httpRequest } from './http-request.js';
+import { KIT_SECRET, kitHeaders, kitWebhook, kitWebhookId } from './kit-webhooks.js';
+
+/** The console token the kit mounts the console with. */
+export const KIT_CONSOLE_TOKEN = 'kit-console-token-5b0e2f9a7c3d41e8a6';
+
+/** A framework's console mount, as the console kit drives it. */
+export interface ConsoleMountTarget {
+  /**
+   * Starts an app that mounts the console of `receiver` at `/console` with `token` (as the
+   * adapter's README shows), the receiver's webhook route at `/webhooks/passfort`, and answers
+   * `GET /health` with `200 ok` itself.
+   */
+  start(receiver: PassfortWebhooks, token: string): Promise<StartedServer>;
+}
+
+/**
+ * What a console mount must do, over real HTTP: the sign-in page for a visitor without the
+ * token, the state for the bearer, a session cookie that opens the dashboard, no state change
+ * without the CSRF token, and the app's other routes and the webhook route untouched.
+ *
+ * @example
+ * for (const check of consoleMountCases({ start: (receiver, token) => startMyApp(receiver, token) }))
+ *   it(check.name, check.run);
+ */
+export function consoleMountCases(target: ConsoleMountTarget): ConformanceCase[] {
+  const c = (
+    name: string,
+    body: (url: string, receiver: PassfortWebhooks) => Promise<void>,
+  ): ConformanceCase => ({
+    name,
+    async run() {
+      const receiver = createPassfortWebhooks({
+        secret: KIT_SECRET,
+        maxAttempts: 1,
+        logger: false,
+      });
+      receiver.onAny(() => {
+        throw new Error('always fails, so the kit has a dead letter');
+      });
+      const server = await target.start(receiver, KIT_CONSOLE_TOKEN);
+      try {
+        await body(server.url, receiver);
+      } finally {
+        await server.close();
+        await receiver.close();
+      }
+    },
+  });
+  return [
+    c(
+      'shows the sign-in page without the token, under a strict CSP, cached nowhere',
+      async (url) => {
+        const res = await httpRequest(`${url}/console/`, { method: 'GET' });
+        expectEqual(res.status, 200, 'status');
+        expectTrue(res.text.includes('Console token'), 'the sign-in form');
+        expectMatch(
+          res.headers,
+          {
+            'cache-control': 'no-store',
+            'content-security-policy': (value: unknown) =>
+              String(value).startsWith("default-src 'none'"),
+          },
+          'headers',
+        );
+        expectEqual(
+          (await httpRequest(`${url}/console/state.json`, { method: 'GET' })).status,
+          401,
+          'state without the token',
+        );
+      },
+    ),
+    c(
+      'answers the bearer, signs in with a cookie, and refuses a POST without the CSRF token',
+      async (url, receiver) => {
+        await receiver.handle({
+          method: 'POST',
+          headers: kitHeaders(),
+          body: JSON.stringify(kitWebhook(kitWebhookId(1))),
+        });
+        const state = await httpRequest(`${url}/console/state.json`, {
+          method: 'GET',
+          headers: { authorization: `Bearer ${KIT_CONSOLE_TOKEN}` },
+        });
+        expectEqual(state.status, 200, 'state with the bearer');
+        expectMatch(state.json, { status: { deadLetters: 1 } }, 'the receiver’s state');
+        const signIn = await httpRequest(`${url}/console/sign-in`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ token: KIT_CONSOLE_TOKEN }).toString(),
+        });
+        expectEqual(signIn.status, 303, 'sign-in redirects');
+        const cookie = String(signIn.headers['set-cookie']).split(';')[0]!;
+        expectTrue(
+          /HttpOnly; SameSite=Strict/.test(String(signIn.headers['set-cookie'])),
+          'an HttpOnly, SameSite=Strict cookie',
+        );
+        const page = await httpRequest(`${url}/console/`, { method: 'GET', headers: { cookie } });
+        expectTrue(page.text.includes('csrf-token'), 'the dashboard, with its CSRF token');
+        const replay = await httpRequest(`${url}/console/dead-letters/${kitWebhookId(1)}/replay`, {
+          method: 'POST',
+          headers: { cookie },
+        });
+        expectEqual(replay.status, 403, 'a POST without the CSRF token');
+        expectEqual(
+          (await receiver.deadLetters.list()).length,
+          1,
+          'the dead letter is still there',
+        );
+      },
+    ),
+    c('leaves the app’s other routes and the webhook route as they were', async (url) => {
+      const health = await httpRequest(`${url}/health`, { method: 'GET' });
+      expectEqual(health.text, 'ok', 'the app’s own route');
+      const webhook = await httpRequest(`${url}/webhooks/passfort`, {
+        method: 'POST',
+        headers: kitHeaders(),
+        body: JSON.stringify(kitWebhook(kitWebhookId(2))),
+      });
+      expectEqual(webhook.status, 200, 'the webhook route (dead-lettered and acked)');
+    }),
+  ];
+}
