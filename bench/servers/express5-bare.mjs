@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
 import express from 'express';
-import { authentic, ready } from './common.mjs';
+import { ready, receive } from './common.mjs';
 
 const app = express();
-app.post('/webhooks', express.json({ limit: '10mb' }), (req, res) => {
-  res.sendStatus(authentic(req.headers.authorization, req.body) ? 200 : 401);
+app.post('/webhooks', express.json({ limit: '10mb' }), async (req, res) => {
+  res.sendStatus(await receive(req.headers.authorization, req.body));
 });
 ready(createServer(app));

@@ -1,10 +1,10 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { authentic } from './common.mjs';
+import { receive } from './common.mjs';
 
 const app = new Hono();
 app.post('/webhooks', async (c) =>
-  c.body(null, authentic(c.req.header('authorization'), await c.req.json()) ? 200 : 401),
+  c.body(null, await receive(c.req.header('authorization'), await c.req.json())),
 );
 serve({ fetch: app.fetch, port: Number(process.env.PORT), hostname: '127.0.0.1' }, () =>
   process.send?.('ready'),

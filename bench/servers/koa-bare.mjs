@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import Koa from 'koa';
-import { authentic, ready } from './common.mjs';
+import { ready, receive } from './common.mjs';
 
 // The raw body read with stream events, as fast as by hand on node:http (an async iterator
 // over the request costs noticeably more, and would flatter the receiver's ratio).
@@ -15,7 +15,7 @@ const readBody = (req) =>
 const app = new Koa();
 app.use(async (ctx) => {
   const parsed = JSON.parse(await readBody(ctx.req));
-  ctx.status = authentic(ctx.get('authorization'), parsed) ? 200 : 401;
+  ctx.status = await receive(ctx.get('authorization'), parsed);
   ctx.body = '';
 });
 ready(createServer(app.callback()));

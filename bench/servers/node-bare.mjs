@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { authentic, ready } from './common.mjs';
+import { ready, receive } from './common.mjs';
 
 ready(
   createServer((req, res) => {
@@ -13,7 +13,7 @@ ready(
         res.writeHead(400).end();
         return;
       }
-      res.writeHead(authentic(req.headers.authorization, parsed) ? 200 : 401).end();
+      receive(req.headers.authorization, parsed).then((status) => res.writeHead(status).end());
     });
   }),
 );

@@ -2,10 +2,10 @@
 import { createServer } from 'node:http';
 import { createPassfortWebhooks } from '@passfort-webhooks/core';
 import { fromIncomingMessage, writeServerResponse } from '@passfort-webhooks/core/node';
-import { ready, SECRET } from './common.mjs';
+import { handleWebhook, ready, SECRET } from './common.mjs';
 
 const webhooks = createPassfortWebhooks({ secret: SECRET });
-webhooks.onAny(() => {});
+webhooks.onAny(handleWebhook);
 ready(
   createServer(async (req, res) =>
     writeServerResponse(res, await webhooks.handle(fromIncomingMessage(req))),
