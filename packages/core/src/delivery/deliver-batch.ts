@@ -104,7 +104,7 @@ export class InlineDelivery {
         if (running instanceof Promise) {
           deadline ??= deadlineTimer(deadlineAt);
           stopRenewing ??= settings.leases.hold(() => heldClaims(items, claims, current));
-          const raced = await Promise.race([running, deadline.reached]);
+          const raced = await deadline.race(running);
           if (raced === TIMED_OUT) {
             report.end({ outcome: 'deferred', errorCode: 'DEADLINE_EXCEEDED' });
             // Answer Passfort in time; the handler finishes in the background and its result

@@ -98,7 +98,7 @@ export class WebhookRunner {
     if (!item.validated || isCollectedDataEvent(item.event.event)) {
       return this.#runAwaitingFirst(item, context, completions);
     }
-    let pending: Promise<void> | undefined;
+    let pending: Promise<unknown> | undefined;
     try {
       pending = this.runHandlers(item, context);
     } catch (cause) {
@@ -117,7 +117,7 @@ export class WebhookRunner {
    * when every one returned synchronously, else a promise of the rest (each awaited before
    * the next starts). Throws what a synchronous handler throws.
    */
-  runHandlers(item: EventValidation, context: WebhookContext): Promise<void> | undefined {
+  runHandlers(item: EventValidation, context: WebhookContext): Promise<unknown> | undefined {
     const handlers = this.#settings.handlers.handlersFor(item.event.event, item.validated);
     for (let i = 0; i < handlers.length; i++) {
       const returned = handlers[i]!(item.event, context);
@@ -221,7 +221,19 @@ export class WebhookRunner {
   }
 }
 
-async function awaitRest(
+function awaitRest(
+  handlers: readonly AnyWebhookHandler[],
+  from: number,
+  running: PromiseLike<unknown>,
+  item: EventValidation,
+  context: WebhookContext,
+): Promise<unknown> {
+  // The usual case, the last handler's own promise: no async layer around it.
+  if (from === handlers.length - 1 && running instanceof Promise) return running;
+  return awaitFrom(handlers, from, running, item, context);
+}
+
+async function awaitFrom(
   handlers: readonly AnyWebhookHandler[],
   from: number,
   running: PromiseLike<unknown>,
