@@ -3,6 +3,7 @@ import { ConfigurationError } from '../errors/configuration-error.js';
 import { DeadLetterNotFoundError } from '../errors/dead-letter-not-found-error.js';
 import { resolveLogger } from '../observability/console-logger.js';
 import { describeError, type Logger } from '../observability/logger.js';
+import { readBody } from '../receive/read-body.js';
 import { MATCHES_WEBHOOK_SECRET } from '../receive/verify-secret.js';
 import { dashboardMain, dashboardPage, signInPage } from './console-page.js';
 import { type ConsoleSession, ConsoleSessions } from './console-sessions.js';
@@ -310,24 +311,8 @@ async function readForm(request: Request): Promise<URLSearchParams> {
   if (!type.startsWith('application/x-www-form-urlencoded') || request.body === null) {
     return new URLSearchParams();
   }
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_FORM_BYTES) {
-      await reader.cancel().catch(() => {});
-      return new URLSearchParams();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new URLSearchParams(new TextDecoder().decode(bytes));
+  // The receiver's own bounded reader: it stops reading once the bound is passed.
+  const read = await readBody(request.body, MAX_FORM_BYTES).catch(() => undefined);
+  if (read?.kind !== 'bytes') return new URLSearchParams();
+  return new URLSearchParams(new TextDecoder().decode(read.bytes));
 }
