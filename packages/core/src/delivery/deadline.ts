@@ -1,5 +1,6 @@
 import { DeadlineExceededError } from '../errors/deadline-exceeded-error.js';
 import type { BatchItem } from '../receive/validate-envelope.js';
+import { deadlineClock } from './deadline-clock.js';
 
 /** What a {@link deadlineTimer} resolves with once the deadline passes. */
 export const TIMED_OUT = Symbol('timed out');
@@ -15,30 +16,23 @@ export interface DeadlineTimer {
 }
 
 /**
- * One timer for a whole batch, raced by each handler that returns a promise. Made only
- * when the first such handler starts, since synchronous handlers cannot be interrupted.
- * Cheaper than `Promise.race` per webhook: one promise per race, and no reaction piling up on
- * a shared promise that only settles at the deadline.
+ * One watch of the shared {@link deadlineClock} for a whole batch, raced by each handler that
+ * returns a promise. Made only when the first such handler starts, since synchronous handlers
+ * cannot be interrupted. Cheaper than `Promise.race` per webhook: one promise per race, and no
+ * reaction piling up on a shared promise that only settles at the deadline.
  */
 export function deadlineTimer(deadlineAt: number): DeadlineTimer {
-  let fired = false;
   let waiting: ((value: typeof TIMED_OUT) => void) | undefined;
-  const timer = setTimeout(
-    () => {
-      fired = true;
-      waiting?.(TIMED_OUT);
-    },
-    Math.max(0, deadlineAt - Date.now()),
-  );
+  const watch = deadlineClock.watch(deadlineAt, () => waiting?.(TIMED_OUT));
   return {
     race<T>(running: Promise<T>): Promise<T | typeof TIMED_OUT> {
-      if (fired) return Promise.resolve(TIMED_OUT);
+      if (watch.expired) return Promise.resolve(TIMED_OUT);
       return new Promise<T | typeof TIMED_OUT>((resolve) => {
         waiting = resolve;
         running.then(resolve);
       });
     },
-    clear: () => clearTimeout(timer),
+    clear: () => watch.settle(),
   };
 }
 
@@ -65,16 +59,14 @@ export function beforeDeadline<T>(
   deadlineAt: number,
   late?: (value: T) => void,
 ): Promise<T | typeof LATE> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
   let timedOut = false;
+  let expire!: (value: typeof LATE) => void;
   const expired = new Promise<typeof LATE>((resolve) => {
-    timer = setTimeout(
-      () => {
-        timedOut = true;
-        resolve(LATE);
-      },
-      Math.max(0, deadlineAt - Date.now()),
-    );
+    expire = resolve;
+  });
+  const watch = deadlineClock.watch(deadlineAt, () => {
+    timedOut = true;
+    expire(LATE);
   });
   const settled: Promise<T | typeof LATE> = Promise.resolve(work).then(
     (value): T | typeof LATE => {
@@ -86,5 +78,5 @@ export function beforeDeadline<T>(
       throw error;
     },
   );
-  return Promise.race([settled, expired]).finally(() => clearTimeout(timer));
+  return Promise.race([settled, expired]).finally(() => watch.settle());
 }
