@@ -110,3 +110,19 @@ export async function releaseUnstarted(
     logger.warn?.({ error: describeError(cause) }, 'dedupe store release failed');
   }
 }
+
+/** The ids of `items[from..]` this delivery claimed (copies of an id earlier in the batch aside). */
+export function heldClaims(
+  items: readonly BatchItem[],
+  claims: readonly BatchClaim[],
+  from: number,
+): string[] {
+  const ids: string[] = [];
+  for (let position = from; position < items.length; position++) {
+    const claim = claims[position];
+    if (claim !== DUPLICATE_IN_BATCH && claim?.status === 'claimed') {
+      ids.push(items[position]!.event.id);
+    }
+  }
+  return ids;
+}

@@ -14,7 +14,13 @@ export class LeaseKeeper {
   readonly #store: DedupeStore;
   readonly #leaseMs: number;
   readonly #logger: Logger;
-  readonly #holders = new Set<() => readonly string[]>();
+  /**
+   * What is held, in the order it was taken; released holds stay until they reach the end
+   * or a compaction. Not a Set: adding and deleting a key per request made the Set rehash
+   * as it went from empty to one entry and back, a visible cost of a single webhook.
+   */
+  #holds: LeaseHold[] = [];
+  #released = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(store: DedupeStore, leaseMs: number, logger: Logger) {
@@ -24,34 +30,49 @@ export class LeaseKeeper {
   }
 
   /**
-   * Renews what `held()` returns until the returned function is called. A store without
+   * Renews what `held()` returns until the returned hold is released. A store without
    * `renew` keeps long leases instead, and nothing is done.
    */
-  hold(held: () => readonly string[]): () => void {
-    if (this.#store.renew === undefined) return NOTHING;
-    this.#holders.add(held);
+  hold(held: () => readonly string[]): LeaseHold {
+    if (this.#store.renew === undefined) return NOTHING_HELD;
+    const hold = new LeaseHold(held, this);
+    this.#holds.push(hold);
+    // The timer stays when the last hold is released, and stops at its next tick if nothing
+    // is held then: on a busy server holds come and go with every request (most finish
+    // within one turn of the event loop), and an interval made and cleared per request cost
+    // several µs of a single webhook's ~30 µs (node bench/http-bench.mjs --only node).
     if (this.#timer === undefined) {
       this.#timer = setInterval(() => this.#renew(), Math.max(1, Math.floor(this.#leaseMs / 3)));
       // On Node, renewals alone must not keep a process alive.
       (this.#timer as { unref?: () => void }).unref?.();
     }
-    // The timer stays when the last holder lets go, and stops at its next tick if nothing is
-    // held then: on a busy server holders come and go with every request (most finish within
-    // one turn of the event loop), and an interval made and cleared per request cost several
-    // µs of a single webhook's ~30 µs (node bench/http-bench.mjs --only node).
-    return () => {
-      this.#holders.delete(held);
-    };
+    return hold;
+  }
+
+  /** A hold was released: drop released ones from the end, compact when they pile up. */
+  released(): void {
+    const holds = this.#holds;
+    this.#released++;
+    while (holds.length > 0 && !holds[holds.length - 1]!.active) {
+      holds.pop();
+      this.#released--;
+    }
+    if (this.#released > 32 && this.#released * 2 > holds.length) {
+      this.#holds = holds.filter((hold) => hold.active);
+      this.#released = 0;
+    }
   }
 
   #renew(): void {
-    if (this.#holders.size === 0) {
+    if (this.#holds.length === this.#released) {
       clearInterval(this.#timer);
       this.#timer = undefined;
       return;
     }
     const ids = new Set<string>();
-    for (const held of this.#holders) for (const id of held()) ids.add(id);
+    for (const hold of this.#holds) {
+      if (hold.active) for (const id of hold.held()) ids.add(id);
+    }
     if (ids.size === 0) return;
     Promise.resolve(this.#store.renew!([...ids], { leaseMs: this.#leaseMs })).catch(
       (error: unknown) => {
@@ -63,4 +84,23 @@ export class LeaseKeeper {
   }
 }
 
-const NOTHING = () => {};
+/** Claims kept alive by a {@link LeaseKeeper} until {@link release} is called. */
+export class LeaseHold {
+  active = true;
+  readonly held: () => readonly string[];
+  readonly #keeper: LeaseKeeper | undefined;
+
+  constructor(held: () => readonly string[], keeper: LeaseKeeper | undefined) {
+    this.held = held;
+    this.#keeper = keeper;
+  }
+
+  /** Stops renewing; a second call does nothing. */
+  release(): void {
+    if (!this.active) return;
+    this.active = false;
+    this.#keeper?.released();
+  }
+}
+
+const NOTHING_HELD = new LeaseHold(() => [], undefined);

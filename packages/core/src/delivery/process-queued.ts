@@ -38,12 +38,12 @@ export async function processQueued(
     const started = Date.now();
     const scope = settings.instrumentation?.delivery('worker') ?? NO_SCOPE;
     const report = startReport(logger, scope, item, claim.attempt);
-    const stopRenewing = settings.leases.hold(() => [item.event.id]);
+    const lease = settings.leases.hold(() => [item.event.id]);
     let result: WebhookResult;
     try {
       result = await runner.run(item, context, new GroupedCompletions(store));
     } finally {
-      stopRenewing();
+      lease.release();
     }
     report.end(endOf(result));
     const counts = emptyOutcome(1);

@@ -95,20 +95,18 @@ export class WebhookRunner {
     completions: GroupedCompletions,
     startedAt?: number,
   ): WebhookResult | Promise<WebhookResult> {
-    if (!item.validated || isCollectedDataEvent(item.event.event)) {
-      return this.#runAwaitingFirst(item, context, completions);
-    }
+    if (needsAwaitingFirst(item)) return this.runAwaitingFirst(item, context, completions);
     let pending: Promise<unknown> | undefined;
     try {
       pending = this.runHandlers(item, context);
     } catch (cause) {
-      return this.#fail(item, context, cause);
+      return this.fail(item, context, cause);
     }
     // Handlers that returned at once finished when they started, as far as status() can tell.
-    if (pending === undefined) return this.#processed(item, completions, startedAt);
+    if (pending === undefined) return this.processed(item, completions, startedAt);
     return pending.then(
-      () => this.#processed(item, completions),
-      (cause: unknown) => this.#fail(item, context, cause),
+      () => this.processed(item, completions),
+      (cause: unknown) => this.fail(item, context, cause),
     );
   }
 
@@ -146,7 +144,7 @@ export class WebhookRunner {
   }
 
   /** {@link run} for what needs awaiting first: mismatches, echoes, collected data. */
-  async #runAwaitingFirst(
+  async runAwaitingFirst(
     item: BatchItem,
     context: WebhookContext,
     completions: GroupedCompletions,
@@ -178,12 +176,13 @@ export class WebhookRunner {
       }
       await this.runHandlers(item, context);
     } catch (cause) {
-      return this.#fail(item, context, cause);
+      return this.fail(item, context, cause);
     }
-    return this.#processed(item, completions);
+    return this.processed(item, completions);
   }
 
-  #processed(item: BatchItem, completions: GroupedCompletions, at?: number): WebhookResult {
+  /** Records a webhook whose handlers all finished: counted, and its completion written. */
+  processed(item: BatchItem, completions: GroupedCompletions, at?: number): WebhookResult {
     this.#settings.status.recordProcessed(at);
     return { kind: 'processed', recorded: completions.add(item.event.id) };
   }
@@ -192,7 +191,7 @@ export class WebhookRunner {
    * A handler failed: dead-letter the webhook after `maxAttempts`, else report the failure
    * and release its claim so the redelivery (or the worker's retry) runs it again.
    */
-  async #fail(item: BatchItem, context: WebhookContext, cause: unknown): Promise<WebhookResult> {
+  async fail(item: BatchItem, context: WebhookContext, cause: unknown): Promise<WebhookResult> {
     const settings = this.#settings;
     const { id, event } = item.event;
     const error = new HandlerError(event, { cause, index: item.index, id });
@@ -219,6 +218,14 @@ export class WebhookRunner {
     }
     return { kind: 'failed', error };
   }
+}
+
+/**
+ * True for what {@link WebhookRunner.runAwaitingFirst} must run: a payload that did not match
+ * its schema, or collected data (its echo check reads the loop guard first).
+ */
+export function needsAwaitingFirst(item: BatchItem): boolean {
+  return !item.validated || isCollectedDataEvent(item.event.event);
 }
 
 function awaitRest(

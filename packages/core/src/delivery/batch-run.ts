@@ -1,0 +1,277 @@
+import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
+import type { DeliveryScope } from '../observability/instrumentation.js';
+import { describeError } from '../observability/logger.js';
+import type { BatchItem } from '../receive/validate-envelope.js';
+import { busyError, completionsFailedError } from './batch-stops.js';
+import {
+  type BatchClaim,
+  claimBatch,
+  DUPLICATE_IN_BATCH,
+  heldClaims,
+  releaseUnstarted,
+} from './claim-batch.js';
+import { beforeDeadline, deadlineError, LATE } from './deadline.js';
+import { type DeadlineWatch, deadlineClock } from './deadline-clock.js';
+import { type DeliveryOutcome, emptyOutcome } from './delivery-outcome.js';
+import type { DeliverySettings } from './delivery-settings.js';
+import { type EnvelopeReport, endOf, SILENT_REPORT, startReport } from './envelope-report.js';
+import { type CompletionGroup, GroupedCompletions } from './grouped-completions.js';
+import type { LeaseHold } from './lease-renewal.js';
+import { needsAwaitingFirst, type WebhookRunner, webhookContext } from './run-webhook.js';
+import type { WebhookResult } from './webhook-result.js';
+
+/** Where a {@link BatchRun} sends its answer, and keeps itself if it outlives it. */
+export interface BatchRunAnswer {
+  resolve(outcome: DeliveryOutcome): void;
+  reject(error: unknown): void;
+  /** Runs still going after their deadline answered Passfort. */
+  readonly background: Set<Promise<unknown>>;
+}
+
+/**
+ * One request's inline delivery: claims its webhooks in one call, runs handlers in order,
+ * skips ids already done, and stops at the first failure, busy id or spent deadline. What ran
+ * before the stop stays done; the rest is released for Passfort's redelivery.
+ *
+ * The loop awaits each handler's own promise, as a hand-written route does; the deadline
+ * does not race every handler. Instead one watch of the shared clock answers the request
+ * when it passes while a handler runs: that handler finishes in the background, its result
+ * is recorded, nothing after it starts, so the redelivery does exactly the remaining work.
+ * (A race per webhook cost a promise and two microtask hops per webhook, a visible part of a
+ * batch of 100.)
+ */
+export class BatchRun {
+  readonly #settings: DeliverySettings;
+  readonly #runner: WebhookRunner;
+  readonly #items: readonly BatchItem[];
+  readonly #deadlineAt: number;
+  readonly #scope: DeliveryScope;
+  readonly #answer: BatchRunAnswer;
+  readonly #outcome: DeliveryOutcome;
+  #claims: readonly BatchClaim[] = [];
+  #answered = false;
+  /** The webhook being run, and its report. */
+  #current = 0;
+  #report: EnvelopeReport = SILENT_REPORT;
+  /** True while the loop waits for a handler (or its failure's bookkeeping). */
+  #inHandler = false;
+  // Made with the first handler that returns a promise: synchronous ones cannot be interrupted.
+  #watch: DeadlineWatch | undefined;
+  #lease: LeaseHold | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(
+    settings: DeliverySettings,
+    runner: WebhookRunner,
+    items: readonly BatchItem[],
+    deadlineAt: number,
+    scope: DeliveryScope,
+    answer: BatchRunAnswer,
+  ) {
+    this.#settings = settings;
+    this.#runner = runner;
+    this.#items = items;
+    this.#deadlineAt = deadlineAt;
+    this.#scope = scope;
+    this.#answer = answer;
+    this.#outcome = emptyOutcome(items.length);
+  }
+
+  start(): void {
+    this.#loop = this.#run().then(undefined, (error: unknown) => {
+      if (!this.#answered) {
+        this.#answered = true;
+        this.#answer.reject(error);
+      } else {
+        this.#settings.logger.error?.({ error: describeError(error) }, 'webhook delivery failed');
+      }
+    });
+  }
+
+  #answerWith(outcome: DeliveryOutcome): void {
+    if (this.#answered) return;
+    this.#answered = true;
+    this.#answer.resolve(outcome);
+  }
+
+  async #run(): Promise<void> {
+    const settings = this.#settings;
+    const runner = this.#runner;
+    const items = this.#items;
+    const deadlineAt = this.#deadlineAt;
+    const outcome = this.#outcome;
+    let claimed = claimBatch(settings, items, deadlineAt);
+    if (claimed instanceof Promise) claimed = await claimed;
+    if (claimed.error !== undefined) {
+      runner.notifyDeliveryFailure(claimed.error);
+      outcome.error = claimed.error;
+      this.#answerWith(outcome);
+      return;
+    }
+    const claims = claimed.claims;
+    this.#claims = claims;
+    const receivedAt = new Date();
+    // The groups of completions, in order; consecutive webhooks usually share one.
+    const recorded: CompletionGroup[] = [];
+    // Grouped per delivery, never across requests: on Workers, I/O started by one request
+    // cannot be continued by another. Once a completion could not be recorded
+    // (`completions.failed`), no further handler starts: its effect could not be recorded
+    // either, and would run again on redelivery.
+    const completions = new GroupedCompletions(settings.store);
+    const { status, logger } = settings;
+    const scope = this.#scope;
+    status.addWaiting(items.length);
+    try {
+      for (let position = 0; position < items.length; position++) {
+        this.#current = position;
+        const item = items[position]!;
+        const claim = claims[position];
+        if (claim === DUPLICATE_IN_BATCH || claim?.status === 'done') {
+          outcome.duplicates++;
+          startReport(logger, scope, item).end({ outcome: 'duplicate' });
+          continue;
+        }
+        // One clock read per webhook: for the deadline, and as its time for status().
+        const now = Date.now();
+        const stop =
+          claim?.status !== 'claimed'
+            ? busyError(item)
+            : now >= deadlineAt
+              ? deadlineError(item)
+              : completions.failed
+                ? completionsFailedError(item)
+                : undefined;
+        if (stop !== undefined) {
+          outcome.error = stop;
+          startReport(logger, scope, item).end({ outcome: 'deferred', errorCode: stop.code });
+          await releaseUnstarted(settings, items, position, claims, deadlineAt);
+          break;
+        }
+        const { attempt } = claim as { attempt: number };
+        const context = webhookContext(item, items.length, attempt, receivedAt, settings.store);
+        const report = startReport(logger, scope, item, context.attempt);
+        let result: WebhookResult;
+        if (needsAwaitingFirst(item)) {
+          this.#willWait(report);
+          result = await runner.runAwaitingFirst(item, context, completions);
+        } else {
+          try {
+            const pending = runner.runHandlers(item, context);
+            if (pending === undefined) {
+              // Handlers that returned at once finished when they started, for status().
+              result = runner.processed(item, completions, now);
+            } else {
+              this.#willWait(report);
+              await pending;
+              result = runner.processed(item, completions);
+            }
+          } catch (cause) {
+            this.#willWait(report);
+            result = await runner.fail(item, context, cause);
+          }
+        }
+        this.#inHandler = false;
+        if (this.#answered) {
+          // The deadline answered while this webhook ran: its result is recorded (wait for the
+          // write, so close() does too) and nothing after it starts.
+          const written = (result as { recorded?: CompletionGroup }).recorded;
+          if (written !== undefined && !written.settled) await written.written().catch(() => {});
+          return;
+        }
+        if (report !== SILENT_REPORT) report.end(endOf(result));
+        if (result.kind === 'processed' || result.kind === 'echo') {
+          if (result.kind === 'echo') outcome.echoes++;
+          else outcome.processed++;
+          if (recorded[recorded.length - 1] !== result.recorded) recorded.push(result.recorded);
+        } else if (result.kind === 'dead-lettered') {
+          outcome.deadLettered++;
+        } else {
+          outcome.error = result.error;
+          await releaseUnstarted(settings, items, position + 1, claims, deadlineAt);
+          break;
+        }
+      }
+    } finally {
+      this.#inHandler = false;
+      this.#watch?.settle();
+      this.#lease?.release();
+      status.removeWaiting(items.length);
+    }
+    if (this.#answered) return;
+    await this.#awaitCompletions(recorded);
+    if (StoreUnavailableError.is(outcome.error)) runner.notifyDeliveryFailure(outcome.error);
+    this.#answerWith(outcome);
+  }
+
+  /** About to wait for a handler: the deadline may now answer, and the claims are renewed. */
+  #willWait(report: EnvelopeReport): void {
+    this.#report = report;
+    this.#inHandler = true;
+    this.#watch ??= deadlineClock.watch(this.#deadlineAt, () => this.#expire());
+    this.#lease ??= this.#settings.leases.hold(() =>
+      heldClaims(this.#items, this.#claims, this.#current),
+    );
+  }
+
+  /**
+   * The deadline passed while a handler ran: answer Passfort in time with what is done, and
+   * give back the claims of webhooks that will not start. The handler goes on in the
+   * background (see the loop), kept for `settle()`.
+   */
+  #expire(): void {
+    if (!this.#inHandler || this.#answered) return;
+    const item = this.#items[this.#current]!;
+    this.#report.end({ outcome: 'deferred', errorCode: 'DEADLINE_EXCEEDED' });
+    // A copy: the loop still records the running webhook's result after this answer.
+    this.#answerWith({ ...this.#outcome, error: deadlineError(item) });
+    void releaseUnstarted(
+      this.#settings,
+      this.#items,
+      this.#current + 1,
+      this.#claims,
+      this.#deadlineAt,
+    );
+    const loop = this.#loop;
+    if (loop !== undefined) {
+      const { background } = this.#answer;
+      background.add(loop);
+      void loop.finally(() => background.delete(loop));
+    }
+  }
+
+  /**
+   * Waits for the completion writes still in flight, not past the deadline, and turns a write
+   * that failed or came too late into the answer's error. A store answering synchronously
+   * has settled every group already.
+   */
+  async #awaitCompletions(recorded: readonly CompletionGroup[]): Promise<void> {
+    const outcome = this.#outcome;
+    const { logger } = this.#settings;
+    let failed: CompletionGroup | undefined;
+    let late = false;
+    for (const group of recorded) {
+      // A write still pending at the deadline goes on; the answer is then a 503 and the
+      // redelivery finds the ids done, or runs them again if the write never lands.
+      if (!group.settled && !late) {
+        late = (await beforeDeadline(group.written(), this.#deadlineAt).catch(() => {})) === LATE;
+      }
+      if (group.failed) failed ??= group;
+    }
+    if (late && outcome.error === undefined) {
+      logger.error?.(
+        { deadlineAt: this.#deadlineAt },
+        'dedupe store complete did not answer in time',
+      );
+      outcome.error = new StoreUnavailableError(
+        'Webhooks were handled but the dedupe store did not record it before the response deadline',
+      );
+    }
+    if (failed !== undefined && outcome.error === undefined) {
+      logger.error?.({ error: describeError(failed.error) }, 'dedupe store complete failed');
+      outcome.error = new StoreUnavailableError(
+        'Webhooks were handled but the dedupe store could not record it',
+        { cause: failed.error },
+      );
+    }
+  }
+}
