@@ -198,7 +198,10 @@ export class BatchRun {
       status.removeWaiting(items.length);
     }
     if (this.#answered) return;
-    await this.#awaitCompletions(recorded);
+    // A store answering synchronously (the memory store) has settled every group already.
+    if (recorded.some((group) => !group.settled || group.failed)) {
+      await this.#awaitCompletions(recorded);
+    }
     if (StoreUnavailableError.is(outcome.error)) runner.notifyDeliveryFailure(outcome.error);
     this.#answerWith(outcome);
   }
@@ -241,8 +244,7 @@ export class BatchRun {
 
   /**
    * Waits for the completion writes still in flight, not past the deadline, and turns a write
-   * that failed or came too late into the answer's error. A store answering synchronously
-   * has settled every group already.
+   * that failed or came too late into the answer's error.
    */
   async #awaitCompletions(recorded: readonly CompletionGroup[]): Promise<void> {
     const outcome = this.#outcome;
