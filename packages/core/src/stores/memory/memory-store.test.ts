@@ -108,3 +108,30 @@ describe('memoryStore bounds on claims', () => {
     expect(again.every((o) => o.status === 'claimed')).toBe(true);
   });
 });
+
+describe('memoryStore claiming a batch that mixes UUIDs and other ids', () => {
+  it('answers each id in its own place, as claiming them one by one would', async () => {
+    const ids = Array.from({ length: 150 }, (_, i) =>
+      i % 3 === 0 ? `other-${i}` : uuid(`m${i.toString(16)}`),
+    );
+    const batched = memoryStore();
+    const single = memoryStore();
+    // Some done, some claimed, before the batch.
+    for (const id of ids.filter((_, i) => i % 5 === 0)) {
+      for (const store of [batched, single]) {
+        await store.claim([id], { leaseMs: 60_000 });
+        await store.complete([id]);
+      }
+    }
+    for (const id of ids.filter((_, i) => i % 7 === 1)) {
+      for (const store of [batched, single]) await store.claim([id], { leaseMs: 60_000 });
+    }
+    const all = await batched.claim(ids, { leaseMs: 60_000 });
+    const oneByOne = [];
+    for (const id of ids) oneByOne.push(...(await single.claim([id], { leaseMs: 60_000 })));
+    expect(all).toEqual(oneByOne);
+    expect(all.filter((o) => o.status === 'done')).toHaveLength(30);
+    expect(all.filter((o) => o.status === 'busy').length).toBeGreaterThan(0);
+    expect(all.filter((o) => o.status === 'claimed').length).toBeGreaterThan(90);
+  });
+});

@@ -97,6 +97,28 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
     return attemptOutcome(attempts);
   }
 
+  // The keys of a batch's UUIDs, for one pass that touches their slots before claiming.
+  let batchKeys = new Uint32Array(4 * 128);
+  let keyOf = new Int32Array(128);
+  /** Reads a batch's UUIDs into `batchKeys` (`keyOf[i]`: id i's key, or -1) and touches them. */
+  function readBatchKeys(ids: readonly string[]): true {
+    if (keyOf.length < ids.length) {
+      batchKeys = new Uint32Array(ids.length * 4);
+      keyOf = new Int32Array(ids.length);
+    }
+    let count = 0;
+    for (let i = 0; i < ids.length; i++) {
+      if (!uuidWords(ids[i]!, words)) {
+        keyOf[i] = -1;
+        continue;
+      }
+      batchKeys.set(words, count * 4);
+      keyOf[i] = count++;
+    }
+    uuids.touch(batchKeys, count);
+    return true;
+  }
+
   let forgottenAt = Number.NaN;
   function forgetOld(at: number): void {
     const tick = toTick(at);
@@ -127,11 +149,21 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
       const at = now();
       const tick = toTick(at);
       const outcomes: ClaimOutcome[] = new Array(ids.length);
+      // A batch's keys are read once, their slots touched, then claimed (see `touch`).
+      const batched = ids.length > 1 && readBatchKeys(ids);
       for (let i = 0; i < ids.length; i++) {
         const id = ids[i]!;
-        if (!uuidWords(id, words)) {
+        const uuid = batched ? keyOf[i]! >= 0 : uuidWords(id, words);
+        if (!uuid) {
           outcomes[i] = claimOther(id, at, tick, leaseMs);
           continue;
+        }
+        if (batched) {
+          const at4 = keyOf[i]! * 4;
+          words[0] = batchKeys[at4]!;
+          words[1] = batchKeys[at4 + 1]!;
+          words[2] = batchKeys[at4 + 2]!;
+          words[3] = batchKeys[at4 + 3]!;
         }
         const claimed = uuids.claim(words, at, leaseMs, tick);
         outcomes[i] =
