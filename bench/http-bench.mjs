@@ -70,11 +70,13 @@ async function start(file, args, env, core) {
     execArgv: pinned ? ['-c', String(core), process.execPath] : [],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  await new Promise((resolve, reject) => {
+  const message = await new Promise((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
   });
   child.removeAllListeners('exit');
+  // A server says which port it listens on; the load generator just says it is ready.
+  child.port = message?.port;
   return child;
 }
 
@@ -97,7 +99,6 @@ function load(server, payload, seconds) {
   });
 }
 
-let nextPort = 41000;
 /**
  * One round of a group: its servers started side by side, each warmed up, then loaded in
  * alternating slices (A B B A …, or A B C C B A … for three) until each had its measured
@@ -107,13 +108,13 @@ async function measureGroup(group, reversed) {
   const order = reversed ? [...group].reverse() : group;
   const servers = [];
   for (const [name, payload, serverConnections = connections] of order) {
-    const port = nextPort++;
     const child = await start(
       join(here, 'servers', `${name}.mjs`),
       [],
-      { PORT: String(port), NODE_ENV: 'production' },
+      { NODE_ENV: 'production' },
       0,
     );
+    const { port } = child;
     servers.push({
       name,
       payload,

@@ -44,6 +44,10 @@ export async function receive(authorization, parsed, dedupe) {
   return 200;
 }
 
+/**
+ * Listens on a port the system picks and tells the harness which: a fixed port could be taken
+ * meanwhile as the local end of some outgoing connection (they come from the same range).
+ */
 export function ready(server) {
-  server.listen(Number(process.env.PORT), '127.0.0.1', () => process.send?.('ready'));
+  server.listen(0, '127.0.0.1', () => process.send?.({ port: server.address().port }));
 }

@@ -8,6 +8,4 @@ const webhooks = createPassfortWebhooks({ secret: SECRET });
 webhooks.onAny(handleWebhook);
 const app = new Hono();
 app.post('/webhooks', passfortWebhooks(webhooks));
-serve({ fetch: app.fetch, port: Number(process.env.PORT), hostname: '127.0.0.1' }, () =>
-  process.send?.('ready'),
-);
+serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, ({ port }) => process.send?.({ port }));
