@@ -45,6 +45,29 @@ export async function receive(authorization, parsed, dedupe) {
 }
 
 /**
+ * A bare node:http request listener, as a user writes one: the body read from the stream,
+ * parsed, then `receiveParsed(authorization, parsed)` gives the status to answer.
+ */
+export function bareNodeRoute(receiveParsed) {
+  return (req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      let parsed;
+      try {
+        parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        res.writeHead(400).end();
+        return;
+      }
+      receiveParsed(req.headers.authorization, parsed).then((status) =>
+        res.writeHead(status).end(),
+      );
+    });
+  };
+}
+
+/**
  * Listens on a port the system picks and tells the harness which: a fixed port could be taken
  * meanwhile as the local end of some outgoing connection (they come from the same range).
  */

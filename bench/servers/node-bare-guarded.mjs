@@ -5,7 +5,7 @@
 // receiver's own work (validation, dedupe) costs when a user writes it by hand.
 import { createServer } from 'node:http';
 import { eventDataSchemas } from '@passfort-webhooks/core';
-import { authentic, handleWebhook, ready } from './common.mjs';
+import { authentic, bareNodeRoute, handleWebhook, ready } from './common.mjs';
 
 const handled = new Map();
 const schemas = new Map(Object.entries(eventDataSchemas));
@@ -23,21 +23,4 @@ async function receiveGuarded(authorization, parsed) {
   return 200;
 }
 
-ready(
-  createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (chunk) => chunks.push(chunk));
-    req.on('end', () => {
-      let parsed;
-      try {
-        parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        res.writeHead(400).end();
-        return;
-      }
-      receiveGuarded(req.headers.authorization, parsed).then((status) =>
-        res.writeHead(status).end(),
-      );
-    });
-  }),
-);
+ready(createServer(bareNodeRoute(receiveGuarded)));
