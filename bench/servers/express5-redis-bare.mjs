@@ -5,7 +5,7 @@ import express from 'express';
 import { ready, receive } from './common.mjs';
 import { name, redisClient } from './store-clients.mjs';
 
-const client = redisClient();
+const client = await redisClient();
 const claim = async (id) => (await client.set(`${name}:${id}`, '1', 'EX', 604_800, 'NX')) === 'OK';
 const app = express();
 app.post('/webhooks', express.json({ limit: '10mb' }), async (req, res) => {

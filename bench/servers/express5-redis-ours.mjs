@@ -8,7 +8,7 @@ import { name, redisClient } from './store-clients.mjs';
 
 const webhooks = createPassfortWebhooks({
   secret: SECRET,
-  store: redisStore({ client: redisClient(), prefix: name }),
+  store: redisStore({ client: await redisClient(), prefix: name }),
 });
 webhooks.onAny(handleWebhook);
 const app = express();

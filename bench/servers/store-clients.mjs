@@ -5,19 +5,27 @@ import pg from 'pg';
 
 export const name = `bench_${process.pid}`;
 
-export function redisClient() {
+/** A Redis client, once connected: with the offline queue off, a command sent earlier fails. */
+export async function redisClient() {
   const client = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: 2_000,
   });
   cleanUpOnExit(async () => {
+    // SCAN and UNLINK, not KEYS and DEL: KEYS blocks the shared Redis for as long as the
+    // whole keyspace takes to walk, and the next server's requests time out meanwhile.
     for (const pattern of [`{${name}}*`, `${name}:*`]) {
-      const keys = await client.keys(pattern);
-      for (let i = 0; i < keys.length; i += 1000) await client.del(...keys.slice(i, i + 1000));
+      let cursor = '0';
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
+        if (keys.length > 0) await client.unlink(...keys);
+        cursor = next;
+      } while (cursor !== '0');
     }
     client.disconnect();
   });
+  if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
   return client;
 }
 
