@@ -123,25 +123,26 @@ function stop(child) {
 async function measureGroup(group, reversed) {
   const order = reversed ? [...group].reverse() : group;
   const servers = [];
-  for (const [name, payload, serverConnections = connections] of order) {
-    const child = await start(
-      join(here, 'servers', `${name}.mjs`),
-      [],
-      { NODE_ENV: 'production' },
-      0,
-    );
-    const { port } = child;
-    servers.push({
-      name,
-      payload,
-      connections: serverConnections,
-      port,
-      child,
-      slices: [],
-      ticks: 0,
-    });
-  }
+  // Started inside the try: a server that fails to start must not leave the others running.
   try {
+    for (const [name, payload, serverConnections = connections] of order) {
+      const child = await start(
+        join(here, 'servers', `${name}.mjs`),
+        [],
+        { NODE_ENV: 'production' },
+        0,
+      );
+      const { port } = child;
+      servers.push({
+        name,
+        payload,
+        connections: serverConnections,
+        port,
+        child,
+        slices: [],
+        ticks: 0,
+      });
+    }
     for (const server of servers) await load(server, server.payload, warmup);
     for (let slice = 0; slice < slicesPerServer; slice++) {
       for (const server of slice % 2 === 0 ? servers : [...servers].reverse()) {
@@ -285,7 +286,8 @@ function row(server, payload) {
 }
 
 const verdicts = [];
-for (const payload of payloads) {
+// `--only redis` (or postgres) selects no framework: then only the store table prints.
+for (const payload of frameworks.length > 0 ? payloads : []) {
   const bytes = results.get(`${frameworks[0].bare}:${payload}`)[0].bytes;
   console.log(
     `\n${payload === 'single' ? 'Single webhook' : 'Batch of 100'} (~${(bytes / 1024).toFixed(1)} KB per request), medians of ${rounds} round(s); ratio: median of the rounds' ratios (range)\n`,

@@ -34,4 +34,6 @@ process.on('message', async ({ url, payload, seconds, connections }) => {
     bytes: payload === 'github' ? github.body.length : bodies[payload].length,
   });
 });
+// Gone with the harness, even when it crashed.
+process.once('disconnect', () => process.exit(0));
 process.send('ready');

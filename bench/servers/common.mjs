@@ -3,6 +3,10 @@
 import { timingSafeEqual } from 'node:crypto';
 
 export const SECRET = 'bench-webhook-secret-3f9a';
+
+// If the harness dies without stopping us, go too (through SIGTERM, so the store servers
+// still remove their keys and tables): a benchmark must leave no server behind.
+process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 const expected = Buffer.from(SECRET);
 
 /**
