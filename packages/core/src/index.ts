@@ -30,6 +30,9 @@ export type {
   AnyWebhookHandler,
   CollectedDataContext,
   ContextFor,
+  ReplayInfo,
+  TransactionIsolation,
+  TransactionOptions,
   WebhookContext,
   WebhookErrorHandler,
   WebhookFailure,
@@ -40,6 +43,7 @@ export type {
 export { AuthenticationError } from './errors/authentication-error.js';
 export { ConfigurationError } from './errors/configuration-error.js';
 export { DeadLetterNotFoundError } from './errors/dead-letter-not-found-error.js';
+export { DeadLetterSupersededError } from './errors/dead-letter-superseded-error.js';
 export { DeadlineExceededError } from './errors/deadline-exceeded-error.js';
 export { errorStatus, type PassfortWebhookErrorCode } from './errors/error-status.js';
 export { ForbiddenAddressError } from './errors/forbidden-address-error.js';
@@ -109,11 +113,16 @@ export {
   type Awaitable,
   type ClaimOptions,
   type ClaimOutcome,
+  type CompletedWebhook,
+  type CompleteOptions,
   DEFAULT_RETENTION_MS,
   type DeadLetter,
   type DeadLetterReason,
   type DedupeStore,
   type ListDeadLettersOptions,
+  type ProcessedSince,
+  type ProcessedSinceOptions,
+  type ProcessedWebhook,
   type ReleaseOptions,
 } from './stores/dedupe-store.js';
 export { type MemoryStoreOptions, memoryStore } from './stores/memory/memory-store.js';

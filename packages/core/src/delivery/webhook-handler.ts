@@ -2,6 +2,7 @@ import type { HandlerError } from '../errors/handler-error.js';
 import type { QueueUnavailableError } from '../errors/queue-unavailable-error.js';
 import type { SchemaMismatchError } from '../errors/schema-mismatch-error.js';
 import type { StoreUnavailableError } from '../errors/store-unavailable-error.js';
+import type { ProcessedWebhook } from '../stores/dedupe-store.js';
 import type { PassfortEventName } from '../events/event-schemas.js';
 import type { AnyPassfortEvent, PassfortEvent } from '../events/passfort-event.js';
 import type { CollectedDataChange } from '../sync/diff-collected-data.js';
@@ -48,7 +49,45 @@ export interface WebhookContext<Tx = unknown> {
    *   });
    * });
    */
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Set when this run is an operator's replay of a dead letter (`deadLetters.replay`, or the
+   * console's replay button); undefined for a delivery from Passfort. `supersededBy` lists the
+   * webhooks for the same profile that were processed after the letter was set aside: their
+   * state is newer than this webhook's, so a handler that writes state should not roll it back.
+   *
+   * @example
+   * webhooks.on('PRODUCT_STATUS_CHANGED', async (event, ctx) => {
+   *   if (ctx.replay && ctx.replay.supersededCount > 0) return; // newer state already applied
+   *   await applyStatus(event.data);
+   * });
+   */
+  readonly replay?: ReplayInfo;
+}
+
+/** What a replayed dead letter's handlers learn about it: `ctx.replay`. */
+export interface ReplayInfo {
+  /** When the webhook was set aside as a dead letter. */
+  readonly deadLetteredAt: Date;
+  /** How many webhooks for the same profile were processed after that (0: none, or no profile). */
+  readonly supersededCount: number;
+  /** The oldest of those webhooks (at most 20), oldest first. */
+  readonly supersededBy: readonly ProcessedWebhook[];
+}
+
+/** Isolation levels `ctx.transaction` can run at. */
+export type TransactionIsolation = 'read committed' | 'repeatable read' | 'serializable';
+
+/** Options of `ctx.transaction`. */
+export interface TransactionOptions {
+  /**
+   * The transaction's isolation level, set explicitly on every transaction rather than taken
+   * from the database's or the session's default. A serialization failure or a deadlock
+   * (Postgres 40001 / 40P01, MySQL 1213) rolls back everything, so `fn` is run again, a few
+   * times at most; the racing delivery that committed first is seen as the recorded effect.
+   * @default 'read committed'
+   */
+  readonly isolation?: TransactionIsolation;
 }
 
 /** The events that carry `old_data` / `new_data` snapshots of a profile's collected_data. */

@@ -44,6 +44,52 @@ export interface DeadLetter {
   readonly attempts: number;
   /** When it was set aside, in epoch milliseconds. */
   readonly failedAt: number;
+  /**
+   * The profile the webhook is about (`data.profile_id`), when it names one: a replay asks the
+   * store which webhooks for this profile were processed after the letter was set aside.
+   */
+  readonly profileId?: string;
+}
+
+/** A completed webhook that names a profile (`data.profile_id`), for order-safe replay. */
+export interface CompletedWebhook {
+  readonly id: string;
+  readonly event: string;
+  readonly profileId: string;
+}
+
+/** Options of {@link DedupeStore.complete}. */
+export interface CompleteOptions {
+  /**
+   * The completed webhooks among `ids` that name a profile. A store that implements
+   * {@link DedupeStore.processedSince} remembers them (for its retention), so that a replayed
+   * dead letter can learn that newer webhooks for its profile were processed after it.
+   */
+  readonly profiles?: readonly CompletedWebhook[];
+}
+
+/** A webhook processed after a dead letter, for the same profile. */
+export interface ProcessedWebhook {
+  readonly id: string;
+  readonly event: string;
+  /** When its completion was recorded, in epoch milliseconds (the store's clock). */
+  readonly processedAt: number;
+}
+
+/** What {@link DedupeStore.processedSince} found. */
+export interface ProcessedSince {
+  /** How many webhooks for the profile were processed since then (all of them, not only those listed). */
+  readonly count: number;
+  /** The oldest of them, at most `limit`, oldest first. */
+  readonly webhooks: readonly ProcessedWebhook[];
+}
+
+/** Options of {@link DedupeStore.processedSince}. */
+export interface ProcessedSinceOptions {
+  /** List at most this many. @default 20 */
+  readonly limit?: number;
+  /** Leave this webhook id out (the dead letter itself). */
+  readonly excluding?: string;
 }
 
 /** Options of {@link DedupeStore.listDeadLetters}. */
@@ -63,8 +109,11 @@ export interface ListDeadLettersOptions {
 export interface DedupeStore {
   /** Claims ids for processing; returns one outcome per id, in the same order. */
   claim(ids: readonly string[], options: ClaimOptions): Awaitable<readonly ClaimOutcome[]>;
-  /** Marks claimed ids as done, to be remembered for the store's retention. */
-  complete(ids: readonly string[]): Awaitable<void>;
+  /**
+   * Marks claimed ids as done, to be remembered for the store's retention. `options.profiles`
+   * names the profiles of those that have one (see {@link processedSince}).
+   */
+  complete(ids: readonly string[], options?: CompleteOptions): Awaitable<void>;
   /** Gives claimed ids back without completing them, so a redelivery can claim them again. */
   release(ids: readonly string[], options?: ReleaseOptions): Awaitable<void>;
   /**
@@ -75,12 +124,27 @@ export interface DedupeStore {
    * default lease (60 s).
    */
   renew?(ids: readonly string[], options: ClaimOptions): Awaitable<void>;
-  /** Stores a dead letter and marks its id done, in one step. */
+  /**
+   * Stores a dead letter and marks its id done, in one step. The id (and, on a transactional
+   * store, its effect record) is kept while the letter is, whatever the retention: a replay
+   * weeks later must still find what ran.
+   */
   addDeadLetter(letter: DeadLetter): Awaitable<void>;
+  /**
+   * The webhooks for `profileId` whose completion was recorded after `since` (epoch ms),
+   * counted, and the oldest listed. A replay uses it to tell its handler, and the console, that
+   * the dead letter was superseded (`ctx.replay`). Optional for other stores; every store of
+   * this package has it.
+   */
+  processedSince?(
+    profileId: string,
+    since: number,
+    options?: ProcessedSinceOptions,
+  ): Awaitable<ProcessedSince>;
   /** Dead letters, oldest first. */
   listDeadLetters(options?: ListDeadLettersOptions): Awaitable<readonly DeadLetter[]>;
   getDeadLetter(id: string): Awaitable<DeadLetter | undefined>;
-  /** Removes a dead letter; true if there was one. */
+  /** Removes a dead letter (its id is then kept for the store's retention from now); true if there was one. */
   deleteDeadLetter(id: string): Awaitable<boolean>;
   countDeadLetters(): Awaitable<number>;
   /** Frees the store's resources (not a client the caller passed in). */
