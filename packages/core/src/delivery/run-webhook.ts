@@ -44,7 +44,7 @@ function transactionOnce(
   id: string,
 ): WebhookContext['transaction'] {
   let called = false;
-  return (effect) => {
+  return (effect, options) => {
     if (called) {
       return Promise.reject(
         new ConfigurationError(
@@ -60,7 +60,7 @@ function transactionOnce(
         ),
       );
     }
-    return store.transactOnce(id, effect);
+    return store.transactOnce(id, effect, options);
   };
 }
 

@@ -1,3 +1,4 @@
+import type { TransactionOptions } from '../delivery/webhook-handler.js';
 import type { DedupeStore } from './dedupe-store.js';
 
 /**
@@ -15,7 +16,11 @@ export interface TransactionalStore<Tx> extends DedupeStore {
    * concurrent deliveries cannot both commit. If `effect` throws, or the process dies before
    * the commit, neither the effect nor the record exists.
    */
-  transactOnce<T>(id: string, effect: (tx: Tx) => Promise<T>): Promise<T>;
+  transactOnce<T>(
+    id: string,
+    effect: (tx: Tx) => Promise<T>,
+    options?: TransactionOptions,
+  ): Promise<T>;
 }
 
 /**
