@@ -31,8 +31,6 @@ export type {
   CollectedDataContext,
   ContextFor,
   ReplayInfo,
-  TransactionIsolation,
-  TransactionOptions,
   WebhookContext,
   WebhookErrorHandler,
   WebhookFailure,
@@ -126,7 +124,12 @@ export {
   type ReleaseOptions,
 } from './stores/dedupe-store.js';
 export { type MemoryStoreOptions, memoryStore } from './stores/memory/memory-store.js';
-export type { TransactionalStore, TransactionClientOf } from './stores/transactional-store.js';
+export type {
+  TransactionalStore,
+  TransactionClientOf,
+  TransactionIsolation,
+  TransactionOptions,
+} from './stores/transactional-store.js';
 
 // Sync: the collected-data diff and the loop guard (the API client is `./client`).
 export {

@@ -3,6 +3,7 @@ import type { QueueUnavailableError } from '../errors/queue-unavailable-error.js
 import type { SchemaMismatchError } from '../errors/schema-mismatch-error.js';
 import type { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import type { ProcessedWebhook } from '../stores/dedupe-store.js';
+import type { TransactionOptions } from '../stores/transactional-store.js';
 import type { PassfortEventName } from '../events/event-schemas.js';
 import type { AnyPassfortEvent, PassfortEvent } from '../events/passfort-event.js';
 import type { CollectedDataChange } from '../sync/diff-collected-data.js';
@@ -73,21 +74,6 @@ export interface ReplayInfo {
   readonly supersededCount: number;
   /** The oldest of those webhooks (at most 20), oldest first. */
   readonly supersededBy: readonly ProcessedWebhook[];
-}
-
-/** Isolation levels `ctx.transaction` can run at. */
-export type TransactionIsolation = 'read committed' | 'repeatable read' | 'serializable';
-
-/** Options of `ctx.transaction`. */
-export interface TransactionOptions {
-  /**
-   * The transaction's isolation level, set explicitly on every transaction rather than taken
-   * from the database's or the session's default. A serialization failure or a deadlock
-   * (Postgres 40001 / 40P01, MySQL 1213) rolls back everything, so `fn` is run again, a few
-   * times at most; the racing delivery that committed first is seen as the recorded effect.
-   * @default 'read committed'
-   */
-  readonly isolation?: TransactionIsolation;
 }
 
 /** The events that carry `old_data` / `new_data` snapshots of a profile's collected_data. */

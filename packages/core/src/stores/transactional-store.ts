@@ -1,5 +1,19 @@
-import type { TransactionOptions } from '../delivery/webhook-handler.js';
 import type { DedupeStore } from './dedupe-store.js';
+
+/** Isolation levels `ctx.transaction` can run at. */
+export type TransactionIsolation = 'read committed' | 'repeatable read' | 'serializable';
+
+/** Options of `ctx.transaction`. */
+export interface TransactionOptions {
+  /**
+   * The transaction's isolation level, set explicitly on every transaction rather than taken
+   * from the database's or the session's default. A serialization failure or a deadlock
+   * (Postgres 40001 / 40P01, MySQL 1213) rolls back everything, so `fn` is run again, a few
+   * times at most; the racing delivery that committed first is seen as the recorded effect.
+   * @default 'read committed'
+   */
+  readonly isolation?: TransactionIsolation;
+}
 
 /**
  * A {@link DedupeStore} on a SQL database that can commit a webhook's effect and the record of
