@@ -131,7 +131,7 @@ async function storeRows(): Promise<Row[]> {
   await store.migrate();
   pgTrips = 0;
   rows.push(await measure('postgres', store, () => pgTrips));
-  await pool.query(`DROP TABLE ${table}, ${table}_dead`);
+  await pool.query(`DROP TABLE ${table}, ${table}_dead, ${table}_effects`);
   await store.close?.();
   await pool.end();
   return rows;

@@ -57,7 +57,7 @@ export async function availableStores(): Promise<StoreKind[]> {
           store,
           async cleanup() {
             await store.close?.();
-            await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead`);
+            await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects`);
             await pool.end();
           },
         };

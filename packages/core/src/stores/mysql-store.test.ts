@@ -32,7 +32,7 @@ if (await mysqlAvailable()) {
       },
       async cleanup() {
         await store.close?.();
-        await pools[0]!.query(`DROP TABLE IF EXISTS ${table}, ${deadLetterTable}`);
+        await pools[0]!.query(`DROP TABLE IF EXISTS ${table}, ${deadLetterTable}, ${table}_effects`);
         await Promise.all(pools.map((pool) => pool.end()));
       },
     };
@@ -70,7 +70,7 @@ if (await mysqlAvailable()) {
       },
       async cleanup() {
         await store.close?.();
-        await pool.query(`DROP TABLE IF EXISTS ${table}, ${deadLetterTable}, ${effects}`);
+        await pool.query(`DROP TABLE IF EXISTS ${table}, ${deadLetterTable}, ${table}_effects, ${effects}`);
         await Promise.all(pools.map((each) => each.end()));
       },
     };
@@ -102,7 +102,7 @@ if (await mysqlAvailable()) {
           { status: 'claimed', attempt: 1 },
         ]);
       } finally {
-        await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead`);
+        await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects`);
         await pool.end();
       }
       expect(() => mysqlSchemaSql('ids; DROP TABLE users')).toThrow(/Invalid MySQL table name/);
@@ -152,7 +152,7 @@ if (await mysqlAvailable()) {
         expect(handled).toEqual(['before', 'after']);
         await webhooks.close();
       } finally {
-        await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead`).catch(() => {});
+        await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects`).catch(() => {});
         await admin.end();
         await pool.end();
       }

@@ -1,14 +1,13 @@
+import { createHash } from 'node:crypto';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import { resolveLogger } from '../observability/console-logger.js';
 import { describeError, type Logger } from '../observability/logger.js';
 import type { ClaimOutcome, DeadLetter } from './dedupe-store.js';
 import { DEFAULT_RETENTION_MS } from './dedupe-store.js';
-import {
-  recordableResult,
-  recordedResult,
-  type TransactionalStore,
-} from './transactional-store.js';
+import { recordedResult } from './transaction/recordable-result.js';
+import { type TransactionDialect, transactOnce } from './transaction/transact-once.js';
+import type { TransactionalStore } from './transactional-store.js';
 
 /** What the store runs statements on: a connection of a mysql2 promise pool. */
 export interface MysqlQueryable {
@@ -47,8 +46,25 @@ export interface MysqlStoreOptions<P extends MysqlPool = MysqlPool> {
   table?: string;
   /** Table of dead letters. @default 'passfort_webhook_dead_letters' */
   deadLetterTable?: string;
-  /** How long a completed id is remembered. @default 7 days */
+  /**
+   * Table of `ctx.transaction`'s effect records: one row per webhook whose transaction
+   * committed, kept as long as its id is remembered or a dead letter of it exists.
+   * @default 'passfort_webhook_effects', or `${table}_effects` when `table` is set
+   */
+  effectTable?: string;
+  /**
+   * How long a completed id is remembered. A dead-lettered id is remembered, with its effect
+   * record, for as long as its dead letter exists, whatever this says.
+   * @default 7 days
+   */
   retentionMs?: number;
+  /**
+   * How long a `ctx.transaction` waits for another run of the same webhook to finish its
+   * transaction before failing, so that the webhook is retried. The wait polls a named lock
+   * (`GET_LOCK(name, 0)`) without holding a pool connection or a server thread.
+   * @default 60_000
+   */
+  transactionLockWaitMs?: number;
   /**
    * How often expired ids are deleted, in the background (0 turns it off; call `prune()`).
    * @default 600_000
@@ -60,7 +76,11 @@ export interface MysqlStoreOptions<P extends MysqlPool = MysqlPool> {
 
 /** The MySQL / MariaDB store: a transactional {@link DedupeStore} plus its schema management. */
 export interface MysqlStore<Connection = unknown> extends TransactionalStore<Connection> {
-  /** Creates the two tables if they do not exist. Run it once, at deploy time. */
+  /**
+   * Creates the tables if they do not exist, adds the columns an earlier version lacked, and
+   * refuses tables on an engine that cannot roll back. Run it once, at deploy time, before the
+   * new version receives webhooks.
+   */
   migrate(): Promise<void>;
   /** Deletes ids whose retention has passed; returns how many. */
   prune(): Promise<number>;
@@ -70,15 +90,22 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/i;
 // Ids are case-sensitive: a binary collation, or 'ABC' and 'abc' would be one webhook.
 const ID_COLUMN = 'VARCHAR(256) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL';
 
+/** The far-future expiry of an id whose dead letter exists: it is remembered until the letter goes. */
+const PINNED = "'9999-12-31 00:00:00'";
+
 /**
- * The statements `migrate()` runs, one per array element (mysql2 runs one statement per
- * query unless `multipleStatements` is on), for teams that apply migrations with their own tool.
+ * The statements `migrate()` runs on a new database, one per array element (mysql2 runs one
+ * statement per query unless `multipleStatements` is on), for teams that apply migrations with
+ * their own tool. Upgrading tables made by an earlier version also needs the columns
+ * `migrate()` adds (event, profile_id, done_at on the ids table; profile_id on the dead letters):
+ * run `migrate()` once, or add them as it does.
  */
 export function mysqlSchemaSql(
   table = 'passfort_webhook_ids',
   deadLetterTable = 'passfort_webhook_dead_letters',
+  effectTable = 'passfort_webhook_effects',
 ): string[] {
-  for (const name of [table, deadLetterTable]) {
+  for (const name of [table, deadLetterTable, effectTable]) {
     if (!IDENTIFIER.test(name)) throw new ConfigurationError(`Invalid MySQL table name: ${name}`);
   }
   return [
@@ -91,7 +118,11 @@ export function mysqlSchemaSql(
   claim_token CHAR(36) NULL,
   effect_at DATETIME(3) NULL,
   effect_result LONGTEXT NULL,
-  INDEX expires_at (expires_at)
+  event VARCHAR(256) NULL,
+  profile_id VARCHAR(256) NULL,
+  done_at DATETIME(3) NULL,
+  INDEX expires_at (expires_at),
+  INDEX profile_done (profile_id, done_at)
 ) ENGINE=InnoDB`,
     `CREATE TABLE IF NOT EXISTS ${deadLetterTable} (
   id ${ID_COLUMN} PRIMARY KEY,
@@ -101,10 +132,32 @@ export function mysqlSchemaSql(
   error TEXT NOT NULL,
   attempts INT NOT NULL,
   failed_at BIGINT NOT NULL,
+  profile_id VARCHAR(256) NULL,
   INDEX failed_at (failed_at, id)
 ) ENGINE=InnoDB`,
+    `CREATE TABLE IF NOT EXISTS ${effectTable} (
+  id ${ID_COLUMN} PRIMARY KEY,
+  effect_at DATETIME(3) NOT NULL,
+  result LONGTEXT NULL
+) ENGINE=InnoDB`,
+    // Versions before 0.6 recorded effects on the ids table.
+    `INSERT IGNORE INTO ${effectTable} (id, effect_at, result)
+  SELECT id, effect_at, effect_result FROM ${table} WHERE effect_at IS NOT NULL`,
+    // A dead letter's id is remembered while the letter exists, so a late replay finds its effect.
+    `UPDATE ${table} SET expires_at = ${PINNED}
+  WHERE id IN (SELECT id FROM ${deadLetterTable}) AND expires_at < ${PINNED}`,
   ];
 }
+
+/** Columns added since the first version of the tables, for `migrate()` to add when missing. */
+const ADDED_COLUMNS = {
+  ids: [
+    ['event', 'VARCHAR(256) NULL'],
+    ['profile_id', 'VARCHAR(256) NULL'],
+    ['done_at', 'DATETIME(3) NULL'],
+  ],
+  dead: [['profile_id', 'VARCHAR(256) NULL']],
+} as const;
 
 /**
  * A {@link DedupeStore} on MySQL 8 or MariaDB 10.5+ through `mysql2`, with `ctx.transaction`.
@@ -135,9 +188,13 @@ export function mysqlStore<P extends MysqlPool>(
   surviveConnectionErrors(pool, logger);
   const table = options.table ?? 'passfort_webhook_ids';
   const deadTable = options.deadLetterTable ?? 'passfort_webhook_dead_letters';
-  const schema = mysqlSchemaSql(table, deadTable);
+  // Beside a table of another name, its own effects table: two stores never share records.
+  const effectTable =
+    options.effectTable ?? (options.table === undefined ? 'passfort_webhook_effects' : `${table}_effects`);
+  const schema = mysqlSchemaSql(table, deadTable, effectTable);
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   const pruneIntervalMs = options.pruneIntervalMs ?? 600_000;
+  const lockWaitMs = options.transactionLockWaitMs ?? 60_000;
   const retentionUs = retentionMs * 1000;
 
   // Assignments run left to right and see the columns already assigned: the claim token is
@@ -146,8 +203,7 @@ export function mysqlStore<P extends MysqlPool>(
   claim_token = IF((state = 'done' AND expires_at <= NOW(3)) OR state = 'released'
                    OR (state = 'claimed' AND lease_until <= NOW(3)), VALUES(claim_token), claim_token),
   attempts = IF(claim_token <=> VALUES(claim_token), IF(state = 'done', 1, attempts + 1), attempts),
-  effect_at = IF(claim_token <=> VALUES(claim_token) AND state = 'done', NULL, effect_at),
-  effect_result = IF(claim_token <=> VALUES(claim_token) AND state = 'done', NULL, effect_result),
+  done_at = IF(claim_token <=> VALUES(claim_token), NULL, done_at),
   state = IF(claim_token <=> VALUES(claim_token), 'claimed', state),
   lease_until = IF(claim_token <=> VALUES(claim_token), VALUES(lease_until), lease_until),
   expires_at = IF(claim_token <=> VALUES(claim_token), VALUES(expires_at), expires_at)`;
@@ -156,7 +212,7 @@ export function mysqlStore<P extends MysqlPool>(
     const code = (error as { code?: unknown }).code;
     if (code === 'ER_NO_SUCH_TABLE') {
       return new StoreUnavailableError(
-        `The dedupe tables ${table} / ${deadTable} do not exist: did you call \`await store.migrate()\` (or apply mysqlSchemaSql()) at start-up?`,
+        `The dedupe tables ${table} / ${deadTable} / ${effectTable} do not exist: did you call \`await store.migrate()\` (or apply mysqlSchemaSql()) at start-up? After an upgrade, run it again`,
         { cause: error },
       );
     }
@@ -205,10 +261,169 @@ export function mysqlStore<P extends MysqlPool>(
     }
   }
 
+  /**
+   * Deletes the ids whose retention passed, and effect records whose id is no longer
+   * remembered. An id with a dead letter stays whatever its expiry says (a table from an
+   * earlier version may not have it pinned yet), and so does its effect record: a replay of
+   * the letter must find it.
+   */
   async function prune(): Promise<number> {
-    const result = await query(`DELETE FROM ${table} WHERE expires_at < NOW(3)`);
+    const result = await query(
+      `DELETE FROM ${table} WHERE expires_at < NOW(3)
+  AND id NOT IN (SELECT id FROM ${deadTable})`,
+    );
+    await query(
+      `DELETE e FROM ${effectTable} e
+  LEFT JOIN ${table} w ON w.id = e.id LEFT JOIN ${deadTable} d ON d.id = e.id
+  WHERE w.id IS NULL AND d.id IS NULL AND e.effect_at < NOW(3) - INTERVAL ? MICROSECOND`,
+      [retentionUs],
+    );
     return result.affectedRows ?? 0;
   }
+
+  /**
+   * Refuses tables on an engine that cannot roll back (MyISAM, MEMORY, Aria…): there a
+   * transaction that fails after writing keeps its writes, and an effect could happen twice.
+   * At `migrate()`, and once before the store's first use (a table someone made by hand).
+   */
+  async function checkEngines(): Promise<void> {
+    const names = [table, deadTable, effectTable].map((name) => name.split('.'));
+    const rows = await query<{
+      schema_name: string;
+      name: string;
+      engine: string;
+      tx: string | null;
+    }>(
+      `SELECT t.TABLE_SCHEMA AS schema_name, t.TABLE_NAME AS name, t.ENGINE AS engine, e.TRANSACTIONS AS tx
+FROM information_schema.TABLES t LEFT JOIN information_schema.ENGINES e ON e.ENGINE = t.ENGINE
+WHERE (t.TABLE_SCHEMA, t.TABLE_NAME) IN (${names.map(() => '(COALESCE(?, DATABASE()), ?)').join(', ')})`,
+      names.flatMap((parts) => (parts.length === 2 ? parts : [null, parts[0]])),
+    );
+    const unsafe = rows.filter((row) => row.tx !== 'YES');
+    if (unsafe.length > 0) {
+      throw new ConfigurationError(
+        `mysqlStore's tables must be on a transactional engine (InnoDB): ${unsafe.map((row) => `${row.name} is ${row.engine}`).join(', ')}. On a table that cannot roll back, a failed transaction keeps its writes and a webhook's effect can happen twice. Run ${unsafe.map((row) => `ALTER TABLE ${row.name} ENGINE=InnoDB`).join('; ')}`,
+      );
+    }
+  }
+  let enginesChecked: Promise<void> | undefined;
+  function enginesSafe(): Promise<void> {
+    enginesChecked ??= checkEngines().catch((error: unknown) => {
+      enginesChecked = undefined; // a lost connection is checked again; a wrong engine fails again
+      throw error;
+    });
+    return enginesChecked;
+  }
+
+  /** Adds the columns an earlier version's tables lack (MySQL 8 has no ADD COLUMN IF NOT EXISTS). */
+  async function addMissingColumns(): Promise<void> {
+    for (const [key, name] of [
+      ['ids', table],
+      ['dead', deadTable],
+    ] as const) {
+      const parts = name.split('.');
+      const present = await query<{ name: string }>(
+        `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS
+WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?`,
+        parts.length === 2 ? parts : [null, parts[0]],
+      );
+      const have = new Set(present.map((row) => row.name.toLowerCase()));
+      for (const [column, type] of ADDED_COLUMNS[key]) {
+        if (!have.has(column)) await pool.query(`ALTER TABLE ${name} ADD COLUMN ${column} ${type}`);
+      }
+      if (key === 'ids' && !have.has('profile_id')) {
+        await pool.query(`ALTER TABLE ${name} ADD INDEX profile_done (profile_id, done_at)`);
+      }
+    }
+  }
+
+  let sessionMarks: string | undefined;
+  /** @@in_transaction is MariaDB's; MySQL 8 has no such variable, and is not told apart then. */
+  async function marksSql(connection: MysqlPoolConnection): Promise<string> {
+    if (sessionMarks === undefined) {
+      const inTransaction = await query('SELECT @@in_transaction', [], connection).then(
+        () => '@@in_transaction',
+        () => 'NULL',
+      );
+      sessionMarks = `SELECT ${inTransaction} AS pfw_transaction, CONCAT_WS('|', CURRENT_USER(), @@autocommit,
+  @@sql_mode, @@time_zone, @@foreign_key_checks, @@unique_checks, @@character_set_client,
+  @@collation_connection, @@innodb_lock_wait_timeout, @@lock_wait_timeout) AS pfw_session`;
+    }
+    return sessionMarks;
+  }
+  async function marks(connection: MysqlPoolConnection) {
+    const [row] = await query<{ pfw_transaction: unknown; pfw_session: unknown }>(
+      await marksSql(connection),
+      [],
+      connection,
+    );
+    return {
+      transaction: row?.pfw_transaction == null ? undefined : String(row.pfw_transaction),
+      session: String(row?.pfw_session),
+    };
+  }
+
+  const dialect: TransactionDialect<MysqlPoolConnection> = {
+    async connect() {
+      await enginesSafe();
+      return pool.getConnection();
+    },
+    release(connection, discard) {
+      if (discard) connection.destroy();
+      else connection.release();
+    },
+    async tryLock(connection, key) {
+      const [row] = await query<{ locked: number | null }>(
+        'SELECT GET_LOCK(?, 0) AS locked',
+        [lockName(key)],
+        connection,
+      );
+      return Number(row?.locked) === 1;
+    },
+    async unlock(connection, key) {
+      await query('SELECT RELEASE_LOCK(?)', [lockName(key)], connection);
+    },
+    async readEffect(connection, id) {
+      const [row] = await query<{ result: string | null }>(
+        `SELECT result FROM ${effectTable} WHERE id = ?`,
+        [id],
+        connection,
+      );
+      return row === undefined
+        ? { committed: false, result: undefined }
+        : { committed: true, result: recordedResult(row.result) };
+    },
+    async begin(connection, isolation) {
+      // For the next transaction only: the session's own level is left as the app set it.
+      await connection.query(`SET TRANSACTION ISOLATION LEVEL ${isolation.toUpperCase()}`);
+      await connection.beginTransaction();
+      return marks(connection);
+    },
+    async record(connection, id, result) {
+      const now = await marks(connection);
+      await query(
+        `INSERT INTO ${effectTable} (id, effect_at, result) VALUES (?, NOW(3), ?)`,
+        [id, result],
+        connection,
+      );
+      return now;
+    },
+    async commit(connection) {
+      await connection.commit();
+    },
+    async rollback(connection) {
+      await connection.rollback();
+      const warnings = await query<{ Code: number }>('SHOW WARNINGS', [], connection);
+      // 1196: "Some non-transactional changed tables couldn't be rolled back"
+      return warnings.some((warning) => Number(warning.Code) === 1196) ? 'kept-writes' : undefined;
+    },
+    isRetryable(error) {
+      const errno = (error as { errno?: unknown } | null)?.errno;
+      return errno === 1213 || errno === 1020; // deadlock; record changed since read (MariaDB)
+    },
+    explain: explained,
+  };
+  const lockPrefix = `${table}\u0000`;
 
   let timer: ReturnType<typeof setInterval> | undefined;
   if (pruneIntervalMs > 0) {
@@ -218,7 +433,7 @@ export function mysqlStore<P extends MysqlPool>(
     timer.unref?.();
   }
 
-  const letterColumns = 'id, event, webhook, reason, error, attempts, failed_at';
+  const letterColumns = 'id, event, webhook, reason, error, attempts, failed_at, profile_id';
   function toLetter(row: Record<string, unknown>): DeadLetter {
     return {
       id: row['id'] as string,
@@ -228,16 +443,22 @@ export function mysqlStore<P extends MysqlPool>(
       error: row['error'] as string,
       attempts: Number(row['attempts']),
       failedAt: Number(row['failed_at']),
+      ...(typeof row['profile_id'] === 'string' ? { profileId: row['profile_id'] } : {}),
     };
   }
 
   return {
     async migrate() {
-      for (const statement of schema) await pool.query(statement);
+      for (const statement of schema.slice(0, 3)) await pool.query(statement);
+      await addMissingColumns();
+      for (const statement of schema.slice(3)) await pool.query(statement);
+      enginesChecked = undefined;
+      await enginesSafe();
     },
     prune,
     async claim(ids, { leaseMs }) {
       if (ids.length === 0) return [];
+      await enginesSafe();
       const token = globalThis.crypto.randomUUID();
       // Rows are locked in id order, so two claimers of overlapping batches cannot deadlock.
       const sorted = [...ids].sort();
@@ -268,16 +489,24 @@ FROM ${table} WHERE id IN (?)`,
           : { status: 'busy' };
       });
     },
-    async complete(ids) {
+    async complete(ids, options) {
       if (ids.length === 0) return;
+      // Completions name the profile of the webhooks that have one, so that a replayed dead
+      // letter can learn which newer webhooks for its profile were processed after it.
+      const profiles = new Map((options?.profiles ?? []).map((each) => [each.id, each]));
       const sorted = [...ids].sort();
       const values: unknown[] = [];
-      for (const id of sorted) values.push(id, retentionUs);
+      for (const id of sorted) {
+        const profile = profiles.get(id);
+        values.push(id, retentionUs, profile?.event ?? null, profile?.profileId ?? null);
+      }
       await query(
-        `INSERT INTO ${table} (id, state, lease_until, attempts, expires_at) VALUES ${sorted
-          .map(() => "(?, 'done', NULL, 0, NOW(3) + INTERVAL ? MICROSECOND)")
+        `INSERT INTO ${table} (id, state, lease_until, attempts, expires_at, event, profile_id, done_at) VALUES ${sorted
+          .map(() => "(?, 'done', NULL, 0, NOW(3) + INTERVAL ? MICROSECOND, ?, ?, NOW(3))")
           .join(', ')}
-ON DUPLICATE KEY UPDATE state = 'done', lease_until = NULL, expires_at = VALUES(expires_at)`,
+ON DUPLICATE KEY UPDATE state = 'done', lease_until = NULL, expires_at = VALUES(expires_at),
+  event = COALESCE(VALUES(event), event), profile_id = COALESCE(VALUES(profile_id), profile_id),
+  done_at = VALUES(done_at)`,
         values,
       );
     },
@@ -300,17 +529,20 @@ WHERE id IN (?) AND state = 'claimed' AND lease_until > NOW(3)`,
     },
     async addDeadLetter(letter) {
       await inTransaction(async (connection) => {
+        // The id is remembered while its letter exists: a replay weeks later must find the
+        // effect its transaction recorded, and a redelivery must still be a duplicate.
         await query(
           `INSERT INTO ${table} (id, state, lease_until, attempts, expires_at)
-VALUES (?, 'done', NULL, ?, NOW(3) + INTERVAL ? MICROSECOND)
-ON DUPLICATE KEY UPDATE state = 'done', lease_until = NULL, expires_at = VALUES(expires_at)`,
-          [letter.id, letter.attempts, retentionUs],
+VALUES (?, 'done', NULL, ?, ${PINNED})
+ON DUPLICATE KEY UPDATE state = 'done', lease_until = NULL, expires_at = VALUES(expires_at), done_at = NULL`,
+          [letter.id, letter.attempts],
           connection,
         );
         await query(
-          `INSERT INTO ${deadTable} (${letterColumns}) VALUES (?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO ${deadTable} (${letterColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON DUPLICATE KEY UPDATE event = VALUES(event), webhook = VALUES(webhook), reason = VALUES(reason),
-  error = VALUES(error), attempts = VALUES(attempts), failed_at = VALUES(failed_at)`,
+  error = VALUES(error), attempts = VALUES(attempts), failed_at = VALUES(failed_at),
+  profile_id = VALUES(profile_id)`,
           [
             letter.id,
             letter.event,
@@ -319,10 +551,28 @@ ON DUPLICATE KEY UPDATE event = VALUES(event), webhook = VALUES(webhook), reason
             letter.error,
             letter.attempts,
             letter.failedAt,
+            letter.profileId ?? null,
           ],
           connection,
         );
       });
+    },
+    async processedSince(profileId, since, { limit = 20, excluding = '' } = {}) {
+      const rows = await query<{ id: string; event: string; at: unknown; n: unknown }>(
+        `SELECT id, event, UNIX_TIMESTAMP(done_at) * 1000 AS at, COUNT(*) OVER () AS n
+FROM ${table}
+WHERE profile_id = ? AND state = 'done' AND done_at > FROM_UNIXTIME(? / 1000) AND id <> ?
+ORDER BY done_at, id LIMIT ?`,
+        [profileId, since, excluding, limit],
+      );
+      return {
+        count: rows.length === 0 ? 0 : Number(rows[0]!.n),
+        webhooks: rows.map((row) => ({
+          id: row.id,
+          event: row.event,
+          processedAt: Math.round(Number(row.at)),
+        })),
+      };
     },
     async listDeadLetters({ limit = 100 } = {}) {
       const rows = await query(
@@ -336,46 +586,30 @@ ON DUPLICATE KEY UPDATE event = VALUES(event), webhook = VALUES(webhook), reason
       return rows[0] === undefined ? undefined : toLetter(rows[0]);
     },
     async deleteDeadLetter(id) {
-      const result = await query(`DELETE FROM ${deadTable} WHERE id = ?`, [id]);
-      return (result.affectedRows ?? 0) > 0;
+      return inTransaction(async (connection) => {
+        const result = await query(`DELETE FROM ${deadTable} WHERE id = ?`, [id], connection);
+        if ((result.affectedRows ?? 0) === 0) return false;
+        // Once the letter is gone, its id is remembered for the retention from now.
+        await query(
+          `UPDATE ${table} SET expires_at = NOW(3) + INTERVAL ? MICROSECOND WHERE id = ? AND expires_at >= ${PINNED}`,
+          [retentionUs, id],
+          connection,
+        );
+        return true;
+      });
     },
     async countDeadLetters() {
       const rows = await query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${deadTable}`);
       return Number(rows[0]?.n ?? 0);
     },
-    async transactOnce<T>(
-      id: string,
-      effect: (tx: MysqlConnectionOf<P>) => Promise<T>,
-    ): Promise<T> {
-      // A row for the id is made (as done) if the retention already pruned it, for a replay;
-      // the locking read then holds it until commit, so runs for one id take turns.
-      const skipped = Symbol('skipped');
-      let recorded: unknown;
-      const result = await inTransaction(async (connection) => {
-        await query(
-          `INSERT INTO ${table} (id, state, lease_until, attempts, expires_at)
-VALUES (?, 'done', NULL, 0, NOW(3) + INTERVAL ? MICROSECOND) ON DUPLICATE KEY UPDATE id = id`,
-          [id, retentionUs],
-          connection,
-        );
-        const [row] = await query<{ committed: number; result: string | null }>(
-          `SELECT effect_at IS NOT NULL AS committed, effect_result AS result FROM ${table} WHERE id = ? FOR UPDATE`,
-          [id],
-          connection,
-        );
-        if (row !== undefined && Number(row.committed) === 1) {
-          recorded = recordedResult(row.result);
-          return skipped;
-        }
-        const value = await effect(connection as MysqlConnectionOf<P>);
-        await query(
-          `UPDATE ${table} SET effect_at = NOW(3), effect_result = ? WHERE id = ?`,
-          [recordableResult(value), id],
-          connection,
-        );
-        return value;
-      });
-      return (result === skipped ? recorded : result) as T;
+    transactOnce(id, effect, options) {
+      return transactOnce(
+        dialect,
+        { lockWaitMs, lockPrefix },
+        id,
+        effect as (tx: MysqlPoolConnection) => Promise<never>,
+        options,
+      );
     },
     close() {
       if (timer !== undefined) clearInterval(timer);
@@ -408,4 +642,9 @@ function surviveConnectionErrors(pool: MysqlPool, logger: Logger): void {
       );
     });
   });
+}
+
+/** A named lock for a lock key: MySQL's names are at most 64 characters, so a digest of it. */
+function lockName(key: string): string {
+  return `pfw:${createHash('sha1').update(key).digest('hex')}`;
 }

@@ -22,7 +22,7 @@ if (await postgresAvailable()) {
       },
       async cleanup() {
         await store.close?.();
-        await pools[0]!.query(`DROP TABLE IF EXISTS ${table}, ${deadLetterTable}`);
+        await pools[0]!.query(`DROP TABLE IF EXISTS ${table}, ${deadLetterTable}, ${table}_effects`);
         await Promise.all(pools.map((pool) => pool.end()));
       },
     };
@@ -42,7 +42,7 @@ if (await postgresAvailable()) {
       expect(await store.claim(['a'], { leaseMs: 1000 })).toEqual([
         { status: 'claimed', attempt: 1 },
       ]);
-      await pool.query(`DROP TABLE ${table}, ${table}_dead`);
+      await pool.query(`DROP TABLE ${table}, ${table}_dead, ${table}_effects`);
       await store.close?.();
       await pool.end();
       expect(() => postgresSchemaSql('ids; DROP TABLE users')).toThrow(
@@ -92,7 +92,7 @@ if (await postgresAvailable()) {
       await store.complete(['a', 'b']);
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(await store.prune()).toBe(2);
-      await pool.query(`DROP TABLE ${table}, ${table}_dead`);
+      await pool.query(`DROP TABLE ${table}, ${table}_dead, ${table}_effects`);
       await store.close?.();
       await pool.end();
     });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import { resolveLogger } from '../observability/console-logger.js';
@@ -6,11 +7,9 @@ import { postgresPoolRisks, warnAboutClientSettings } from './client-settings.js
 import type { ClaimOutcome, DeadLetter } from './dedupe-store.js';
 import { DEFAULT_RETENTION_MS } from './dedupe-store.js';
 import { survivePoolErrors } from './postgres-pool-errors.js';
-import {
-  recordableResult,
-  recordedResult,
-  type TransactionalStore,
-} from './transactional-store.js';
+import { recordedResult } from './transaction/recordable-result.js';
+import { type TransactionDialect, transactOnce } from './transaction/transact-once.js';
+import type { TransactionalStore } from './transactional-store.js';
 
 /** What the store needs of a `pg` Pool (or Client): `query(text, values)`. */
 export interface Queryable {
@@ -53,8 +52,25 @@ export interface PostgresStoreOptions<P extends Queryable = Queryable> {
   table?: string;
   /** Table of dead letters. @default 'passfort_webhook_dead_letters' */
   deadLetterTable?: string;
-  /** How long a completed id is remembered. @default 7 days */
+  /**
+   * Table of `ctx.transaction`'s effect records: one row per webhook whose transaction
+   * committed, kept as long as its id is remembered or a dead letter of it exists.
+   * @default 'passfort_webhook_effects', or `${table}_effects` when `table` is set
+   */
+  effectTable?: string;
+  /**
+   * How long a completed id is remembered. A dead-lettered id is remembered, with its effect
+   * record, for as long as its dead letter exists, whatever this says.
+   * @default 7 days
+   */
   retentionMs?: number;
+  /**
+   * How long a `ctx.transaction` waits for another run of the same webhook to finish its
+   * transaction (a replay racing a redelivery) before failing, so that the webhook is retried.
+   * The wait polls a lock without holding a pool connection or a server backend.
+   * @default 60_000
+   */
+  transactionLockWaitMs?: number;
   /**
    * How often expired ids are deleted, in the background (0 turns it off; call `prune()`).
    * @default 600_000
@@ -74,7 +90,10 @@ export interface PostgresStoreOptions<P extends Queryable = Queryable> {
  * `ctx.transaction` on the pool's connections (`Client`: pg's `PoolClient`).
  */
 export interface PostgresStore<Client = unknown> extends TransactionalStore<Client> {
-  /** Creates the two tables and their index if they do not exist. Run it once, at deploy time. */
+  /**
+   * Creates the tables and indexes if they do not exist, and upgrades those of an earlier
+   * version. Run it once, at deploy time, before the new version receives webhooks.
+   */
   migrate(): Promise<void>;
   /** Deletes ids whose retention has passed; returns how many. */
   prune(): Promise<number>;
@@ -86,12 +105,13 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/i;
 export function postgresSchemaSql(
   table = 'passfort_webhook_ids',
   deadLetterTable = 'passfort_webhook_dead_letters',
+  effectTable = 'passfort_webhook_effects',
 ): string {
-  for (const name of [table, deadLetterTable]) {
+  for (const name of [table, deadLetterTable, effectTable]) {
     if (!IDENTIFIER.test(name))
       throw new ConfigurationError(`Invalid Postgres table name: ${name}`);
   }
-  const index = `${table.replace('.', '_')}_expires_at`;
+  const prefix = table.replace('.', '_');
   return `CREATE TABLE IF NOT EXISTS ${table} (
   id text PRIMARY KEY,
   state text NOT NULL CHECK (state IN ('claimed', 'released', 'done')),
@@ -99,11 +119,20 @@ export function postgresSchemaSql(
   attempts integer NOT NULL DEFAULT 0,
   expires_at timestamptz NOT NULL,
   effect_at timestamptz,
-  effect_result text
+  effect_result text,
+  event text,
+  profile_id text,
+  done_at timestamptz
 );
+-- effect_at / effect_result: where versions before 0.6 recorded effects (copied below)
 ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS effect_at timestamptz,
-  ADD COLUMN IF NOT EXISTS effect_result text;
-CREATE INDEX IF NOT EXISTS ${index} ON ${table} (expires_at);
+  ADD COLUMN IF NOT EXISTS effect_result text,
+  ADD COLUMN IF NOT EXISTS event text,
+  ADD COLUMN IF NOT EXISTS profile_id text,
+  ADD COLUMN IF NOT EXISTS done_at timestamptz;
+CREATE INDEX IF NOT EXISTS ${prefix}_expires_at ON ${table} (expires_at);
+CREATE INDEX IF NOT EXISTS ${prefix}_profile_done ON ${table} (profile_id, done_at)
+  WHERE profile_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS ${deadLetterTable} (
   id text PRIMARY KEY,
   event text NOT NULL,
@@ -111,8 +140,21 @@ CREATE TABLE IF NOT EXISTS ${deadLetterTable} (
   reason text NOT NULL,
   error text NOT NULL,
   attempts integer NOT NULL,
-  failed_at timestamptz NOT NULL
-);`;
+  failed_at timestamptz NOT NULL,
+  profile_id text
+);
+ALTER TABLE ${deadLetterTable} ADD COLUMN IF NOT EXISTS profile_id text;
+CREATE TABLE IF NOT EXISTS ${effectTable} (
+  id text PRIMARY KEY,
+  effect_at timestamptz NOT NULL,
+  result text
+);
+INSERT INTO ${effectTable} (id, effect_at, result)
+  SELECT id, effect_at, effect_result FROM ${table} WHERE effect_at IS NOT NULL
+  ON CONFLICT (id) DO NOTHING;
+-- A dead letter's id is remembered while the letter exists, so a late replay finds its effect.
+UPDATE ${table} SET expires_at = 'infinity'
+  WHERE id IN (SELECT id FROM ${deadLetterTable}) AND expires_at <> 'infinity';`;
 }
 
 /**
@@ -141,24 +183,27 @@ export function postgresStore<P extends Queryable>(
   warnAboutClientSettings('postgresStore', pool, postgresPoolRisks(pool), logger);
   const table = options.table ?? 'passfort_webhook_ids';
   const deadTable = options.deadLetterTable ?? 'passfort_webhook_dead_letters';
-  const schema = postgresSchemaSql(table, deadTable);
+  // Beside a table of another name, its own effects table: two stores never share records.
+  const effectTable =
+    options.effectTable ?? (options.table === undefined ? 'passfort_webhook_effects' : `${table}_effects`);
+  const schema = postgresSchemaSql(table, deadTable, effectTable);
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   const pruneIntervalMs = options.pruneIntervalMs ?? 600_000;
+  const lockWaitMs = options.transactionLockWaitMs ?? 60_000;
 
   const claimSql = `WITH input AS (
   SELECT id, ord FROM unnest($1::text[]) WITH ORDINALITY AS t(id, ord)
 ), claimed AS (
   INSERT INTO ${table} AS w (id, state, lease_until, attempts, expires_at)
   SELECT id, 'claimed', now() + $2 * interval '1 millisecond', 1, now() + $3 * interval '1 millisecond'
-  FROM input
+  -- rows are locked in id order, so claimers of overlapping batches cannot deadlock
+  FROM input ORDER BY id
   ON CONFLICT (id) DO UPDATE SET
     state = 'claimed',
     lease_until = EXCLUDED.lease_until,
     attempts = CASE WHEN w.state = 'done' THEN 1 ELSE w.attempts + 1 END,
     expires_at = EXCLUDED.expires_at,
-    -- an id claimed anew after its retention is a new webhook: its old effect is forgotten
-    effect_at = CASE WHEN w.state = 'done' THEN NULL ELSE w.effect_at END,
-    effect_result = CASE WHEN w.state = 'done' THEN NULL ELSE w.effect_result END
+    done_at = NULL
   WHERE (w.state = 'done' AND w.expires_at <= now())
      OR (w.state = 'released')
      OR (w.state = 'claimed' AND w.lease_until <= now())
@@ -171,39 +216,58 @@ LEFT JOIN claimed ON claimed.id = input.id
 LEFT JOIN ${table} existing ON existing.id = input.id
 ORDER BY input.ord`;
 
-  const completeSql = `INSERT INTO ${table} (id, state, lease_until, attempts, expires_at)
-SELECT id, 'done', NULL, 0, now() + $2 * interval '1 millisecond' FROM unnest($1::text[]) AS t(id)
-ON CONFLICT (id) DO UPDATE SET state = 'done', lease_until = NULL, expires_at = EXCLUDED.expires_at`;
+  // Completions name the profile of the webhooks that have one, so that a replayed dead letter
+  // can learn which newer webhooks for its profile were processed after it.
+  const completeSql = `INSERT INTO ${table} AS w (id, state, lease_until, attempts, expires_at, event, profile_id, done_at)
+SELECT t.id, 'done', NULL, 0, now() + $2 * interval '1 millisecond', p.event, p.profile_id, clock_timestamp()
+FROM unnest($1::text[]) AS t(id)
+LEFT JOIN unnest($3::text[], $4::text[], $5::text[]) AS p(id, event, profile_id) ON p.id = t.id
+ORDER BY t.id
+ON CONFLICT (id) DO UPDATE SET state = 'done', lease_until = NULL, expires_at = EXCLUDED.expires_at,
+  event = coalesce(EXCLUDED.event, w.event), profile_id = coalesce(EXCLUDED.profile_id, w.profile_id),
+  done_at = EXCLUDED.done_at`;
 
   const releaseSql = `UPDATE ${table}
 SET state = 'released', lease_until = NULL, attempts = attempts - CASE WHEN $2 THEN 0 ELSE 1 END
 WHERE id = ANY($1::text[]) AND state = 'claimed'`;
 
-  // Live claims only: an ended lease may already be someone else's to take.
+  // Live claims only: an ended lease may already be someone else's to take. A row locked at
+  // this moment (a claim or a completion of it in flight) is skipped, never waited for: the
+  // next renewal, a third of a lease later, extends it.
   const renewSql = `UPDATE ${table} SET lease_until = now() + $2 * interval '1 millisecond'
-WHERE id = ANY($1::text[]) AND state = 'claimed' AND lease_until > now()`;
+WHERE id IN (SELECT id FROM ${table} WHERE id = ANY($1::text[]) AND state = 'claimed'
+  AND lease_until > now() ORDER BY id FOR UPDATE SKIP LOCKED)`;
 
+  // The id is remembered (expires 'infinity') while its letter exists: a replay weeks later
+  // must find the effect its transaction recorded, and a redelivery must still be a duplicate.
   const deadLetterSql = `WITH done AS (
   INSERT INTO ${table} (id, state, lease_until, attempts, expires_at)
-  VALUES ($1, 'done', NULL, $5, now() + $8 * interval '1 millisecond')
-  ON CONFLICT (id) DO UPDATE SET state = 'done', lease_until = NULL, expires_at = EXCLUDED.expires_at
+  VALUES ($1, 'done', NULL, $5, 'infinity')
+  ON CONFLICT (id) DO UPDATE SET state = 'done', lease_until = NULL, expires_at = 'infinity', done_at = NULL
 )
-INSERT INTO ${deadTable} (id, event, webhook, reason, error, attempts, failed_at)
-VALUES ($1, $2, $3::jsonb, $4, $6, $5, to_timestamp($7::double precision / 1000))
+INSERT INTO ${deadTable} (id, event, webhook, reason, error, attempts, failed_at, profile_id)
+VALUES ($1, $2, $3::jsonb, $4, $6, $5, to_timestamp($7::double precision / 1000), $8)
 ON CONFLICT (id) DO UPDATE SET event = EXCLUDED.event, webhook = EXCLUDED.webhook,
   reason = EXCLUDED.reason, error = EXCLUDED.error, attempts = EXCLUDED.attempts,
-  failed_at = EXCLUDED.failed_at`;
+  failed_at = EXCLUDED.failed_at, profile_id = EXCLUDED.profile_id`;
 
-  // Locks the id's row for the transaction (creating it, as done, for a replay whose row the
-  // retention already pruned) and reads whether its effect was committed before.
-  const lockEffectSql = `INSERT INTO ${table} AS w (id, state, lease_until, attempts, expires_at)
-VALUES ($1, 'done', NULL, 0, now() + $2 * interval '1 millisecond')
-ON CONFLICT (id) DO UPDATE SET id = w.id
-RETURNING w.effect_at IS NOT NULL AS committed, w.effect_result AS result`;
-  const recordEffectSql = `UPDATE ${table} SET effect_at = now(), effect_result = $2 WHERE id = $1`;
+  // Once the letter is gone, its id is remembered for the retention from now.
+  const deleteDeadLetterSql = `WITH gone AS (DELETE FROM ${deadTable} WHERE id = $1 RETURNING id),
+unpinned AS (
+  UPDATE ${table} SET expires_at = now() + $2 * interval '1 millisecond'
+  WHERE id IN (SELECT id FROM gone) AND expires_at = 'infinity'
+)
+SELECT count(*)::int AS n FROM gone`;
+
+  const processedSinceSql = `SELECT id, event, (extract(epoch FROM done_at) * 1000)::float8 AS at,
+  count(*) OVER ()::int AS n
+FROM ${table}
+WHERE profile_id = $1 AND state = 'done' AND done_at > to_timestamp($2::double precision / 1000)
+  AND id <> $3
+ORDER BY done_at, id LIMIT $4`;
 
   const letterColumns = `id, event, webhook, reason, error, attempts,
-  (extract(epoch FROM failed_at) * 1000)::float8 AS failed_at`;
+  (extract(epoch FROM failed_at) * 1000)::float8 AS failed_at, profile_id`;
 
   function toLetter(row: Record<string, unknown>): DeadLetter {
     return {
@@ -214,6 +278,7 @@ RETURNING w.effect_at IS NOT NULL AS committed, w.effect_result AS result`;
       error: row['error'] as string,
       attempts: row['attempts'] as number,
       failedAt: Math.round(row['failed_at'] as number),
+      ...(typeof row['profile_id'] === 'string' ? { profileId: row['profile_id'] } : {}),
     };
   }
 
@@ -225,7 +290,7 @@ RETURNING w.effect_at IS NOT NULL AS committed, w.effect_result AS result`;
     const code = (error as { code?: unknown }).code;
     if (code === '42P01') {
       return new StoreUnavailableError(
-        `The dedupe tables ${table} / ${deadTable} do not exist: did you call \`await store.migrate()\` (or apply postgresSchemaSql()) at start-up?`,
+        `The dedupe tables ${table} / ${deadTable} / ${effectTable} do not exist: did you call \`await store.migrate()\` (or apply postgresSchemaSql()) at start-up? After an upgrade, run it again`,
         { cause: error },
       );
     }
@@ -246,12 +311,89 @@ RETURNING w.effect_at IS NOT NULL AS committed, w.effect_result AS result`;
     }
   }
 
+  /**
+   * Deletes the ids whose retention passed, with their effect records. An id with a dead
+   * letter stays whatever its expiry says (a table from an earlier version may not have it
+   * pinned yet), and so does its effect record: a replay of the letter must find it.
+   */
   async function prune(): Promise<number> {
     const result = await query(
-      `WITH gone AS (DELETE FROM ${table} WHERE expires_at < now() RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+      `WITH gone AS (
+  DELETE FROM ${table} w WHERE expires_at < now()
+    AND NOT EXISTS (SELECT 1 FROM ${deadTable} d WHERE d.id = w.id)
+  RETURNING id
+), effects AS (DELETE FROM ${effectTable} WHERE id IN (SELECT id FROM gone))
+SELECT count(*)::int AS n FROM gone`,
+    );
+    // Effect records whose id is not remembered at all (a transaction run outside a claim)
+    // go once they are older than the retention.
+    await query(
+      `DELETE FROM ${effectTable} e WHERE effect_at < now() - $1 * interval '1 millisecond'
+  AND NOT EXISTS (SELECT 1 FROM ${table} w WHERE w.id = e.id)
+  AND NOT EXISTS (SELECT 1 FROM ${deadTable} d WHERE d.id = e.id)`,
+      [retentionMs],
     );
     return (result.rows[0]?.['n'] as number | undefined) ?? 0;
   }
+
+  const connectable = pool as unknown as Partial<ConnectablePool>;
+  const dialect: TransactionDialect<PooledConnection> = {
+    connect() {
+      if (typeof connectable.connect !== 'function') {
+        throw new ConfigurationError(
+          'ctx.transaction needs postgresStore({ pool }) to be given a pg Pool (it has no connect())',
+        );
+      }
+      return connectable.connect();
+    },
+    release(connection, discard) {
+      // pg's Pool closes a connection released with an error instead of reusing it.
+      connection.release(discard ? new Error('closed by ctx.transaction') : undefined);
+    },
+    async tryLock(connection, key) {
+      const { rows } = await connection.query('SELECT pg_try_advisory_lock($1::bigint) AS locked', [
+        lockNumber(key),
+      ]);
+      return rows[0]?.['locked'] === true;
+    },
+    async unlock(connection, key) {
+      await connection.query('SELECT pg_advisory_unlock($1::bigint)', [lockNumber(key)]);
+    },
+    async readEffect(connection, id) {
+      const { rows } = await connection.query(`SELECT result FROM ${effectTable} WHERE id = $1`, [
+        id,
+      ]);
+      return rows[0] === undefined
+        ? { committed: false, result: undefined }
+        : { committed: true, result: recordedResult(rows[0]['result']) };
+    },
+    async begin(connection, isolation) {
+      const results = (await connection.query(
+        `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()}; SELECT ${MARKS}`,
+      )) as unknown as { rows: Record<string, unknown>[] }[];
+      return marks(results[1]?.rows[0]);
+    },
+    async record(connection, id, result) {
+      const { rows } = await connection.query(
+        `INSERT INTO ${effectTable} (id, effect_at, result) VALUES ($1, clock_timestamp(), $2)
+RETURNING ${MARKS}`,
+        [id, result],
+      );
+      return marks(rows[0]);
+    },
+    async commit(connection) {
+      await connection.query('COMMIT');
+    },
+    async rollback(connection) {
+      await connection.query('ROLLBACK');
+    },
+    isRetryable(error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      return code === '40001' || code === '40P01';
+    },
+    explain: explained,
+  };
+  const lockPrefix = `${table}\u0000`;
 
   let timer: ReturnType<typeof setInterval> | undefined;
   if (pruneIntervalMs > 0) {
@@ -275,8 +417,16 @@ RETURNING w.effect_at IS NOT NULL AS committed, w.effect_result AS result`;
         return row['done'] === true ? { status: 'done' } : { status: 'busy' };
       });
     },
-    async complete(ids) {
-      if (ids.length > 0) await query(completeSql, [ids, retentionMs]);
+    async complete(ids, options) {
+      if (ids.length === 0) return;
+      const profiles = options?.profiles ?? [];
+      await query(completeSql, [
+        ids,
+        retentionMs,
+        profiles.map((each) => each.id),
+        profiles.map((each) => each.event),
+        profiles.map((each) => each.profileId),
+      ]);
     },
     async release(ids, { failed = false } = {}) {
       if (ids.length > 0) await query(releaseSql, [ids, failed]);
@@ -293,8 +443,19 @@ RETURNING w.effect_at IS NOT NULL AS committed, w.effect_result AS result`;
         letter.attempts,
         letter.error,
         letter.failedAt,
-        retentionMs,
+        letter.profileId ?? null,
       ]);
+    },
+    async processedSince(profileId, since, { limit = 20, excluding = '' } = {}) {
+      const { rows } = await query(processedSinceSql, [profileId, since, excluding, limit]);
+      return {
+        count: (rows[0]?.['n'] as number | undefined) ?? 0,
+        webhooks: rows.map((row) => ({
+          id: row['id'] as string,
+          event: row['event'] as string,
+          processedAt: Math.round(row['at'] as number),
+        })),
+      };
     },
     async listDeadLetters({ limit = 100 } = {}) {
       const { rows } = await query(
@@ -308,50 +469,49 @@ RETURNING w.effect_at IS NOT NULL AS committed, w.effect_result AS result`;
       return rows[0] === undefined ? undefined : toLetter(rows[0]);
     },
     async deleteDeadLetter(id) {
-      const { rows } = await query(
-        `WITH gone AS (DELETE FROM ${deadTable} WHERE id = $1 RETURNING 1) SELECT count(*)::int AS n FROM gone`,
-        [id],
-      );
+      const { rows } = await query(deleteDeadLetterSql, [id, retentionMs]);
       return (rows[0]?.['n'] as number) > 0;
     },
     async countDeadLetters() {
       const { rows } = await query(`SELECT count(*)::int AS n FROM ${deadTable}`);
       return rows[0]?.['n'] as number;
     },
-    async transactOnce<T>(id: string, effect: (tx: PoolClientOf<P>) => Promise<T>): Promise<T> {
-      const connectable = pool as unknown as Partial<ConnectablePool>;
-      if (typeof connectable.connect !== 'function') {
-        throw new ConfigurationError(
-          'ctx.transaction needs postgresStore({ pool }) to be given a pg Pool (it has no connect())',
-        );
-      }
-      const client = await connectable.connect();
-      // A connection whose ROLLBACK failed is in an unknown state: the pool must not reuse it.
-      let broken: Error | undefined;
-      try {
-        await client.query('BEGIN');
-        const { rows } = await client.query(lockEffectSql, [id, retentionMs]).catch((error) => {
-          throw explained(error);
-        });
-        if (rows[0]?.['committed'] === true) {
-          await client.query('ROLLBACK');
-          return recordedResult(rows[0]['result']) as T;
-        }
-        const result = await effect(client as PoolClientOf<P>);
-        await client.query(recordEffectSql, [id, recordableResult(result)]);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch((rollbackError: Error) => {
-          broken = rollbackError;
-        });
-        throw error;
-      } finally {
-        client.release(broken);
-      }
+    transactOnce(id, effect, options) {
+      return transactOnce(
+        dialect,
+        { lockWaitMs, lockPrefix },
+        id,
+        effect as (tx: PooledConnection) => Promise<never>,
+        options,
+      );
     },
     close() {
       clearInterval(timer);
     },
   };
+}
+
+/**
+ * What tells whether `fn` ended the transaction or changed the session (see `transact-once.ts`):
+ * the transaction's start time is the same for every statement of one transaction, and the
+ * settings a handler might change (a role, a search path, timeouts) sum up the session. Read
+ * with current_setting, not pg_settings: 0.05 ms against 0.5 ms a transaction.
+ */
+const MARKS = `transaction_timestamp()::text AS pfw_transaction, concat_ws('|', current_user,
+  current_setting('search_path'), current_setting('statement_timeout'),
+  current_setting('lock_timeout'), current_setting('idle_in_transaction_session_timeout'),
+  current_setting('TimeZone'), current_setting('DateStyle'), current_setting('client_encoding'),
+  current_setting('default_transaction_isolation'), current_setting('default_transaction_read_only'),
+  current_setting('session_replication_role'), current_setting('synchronous_commit')) AS pfw_session`;
+
+function marks(row: Record<string, unknown> | undefined) {
+  return {
+    transaction: row?.['pfw_transaction'] as string | undefined,
+    session: String(row?.['pfw_session']),
+  };
+}
+
+/** The advisory lock number of a lock key: 64 bits of its SHA-1, as pg's bigint text. */
+function lockNumber(key: string): string {
+  return createHash('sha1').update(key).digest().readBigInt64BE(0).toString();
 }

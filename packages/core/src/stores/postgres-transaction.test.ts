@@ -36,7 +36,7 @@ if (await postgresAvailable()) {
       },
       async cleanup() {
         await store.close?.();
-        await pool.query(`DROP TABLE IF EXISTS ${table}, ${deadLetterTable}, ${effects}`);
+        await pool.query(`DROP TABLE IF EXISTS ${table}, ${deadLetterTable}, ${table}_effects, ${effects}`);
         await Promise.all(pools.map((each) => each.end()));
       },
     };
@@ -67,7 +67,7 @@ if (await postgresAvailable()) {
           { status: 'claimed', attempt: 1 },
         ]);
       } finally {
-        await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead`);
+        await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects`);
         await pool.end();
       }
     });

@@ -48,32 +48,3 @@ export type TransactionClientOf<S> = S extends TransactionalStore<infer Tx> ? Tx
 export function isTransactionalStore(store: DedupeStore): store is TransactionalStore<unknown> {
   return typeof (store as Partial<TransactionalStore<unknown>>).transactOnce === 'function';
 }
-
-/**
- * The value `effect` returned, as the JSON text the stores record (undefined: SQL NULL). A
- * value JSON cannot carry is refused before the commit, so the effect is rolled back rather
- * than replayed later with a different value.
- */
-export function recordableResult(value: unknown): string | null {
-  if (value === undefined) return null;
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch (cause) {
-    throw new TypeError(
-      `ctx.transaction's function returned a value JSON cannot hold (${(cause as Error).message}); return plain data, or nothing`,
-    );
-  }
-  if (text === undefined) {
-    throw new TypeError(
-      "ctx.transaction's function returned a value JSON cannot hold (a function or a symbol); return plain data, or nothing",
-    );
-  }
-  return text;
-}
-
-/** The recorded value back, as the stores return it. */
-export function recordedResult(text: unknown): unknown {
-  // Kept as text, not jsonb / JSON, so a recorded string comes back as that string.
-  return typeof text === 'string' ? JSON.parse(text) : undefined;
-}

@@ -1,0 +1,200 @@
+import { ConfigurationError } from '../../errors/configuration-error.js';
+import { WebhookBusyError } from '../../errors/webhook-busy-error.js';
+import type { TransactionIsolation, TransactionOptions } from '../transactional-store.js';
+import { guardConnection } from './guarded-connection.js';
+import { recordableResult } from './recordable-result.js';
+
+/**
+ * `ctx.transaction` on a SQL store, written once for every database: what differs between
+ * Postgres and MySQL is the SQL, given by a {@link TransactionDialect}.
+ *
+ * The order of steps is what makes the effect happen once, and what keeps a long `fn` from
+ * hurting anyone else:
+ * 1. **A lock per webhook id, outside the data.** An advisory lock (Postgres) or a named lock
+ *    (MySQL) serialises the runs of one id. It is *tried*, never waited on in the server: a
+ *    run that finds it taken gives its connection back and tries again a little later, so no
+ *    server backend waits on a lock after its client gave up, and no pool connection is held
+ *    while waiting. The ids table's row is not locked at all: lease renewals, claims and
+ *    completions of this and every other id go on while `fn` runs for minutes (they used to
+ *    queue behind the transaction's row lock, and on MySQL its next-key lock starved other ids).
+ * 2. **The effect record is read after the lock and before the transaction**, so a second run
+ *    that waited sees the first one's commit whatever the isolation level, and the record read
+ *    stays out of `fn`'s serializable reads.
+ * 3. **`fn` runs at the isolation asked for** (read committed unless told), on a guarded
+ *    connection (see `guarded-connection.ts`); its result must read back the same.
+ * 4. **The record is inserted in `fn`'s transaction, then committed**: both or neither. A
+ *    serialization failure or a deadlock rolled both back, so `fn` is run again (a bounded
+ *    number of times). If `fn` ended the transaction itself (DDL's implicit commit, COMMIT,
+ *    `SET autocommit`), what it wrote is already committed: the record is committed too, so it
+ *    cannot run a second time, and the call fails naming the cause.
+ * 5. **A connection whose session `fn` changed** (a `SET`, a role, autocommit) is closed
+ *    rather than given back to the pool, where the next webhook would inherit it.
+ */
+export interface TransactionDialect<C extends object> {
+  /** A connection of the store's pool. */
+  connect(): Promise<C>;
+  /** Gives the connection back; `discard` closes it instead (its state is unknown or was changed). */
+  release(connection: C, discard: boolean): void;
+  /** Takes the lock named `key` for this session, without waiting; true when taken. */
+  tryLock(connection: C, key: string): Promise<boolean>;
+  unlock(connection: C, key: string): Promise<void>;
+  /** Reads, outside any transaction, whether the effect of `id` was committed, and its value. */
+  readEffect(connection: C, id: string): Promise<{ committed: boolean; result: unknown }>;
+  /** Begins a transaction at `isolation`; returns its {@link TransactionMarks}. */
+  begin(connection: C, isolation: TransactionIsolation): Promise<TransactionMarks>;
+  /** Inserts the effect record; returns the marks as they are now (before or with the insert). */
+  record(connection: C, id: string, result: string | null): Promise<TransactionMarks>;
+  commit(connection: C): Promise<void>;
+  /**
+   * Rolls back. `'kept-writes'` when the database says some writes could not be rolled back
+   * (MySQL's warning 1196: a MyISAM, MEMORY or Aria table was written): they happened.
+   */
+  rollback(connection: C): Promise<void | 'kept-writes'>;
+  /** True for a serialization failure or a deadlock: everything was rolled back. */
+  isRetryable(error: unknown): boolean;
+  /** Turns a driver error into the store's own (a missing table says how to fix it). */
+  explain(error: unknown): unknown;
+}
+
+/**
+ * What tells whether `fn` ended the transaction or changed the session: compared before and
+ * after `fn`. `transaction` identifies the open transaction (undefined: not told apart);
+ * `session` sums up the session's settings.
+ */
+export interface TransactionMarks {
+  readonly transaction: string | undefined;
+  readonly session: string;
+}
+
+/** Limits of {@link transactOnce}. */
+export interface TransactOnceLimits {
+  /** How long a run waits for another run of the same id to finish its transaction. */
+  readonly lockWaitMs: number;
+  /** Prefix of the lock names, unique to the store's tables. */
+  readonly lockPrefix: string;
+}
+
+/** Serialization failures and deadlocks retried; each retry runs `fn` again. */
+const RETRIES = 4;
+const ISOLATIONS: readonly TransactionIsolation[] = [
+  'read committed',
+  'repeatable read',
+  'serializable',
+];
+
+export async function transactOnce<C extends object, T>(
+  dialect: TransactionDialect<C>,
+  limits: TransactOnceLimits,
+  id: string,
+  effect: (tx: C) => Promise<T>,
+  options: TransactionOptions | undefined,
+): Promise<T> {
+  const isolation = options?.isolation ?? 'read committed';
+  if (!ISOLATIONS.includes(isolation)) {
+    throw new ConfigurationError(
+      `ctx.transaction's isolation must be one of ${ISOLATIONS.map((each) => `'${each}'`).join(', ')} (got ${JSON.stringify(isolation)})`,
+    );
+  }
+  const key = `${limits.lockPrefix}${id}`;
+  for (let run = 1; ; run++) {
+    const connection = await lockedConnection(dialect, limits, key, id);
+    let discard = false;
+    let inTransaction = false;
+    try {
+      const seen = await dialect.readEffect(connection, id).catch((error: unknown) => {
+        throw dialect.explain(error);
+      });
+      if (seen.committed) return seen.result as T;
+      const before = await dialect.begin(connection, isolation);
+      inTransaction = true;
+      const guarded = guardConnection(connection, id);
+      let value: T;
+      try {
+        value = await effect(guarded.connection);
+      } finally {
+        guarded.close();
+      }
+      const text = recordableResult(value);
+      const after = await dialect.record(connection, id, text).catch((error: unknown) => {
+        throw dialect.explain(error);
+      });
+      if (after.session !== before.session) discard = true;
+      if (after.transaction !== before.transaction) {
+        // fn ended our transaction: what it wrote is committed already, so the record is too
+        // (a second run would double it), and the handler hears why.
+        discard = true;
+        await dialect.commit(connection);
+        inTransaction = false;
+        throw new ConfigurationError(
+          `ctx.transaction's function ended its transaction itself for webhook ${id} (DDL such as CREATE or ALTER commits implicitly on MySQL; so do COMMIT, ROLLBACK and SET autocommit): its writes were not atomic with the effect record. The effect is recorded so it will not run again; move DDL and transaction control out of the function`,
+        );
+      }
+      await dialect.commit(connection);
+      inTransaction = false;
+      return value;
+    } catch (error) {
+      if (inTransaction) {
+        const rolledBack = await dialect.rollback(connection).catch(() => {
+          discard = true; // its state is unknown: never reuse it
+        });
+        if (rolledBack === 'kept-writes') {
+          // Part of fn's effect stayed although the transaction rolled back: running fn again
+          // would do it twice. The effect is recorded (without a value), and the handler hears why.
+          await dialect.record(connection, id, null);
+          throw new ConfigurationError(
+            `ctx.transaction's function for webhook ${id} wrote to a table that cannot roll back (MyISAM, MEMORY or Aria: use InnoDB for every table written in ctx.transaction), then failed: those writes were kept. The effect is recorded so it will not run a second time; check what it wrote (the function's error: ${describe(error)})`,
+          );
+        }
+      }
+      if (run <= RETRIES && dialect.isRetryable(error)) {
+        await sleep(5 * 2 ** run * (0.5 + Math.random()));
+        continue;
+      }
+      throw error;
+    } finally {
+      await dialect.unlock(connection, key).catch(() => {
+        discard = true; // closing the session is what frees its lock then
+      });
+      dialect.release(connection, discard);
+    }
+  }
+}
+
+/** A connection holding the id's lock; waits, without holding a connection, while another run has it. */
+async function lockedConnection<C extends object>(
+  dialect: TransactionDialect<C>,
+  limits: TransactOnceLimits,
+  key: string,
+  id: string,
+): Promise<C> {
+  const giveUpAt = Date.now() + limits.lockWaitMs;
+  let pause = 5;
+  for (;;) {
+    const connection = await dialect.connect();
+    let locked: boolean;
+    try {
+      locked = await dialect.tryLock(connection, key);
+    } catch (error) {
+      dialect.release(connection, true);
+      throw dialect.explain(error);
+    }
+    if (locked) return connection;
+    dialect.release(connection, false);
+    if (Date.now() >= giveUpAt) {
+      throw new WebhookBusyError(
+        `Another delivery of webhook ${id} has been running its ctx.transaction for over ${limits.lockWaitMs} ms; this run gives up and the webhook is retried (its effect is recorded once, by whichever run commits)`,
+        { id },
+      );
+    }
+    await sleep(pause);
+    pause = Math.min(pause * 2, 250);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
