@@ -3,6 +3,7 @@ import { batch, bearer, SECRET } from '../../test/webhook-fixtures.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
 import type { DedupeStore } from '../stores/dedupe-store.js';
 import { memoryStore } from '../stores/memory/memory-store.js';
+import { LeaseKeeper } from './lease-renewal.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -64,5 +65,27 @@ describe('leases renewed while handlers run', () => {
       await webhooks.close();
     }
     expect(claims).toEqual([9_000, 60_000]);
+  });
+
+  it('keeps at most one renewal in flight: a slow store gets no pile of renewals, each holding a connection', async () => {
+    let inFlight = 0;
+    let most = 0;
+    let calls = 0;
+    const slowStore: DedupeStore = {
+      ...memoryStore(),
+      async renew() {
+        calls++;
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await sleep(200); // a store answering renewals slowly: 10 ticks of the 20 ms interval
+        inFlight--;
+      },
+    };
+    const keeper = new LeaseKeeper(slowStore, 60, {});
+    const hold = keeper.hold(() => ['a']);
+    await sleep(700);
+    hold.release();
+    expect(most).toBe(1);
+    expect(calls).toBeGreaterThanOrEqual(2); // it went on renewing once each one finished
   });
 });

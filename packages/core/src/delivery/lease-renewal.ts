@@ -22,6 +22,12 @@ export class LeaseKeeper {
   #holds: LeaseHold[] = [];
   #released = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
+  /**
+   * True while a renewal is in flight. A tick that finds one skips: renewals that pile up
+   * behind a slow store would each hold a pool connection, and the first to finish extends
+   * the leases anyway.
+   */
+  #renewing = false;
 
   constructor(store: DedupeStore, leaseMs: number, logger: Logger) {
     this.#store = store;
@@ -73,14 +79,23 @@ export class LeaseKeeper {
     for (const hold of this.#holds) {
       if (hold.active) for (const id of hold.held()) ids.add(id);
     }
-    if (ids.size === 0) return;
-    Promise.resolve(this.#store.renew!([...ids], { leaseMs: this.#leaseMs })).catch(
-      (error: unknown) => {
+    if (ids.size === 0 || this.#renewing) return;
+    this.#renewing = true;
+    let renewal: Promise<void>;
+    try {
+      renewal = Promise.resolve(this.#store.renew!([...ids], { leaseMs: this.#leaseMs }));
+    } catch (error) {
+      renewal = Promise.reject(error);
+    }
+    renewal
+      .catch((error: unknown) => {
         // The next tick tries again; a lease that ends meanwhile can be taken over, and the
         // completion record then tells the two deliveries apart.
         this.#logger.warn?.({ error: describeError(error) }, 'dedupe store lease renewal failed');
-      },
-    );
+      })
+      .finally(() => {
+        this.#renewing = false;
+      });
   }
 }
 
