@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DedupeStore } from '../stores/dedupe-store.js';
+import type { CompleteOptions, DedupeStore } from '../stores/dedupe-store.js';
 import { memoryStore } from '../stores/memory/memory-store.js';
 import { GroupedCompletions } from './grouped-completions.js';
 
@@ -105,5 +105,43 @@ describe('GroupedCompletions', () => {
     expect(written).toEqual([['a'], ['b'], ['c', 'd']]);
     expect(c.settled && !c.failed).toBe(true);
     await expect(c.written()).resolves.toBeUndefined();
+  });
+
+  it('carries the profiles of the webhooks that name one, in the write that carries their ids', async () => {
+    const writes: { ids: string[]; options: CompleteOptions | undefined; finish(): void }[] = [];
+    const store = {
+      ...memoryStore(),
+      complete: (ids: readonly string[], options?: CompleteOptions) =>
+        new Promise<void>((resolve) => {
+          writes.push({ ids: [...ids], options, finish: resolve });
+        }),
+    } satisfies DedupeStore;
+    const completions = new GroupedCompletions(store);
+    const b = { id: 'b', event: 'CHECK_COMPLETED', profileId: 'p' };
+    const d = { id: 'd', event: 'RISK_LEVEL_CHANGED', profileId: 'q' };
+    const first = completions.add('a');
+    completions.add('b', b);
+    completions.add('c');
+    completions.add('d', d);
+    writes[0]!.finish();
+    await first.written();
+    expect(writes.map(({ ids, options }) => [ids, options])).toEqual([
+      [['a'], undefined],
+      [['b', 'c', 'd'], { profiles: [b, d] }],
+    ]);
+  });
+
+  it('passes no options, and shares one settled group, for webhooks without a profile on a synchronous store', () => {
+    const calls: unknown[][] = [];
+    const store = {
+      ...memoryStore(),
+      complete: (...args: unknown[]) => void calls.push(args),
+    };
+    const completions = new GroupedCompletions(store);
+    const a = completions.add('a');
+    expect(completions.add('b')).toBe(a);
+    const profile = { id: 'c', event: 'CHECK_COMPLETED', profileId: 'p' };
+    expect(completions.add('c', profile).settled).toBe(true);
+    expect(calls).toEqual([[['a']], [['b']], [['c'], { profiles: [profile] }]]);
   });
 });

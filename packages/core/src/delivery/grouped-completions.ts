@@ -1,9 +1,14 @@
-import type { DedupeStore } from '../stores/dedupe-store.js';
+import type { CompletedWebhook, DedupeStore } from '../stores/dedupe-store.js';
 import { isThenable } from './is-thenable.js';
 
 /** Completed ids recorded by one store write; its outcome is readable without awaiting. */
 export class CompletionGroup {
   readonly ids: string[] = [];
+  /**
+   * The webhooks among {@link ids} that name a profile, for order-safe replay; made only when
+   * one does, so a batch without profiles makes no array for them.
+   */
+  profiles: CompletedWebhook[] | undefined;
   #settled = false;
   #failed = false;
   #error: unknown;
@@ -78,15 +83,22 @@ export class GroupedCompletions {
     this.#store = store;
   }
 
-  /** Records `id` as done; returns the group whose write carries it. */
-  add(id: string): CompletionGroup {
+  /**
+   * Records `id` as done; returns the group whose write carries it. `profile` is the webhook
+   * as `complete(ids, { profiles })` names it, when it names a profile (see `completedWebhook`).
+   */
+  add(id: string, profile?: CompletedWebhook): CompletionGroup {
     if (this.#writing) {
       this.#next ??= new CompletionGroup();
       this.#next.ids.push(id);
+      if (profile !== undefined) {
+        this.#next.profiles ??= [];
+        this.#next.profiles.push(profile);
+      }
       return this.#next;
     }
     // Nothing in flight (so nothing gathered either): this id is written on its own, now.
-    return this.#start([id]);
+    return this.#start([id], undefined, profile === undefined ? undefined : [profile]);
   }
 
   /** Writes the groups that gathered while the previous write was in flight. */
@@ -94,7 +106,7 @@ export class GroupedCompletions {
     while (this.#next !== undefined && !this.#writing) {
       const group = this.#next;
       this.#next = undefined;
-      this.#start(group.ids, group);
+      this.#start(group.ids, group, group.profiles);
     }
   }
 
@@ -102,10 +114,19 @@ export class GroupedCompletions {
    * Starts the write of `ids`; returns their group. A synchronous success settles at once
    * (as the shared WRITTEN when no group was made yet); a promise marks a write in flight.
    */
-  #start(ids: string[], group?: CompletionGroup): CompletionGroup {
+  #start(
+    ids: string[],
+    group: CompletionGroup | undefined,
+    profiles: CompletedWebhook[] | undefined,
+  ): CompletionGroup {
     let written: unknown;
     try {
-      written = this.#store.complete(ids);
+      // No options object unless a profile is named: the memory store's path stays as cheap
+      // as it was for the webhooks (most of them) that name none.
+      written =
+        profiles === undefined
+          ? this.#store.complete(ids)
+          : this.#store.complete(ids, { profiles });
     } catch (error) {
       const failed = group ?? groupOf(ids);
       this.#fail(failed, error);

@@ -7,6 +7,7 @@ import type { BatchItem, EventValidation } from '../receive/validate-envelope.js
 import type { DedupeStore } from '../stores/dedupe-store.js';
 import { isTransactionalStore, type TransactionalStore } from '../stores/transactional-store.js';
 import { isCollectedDataEvent, withCollectedDataContext } from './collected-data-context.js';
+import { completedWebhook } from './completed-webhook.js';
 import type { DeliverySettings } from './delivery-settings.js';
 import type { GroupedCompletions } from './grouped-completions.js';
 import { isThenable } from './is-thenable.js';
@@ -172,7 +173,11 @@ export class WebhookRunner {
       context = await withCollectedDataContext(settings, item, context);
       if ((context as { isEcho?: boolean }).isEcho === true && !settings.deliverEchoes) {
         settings.status.recordEcho();
-        return { kind: 'echo', recorded: completions.add(item.event.id) };
+        // Recorded with its profile like any completion: an echo is newer state too.
+        return {
+          kind: 'echo',
+          recorded: completions.add(item.event.id, completedWebhook(item.event)),
+        };
       }
       await this.runHandlers(item, context);
     } catch (cause) {
@@ -181,10 +186,17 @@ export class WebhookRunner {
     return this.processed(item, completions);
   }
 
-  /** Records a webhook whose handlers all finished: counted, and its completion written. */
+  /**
+   * Records a webhook whose handlers all finished: counted, and its completion written with
+   * its profile, so that a later replay of an older dead letter for that profile learns it
+   * was superseded (`ctx.replay`).
+   */
   processed(item: BatchItem, completions: GroupedCompletions, at?: number): WebhookResult {
     this.#settings.status.recordProcessed(at);
-    return { kind: 'processed', recorded: completions.add(item.event.id) };
+    return {
+      kind: 'processed',
+      recorded: completions.add(item.event.id, completedWebhook(item.event)),
+    };
   }
 
   /**

@@ -4,6 +4,7 @@ import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import { describeError } from '../observability/logger.js';
 import type { BatchItem } from '../receive/validate-envelope.js';
 import type { DeadLetter } from '../stores/dedupe-store.js';
+import { profileIdOf } from './completed-webhook.js';
 import type { DeliverySettings } from './delivery-settings.js';
 import type { WebhookContext, WebhookFailure } from './webhook-handler.js';
 import type { WebhookResult } from './webhook-result.js';
@@ -23,6 +24,9 @@ export async function setAside(
 ): Promise<WebhookResult> {
   const { id, event } = item.event;
   const cause = error.cause instanceof Error ? error.cause.message : error.message;
+  // The profile lets a replay ask which webhooks for it were processed after this one was set
+  // aside (order-safe replay); no key at all when there is none, so a letter reads back equal.
+  const profileId = profileIdOf(item.event);
   try {
     await store.addDeadLetter({
       id,
@@ -32,6 +36,7 @@ export async function setAside(
       error: cause,
       attempts: context.attempt,
       failedAt: Date.now(),
+      ...(profileId === undefined ? {} : { profileId }),
     });
   } catch (storeError) {
     logger.error?.({ id, error: describeError(storeError) }, 'could not store a dead letter');
