@@ -2,6 +2,7 @@ import { ConfigurationError } from '../../errors/configuration-error.js';
 import type { ClaimOutcome, DeadLetter, DedupeStore } from '../dedupe-store.js';
 import { DEFAULT_RETENTION_MS } from '../dedupe-store.js';
 import { DoneIds } from './done-ids.js';
+import { ProfileHistory } from './profile-history.js';
 import { CLAIM_BUSY, CLAIM_DONE } from './uuid-record-table.js';
 import { uuidWords } from './uuid-words.js';
 
@@ -23,6 +24,13 @@ export interface MemoryStoreOptions {
    * @default 10_000
    */
   maxDeadLetters?: number;
+  /**
+   * How many profiles' completions to remember for order-safe replay (`processedSince`), each
+   * its newest 64 for the retention; the least recently updated profile is forgotten first.
+   * A replayed dead letter whose profile was forgotten is not known to be superseded.
+   * @default 10_000
+   */
+  maxProfiles?: number;
   /** The clock, for tests. @default Date.now */
   now?: () => number;
 }
@@ -47,6 +55,11 @@ interface Claim {
  * It is lost on restart and not shared between processes; use the Redis or Postgres
  * store when either matters. Runs on every runtime.
  *
+ * A dead letter's id stays done for as long as the letter is kept, then for the retention
+ * from its delete. For order-safe replay it remembers, per profile, the newest 64 completions
+ * for the retention (`processedSince`; a count beyond 64 is a lower bound), for at most
+ * `maxProfiles` profiles.
+ *
  * @example
  * const webhooks = createPassfortWebhooks({ secret, store: memoryStore({ maxEntries: 100_000 }) });
  */
@@ -54,12 +67,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
   const maxEntries = options.maxEntries ?? 1_000_000;
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   const maxDeadLetters = options.maxDeadLetters ?? 10_000;
+  const maxProfiles = options.maxProfiles ?? 10_000;
   const now = options.now ?? Date.now;
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {
     throw new ConfigurationError('memoryStore maxEntries must be a positive integer');
   }
   if (!Number.isInteger(maxDeadLetters) || maxDeadLetters < 1) {
     throw new ConfigurationError('memoryStore maxDeadLetters must be a positive integer');
+  }
+  if (!Number.isInteger(maxProfiles) || maxProfiles < 1) {
+    throw new ConfigurationError('memoryStore maxProfiles must be a positive integer');
   }
   if (!(retentionMs > 0)) throw new ConfigurationError('memoryStore retentionMs must be positive');
 
@@ -70,6 +87,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
   const { uuids } = done;
   const claims = new Map<string, Claim>();
   const deadLetters = new Map<string, DeadLetter>();
+  const profiles = new ProfileHistory(maxProfiles, retentionMs);
 
   const words = new Uint32Array(4);
   function markDone(id: string, at: number): void {
@@ -117,6 +135,21 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
     }
     uuids.touch(batchKeys, count);
     return true;
+  }
+
+  /**
+   * A dead letter's id stays done while the letter exists, whatever the retention or the size
+   * bound forgot: a redelivery must not run what an operator may still replay (and, on a
+   * transactional store, the letter's effect record must outlive it). Rather than exempting
+   * letters from the expiry ring, a claim that found such an id free turns it back into done;
+   * only claims while dead letters exist pay the lookup.
+   */
+  function keepDeadLettersDone(ids: readonly string[], outcomes: ClaimOutcome[], at: number): void {
+    for (let i = 0; i < ids.length; i++) {
+      if (outcomes[i]!.status !== 'claimed' || !deadLetters.has(ids[i]!)) continue;
+      markDone(ids[i]!, at);
+      outcomes[i] = DONE;
+    }
   }
 
   let forgottenAt = Number.NaN;
@@ -169,13 +202,24 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
         outcomes[i] =
           claimed === CLAIM_DONE ? DONE : claimed === CLAIM_BUSY ? BUSY : attemptOutcome(claimed);
       }
+      if (deadLetters.size !== 0) keepDeadLettersDone(ids, outcomes, at);
       forgetOld(at);
       return outcomes;
     },
-    complete(ids) {
+    complete(ids, options) {
       const at = now();
       for (const id of ids) markDone(id, at);
+      const completed = options?.profiles;
+      if (completed !== undefined && completed.length > 0) {
+        for (const { id, event, profileId } of completed) profiles.record(profileId, id, event, at);
+        profiles.forget(at);
+      }
       forgetOld(at);
+    },
+    processedSince(profileId, since, { limit = 20, excluding } = {}) {
+      const at = now();
+      profiles.forget(at);
+      return profiles.since(profileId, since, limit, excluding, at);
     },
     release(ids, { failed = false } = {}) {
       for (const id of ids) {
@@ -208,6 +252,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
       for (const id of deadLetters.keys()) {
         if (deadLetters.size <= maxDeadLetters) break;
         deadLetters.delete(id);
+        // Dropped for room, not replayed: remembered for the retention from now, as on delete.
+        markDone(id, at);
       }
       forgetOld(at);
     },
@@ -217,7 +263,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
         .slice(0, limit);
     },
     getDeadLetter: (id) => deadLetters.get(id),
-    deleteDeadLetter: (id) => deadLetters.delete(id),
+    deleteDeadLetter(id) {
+      if (!deadLetters.delete(id)) return false;
+      // The letter kept its id done; from now on the retention does.
+      const at = now();
+      markDone(id, at);
+      forgetOld(at);
+      return true;
+    },
     countDeadLetters: () => deadLetters.size,
   };
 }
