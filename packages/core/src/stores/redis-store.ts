@@ -4,7 +4,13 @@ import { ConfigurationError } from '../errors/configuration-error.js';
 import { resolveLogger } from '../observability/console-logger.js';
 import type { Logger } from '../observability/logger.js';
 import { redisClientRisks, warnAboutClientSettings } from './client-settings.js';
-import type { ClaimOutcome, DeadLetter, DedupeStore } from './dedupe-store.js';
+import type {
+  ClaimOutcome,
+  DeadLetter,
+  DedupeStore,
+  ProcessedSince,
+  ProcessedWebhook,
+} from './dedupe-store.js';
 import { DEFAULT_RETENTION_MS } from './dedupe-store.js';
 
 /** Options of {@link redisStore}. */
@@ -54,11 +60,39 @@ for i, key in ipairs(KEYS) do
 end
 return out`;
 
-const COMPLETE = `for _, key in ipairs(KEYS) do
-  redis.call('HSET', key, 's', 'd', 'l', 0)
-  redis.call('PEXPIRE', key, ARGV[1])
+/** Completions a profile's sorted set keeps (the memory store keeps as many). */
+const COMPLETIONS_PER_PROFILE = 64;
+
+// KEYS: the n id keys, then one profile key per completion that names a profile; ARGV:
+// retention, n, then each profile key's member. The profiles' entries are written in the same
+// script, so recording them costs no round trip, and scored by Redis's clock: every process
+// agrees on what came after what. A profile's scores only grow, by 1/1024 ms at least (exact
+// in a double at today's epoch ms), so completions in the same millisecond (one batch, or
+// several) list and trim in completion order, and still floor to that millisecond.
+const COMPLETE = `local retention, n = tonumber(ARGV[1]), tonumber(ARGV[2])
+for i = 1, n do
+  redis.call('HSET', KEYS[i], 's', 'd', 'l', 0)
+  redis.call('PEXPIRE', KEYS[i], retention)
 end
-return #KEYS`;
+if #KEYS > n then
+  ${NOW}
+  for i = n + 1, #KEYS do
+    local key = KEYS[i]
+    local score, last = now, redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')[2]
+    if last then score = math.max(now, tonumber(last) + 1 / 1024) end
+    redis.call('ZADD', key, score, ARGV[i - n + 2])
+    redis.call('ZREMRANGEBYRANK', key, 0, -${COMPLETIONS_PER_PROFILE + 1})
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - retention)
+    redis.call('PEXPIRE', key, retention)
+  end
+end
+return n`;
+
+// KEYS: profile key; ARGV: since (ms), retention. Entries after since, unexpired by Redis's
+// clock (the key lives a retention past its last write, its oldest entries may not).
+const PROCESSED_SINCE = `${NOW}
+local from = math.max(tonumber(ARGV[1]) + 1, now - tonumber(ARGV[2]) + 1)
+return redis.call('ZRANGEBYSCORE', KEYS[1], from, '+inf', 'WITHSCORES')`;
 
 const RELEASE = `for _, key in ipairs(KEYS) do
   if redis.call('HGET', key, 's') == 'c' then
@@ -79,9 +113,12 @@ for _, key in ipairs(KEYS) do
 end
 return #KEYS`;
 
-// KEYS: id key, dead-letter hash, dead-letter order; ARGV: id, letter JSON, failedAt, retention.
+// KEYS: id key, dead-letter hash, dead-letter order; ARGV: id, letter JSON, failedAt. The id
+// key is kept (PERSIST) while the letter exists: a redelivery after the retention must still
+// find the id done, not run what an operator may replay. Deleting the letter gives it back
+// its retention.
 const DEAD_LETTER = `redis.call('HSET', KEYS[1], 's', 'd', 'l', 0)
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PERSIST', KEYS[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 return 1`;
@@ -90,8 +127,14 @@ const LIST = `local ids = redis.call('ZRANGE', KEYS[2], 0, tonumber(ARGV[1]) - 1
 if #ids == 0 then return {} end
 return redis.call('HMGET', KEYS[1], unpack(ids))`;
 
+// KEYS: dead-letter hash, dead-letter order, id key; ARGV: id, retention.
 const DELETE = `redis.call('ZREM', KEYS[2], ARGV[1])
-return redis.call('HDEL', KEYS[1], ARGV[1])`;
+local deleted = redis.call('HDEL', KEYS[1], ARGV[1])
+if deleted == 1 then
+  redis.call('HSET', KEYS[3], 's', 'd', 'l', 0)
+  redis.call('PEXPIRE', KEYS[3], ARGV[2])
+end
+return deleted`;
 
 interface Script {
   source: string;
@@ -107,6 +150,7 @@ const scripts = {
   complete: script(COMPLETE),
   release: script(RELEASE),
   renew: script(RENEW),
+  processedSince: script(PROCESSED_SINCE),
   deadLetter: script(DEAD_LETTER),
   list: script(LIST),
   delete: script(DELETE),
@@ -119,6 +163,11 @@ const scripts = {
  *
  * Durability is Redis's: without AOF (`appendonly yes`) a Redis restart forgets recent
  * completions, and a redelivery would run those webhooks again.
+ *
+ * For order-safe replay (`processedSince`), each completion that names a profile is also added
+ * to that profile's sorted set, in the same script and scored by Redis's clock: its newest 64
+ * completions, for the retention (a count beyond 64 is a lower bound). A dead-lettered id is
+ * kept done (no TTL) for as long as its letter exists, then for the retention from its delete.
  *
  * @example
  * import Redis from 'ioredis';
@@ -142,6 +191,8 @@ export function redisStore(options: RedisStoreOptions): DedupeStore {
   if (!(retentionMs > 0)) throw new ConfigurationError('redisStore retentionMs must be positive');
   const prefix = `{${options.prefix ?? 'passfort-webhooks'}}`;
   const idKey = (id: string) => `${prefix}:id:${id}`;
+  // Under the same hash tag as the ids, so a completion and its profiles stay one script.
+  const profileKey = (profileId: string) => `${prefix}:profile:${profileId}`;
   const deadHash = `${prefix}:dead`;
   const deadOrder = `${prefix}:dead:order`;
 
@@ -171,8 +222,28 @@ export function redisStore(options: RedisStoreOptions): DedupeStore {
               : { status: 'claimed', attempt: code },
       );
     },
-    async complete(ids) {
-      if (ids.length > 0) await run(scripts.complete, ids.map(idKey), [retentionMs]);
+    async complete(ids, options) {
+      if (ids.length === 0) return;
+      const completed = options?.profiles;
+      if (completed === undefined || completed.length === 0) {
+        await run(scripts.complete, ids.map(idKey), [retentionMs, ids.length]);
+        return;
+      }
+      const keys = ids.map(idKey);
+      const args: (string | number)[] = [retentionMs, ids.length];
+      for (const { id, event, profileId } of completed) {
+        keys.push(profileKey(profileId));
+        args.push(JSON.stringify([id, event]));
+      }
+      await run(scripts.complete, keys, args);
+    },
+    async processedSince(profileId, since, { limit = 20, excluding } = {}) {
+      const flat = (await run(
+        scripts.processedSince,
+        [profileKey(profileId)],
+        [Math.floor(since), retentionMs],
+      )) as string[];
+      return processedSinceFrom(flat, limit, excluding);
     },
     async release(ids, { failed = false } = {}) {
       if (ids.length > 0) await run(scripts.release, ids.map(idKey), [failed ? '1' : '0']);
@@ -184,7 +255,7 @@ export function redisStore(options: RedisStoreOptions): DedupeStore {
       await run(
         scripts.deadLetter,
         [idKey(letter.id), deadHash, deadOrder],
-        [letter.id, JSON.stringify(letter), letter.failedAt, retentionMs],
+        [letter.id, JSON.stringify(letter), letter.failedAt],
       );
     },
     async listDeadLetters({ limit = 100 } = {}) {
@@ -198,8 +269,35 @@ export function redisStore(options: RedisStoreOptions): DedupeStore {
       return row === null ? undefined : (JSON.parse(row) as DeadLetter);
     },
     async deleteDeadLetter(id) {
-      return ((await run(scripts.delete, [deadHash, deadOrder], [id])) as number) > 0;
+      const deleted = await run(
+        scripts.delete,
+        [deadHash, deadOrder, idKey(id)],
+        [id, retentionMs],
+      );
+      return (deleted as number) > 0;
     },
     countDeadLetters: () => client.hlen(deadHash),
   };
+}
+
+/**
+ * `processedSince`'s answer from ZRANGEBYSCORE … WITHSCORES (member, score, member, score …,
+ * oldest first, at most 64): the excluded id left out, the oldest `limit` listed.
+ */
+function processedSinceFrom(
+  flat: readonly string[],
+  limit: number,
+  excluding: string | undefined,
+): ProcessedSince {
+  let count = 0;
+  const webhooks: ProcessedWebhook[] = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    const [id, event] = JSON.parse(flat[i]!) as [string, string];
+    if (id === excluding) continue;
+    count++;
+    if (webhooks.length < limit) {
+      webhooks.push({ id, event, processedAt: Math.floor(Number(flat[i + 1])) });
+    }
+  }
+  return { count, webhooks };
 }
