@@ -190,7 +190,8 @@ export function mysqlStore<P extends MysqlPool>(
   const deadTable = options.deadLetterTable ?? 'passfort_webhook_dead_letters';
   // Beside a table of another name, its own effects table: two stores never share records.
   const effectTable =
-    options.effectTable ?? (options.table === undefined ? 'passfort_webhook_effects' : `${table}_effects`);
+    options.effectTable ??
+    (options.table === undefined ? 'passfort_webhook_effects' : `${table}_effects`);
   const schema = mysqlSchemaSql(table, deadTable, effectTable);
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   const pruneIntervalMs = options.pruneIntervalMs ?? 600_000;
@@ -397,16 +398,14 @@ WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?`,
       // For the next transaction only: the session's own level is left as the app set it.
       await connection.query(`SET TRANSACTION ISOLATION LEVEL ${isolation.toUpperCase()}`);
       await connection.beginTransaction();
-      return marks(connection);
     },
+    marks,
     async record(connection, id, result) {
-      const now = await marks(connection);
       await query(
         `INSERT INTO ${effectTable} (id, effect_at, result) VALUES (?, NOW(3), ?)`,
         [id, result],
         connection,
       );
-      return now;
     },
     async commit(connection) {
       await connection.commit();

@@ -185,7 +185,8 @@ export function postgresStore<P extends Queryable>(
   const deadTable = options.deadLetterTable ?? 'passfort_webhook_dead_letters';
   // Beside a table of another name, its own effects table: two stores never share records.
   const effectTable =
-    options.effectTable ?? (options.table === undefined ? 'passfort_webhook_effects' : `${table}_effects`);
+    options.effectTable ??
+    (options.table === undefined ? 'passfort_webhook_effects' : `${table}_effects`);
   const schema = postgresSchemaSql(table, deadTable, effectTable);
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   const pruneIntervalMs = options.pruneIntervalMs ?? 600_000;
@@ -368,18 +369,20 @@ SELECT count(*)::int AS n FROM gone`,
         : { committed: true, result: recordedResult(rows[0]['result']) };
     },
     async begin(connection, isolation) {
-      const results = (await connection.query(
-        `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()}; SELECT ${MARKS}`,
-      )) as unknown as { rows: Record<string, unknown>[] }[];
-      return marks(results[1]?.rows[0]);
+      await connection.query(`BEGIN ISOLATION LEVEL ${isolation.toUpperCase()}`);
+    },
+    async marks(connection) {
+      const { rows } = await connection.query(`SELECT ${MARKS}`);
+      return {
+        transaction: rows[0]?.['pfw_transaction'] as string | undefined,
+        session: String(rows[0]?.['pfw_session']),
+      };
     },
     async record(connection, id, result) {
-      const { rows } = await connection.query(
-        `INSERT INTO ${effectTable} (id, effect_at, result) VALUES ($1, clock_timestamp(), $2)
-RETURNING ${MARKS}`,
+      await connection.query(
+        `INSERT INTO ${effectTable} (id, effect_at, result) VALUES ($1, clock_timestamp(), $2)`,
         [id, result],
       );
-      return marks(rows[0]);
     },
     async commit(connection) {
       await connection.query('COMMIT');
@@ -493,7 +496,8 @@ RETURNING ${MARKS}`,
 
 /**
  * What tells whether `fn` ended the transaction or changed the session (see `transact-once.ts`):
- * the transaction's start time is the same for every statement of one transaction, and the
+ * the transaction's start time is the same for every statement of one transaction (and a
+ * statement outside one is its own), and the
  * settings a handler might change (a role, a search path, timeouts) sum up the session. Read
  * with current_setting, not pg_settings: 0.05 ms against 0.5 ms a transaction.
  */
@@ -503,13 +507,6 @@ const MARKS = `transaction_timestamp()::text AS pfw_transaction, concat_ws('|', 
   current_setting('TimeZone'), current_setting('DateStyle'), current_setting('client_encoding'),
   current_setting('default_transaction_isolation'), current_setting('default_transaction_read_only'),
   current_setting('session_replication_role'), current_setting('synchronous_commit')) AS pfw_session`;
-
-function marks(row: Record<string, unknown> | undefined) {
-  return {
-    transaction: row?.['pfw_transaction'] as string | undefined,
-    session: String(row?.['pfw_session']),
-  };
-}
 
 /** The advisory lock number of a lock key: 64 bits of its SHA-1, as pg's bigint text. */
 function lockNumber(key: string): string {

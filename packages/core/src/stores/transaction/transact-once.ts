@@ -40,10 +40,12 @@ export interface TransactionDialect<C extends object> {
   unlock(connection: C, key: string): Promise<void>;
   /** Reads, outside any transaction, whether the effect of `id` was committed, and its value. */
   readEffect(connection: C, id: string): Promise<{ committed: boolean; result: unknown }>;
-  /** Begins a transaction at `isolation`; returns its {@link TransactionMarks}. */
-  begin(connection: C, isolation: TransactionIsolation): Promise<TransactionMarks>;
-  /** Inserts the effect record; returns the marks as they are now (before or with the insert). */
-  record(connection: C, id: string, result: string | null): Promise<TransactionMarks>;
+  /** Begins a transaction at `isolation`. */
+  begin(connection: C, isolation: TransactionIsolation): Promise<void>;
+  /** The connection's {@link TransactionMarks} now. */
+  marks(connection: C): Promise<TransactionMarks>;
+  /** Inserts the effect record. */
+  record(connection: C, id: string, result: string | null): Promise<void>;
   commit(connection: C): Promise<void>;
   /**
    * Rolls back. `'kept-writes'` when the database says some writes could not be rolled back
@@ -105,33 +107,43 @@ export async function transactOnce<C extends object, T>(
         throw dialect.explain(error);
       });
       if (seen.committed) return seen.result as T;
-      const before = await dialect.begin(connection, isolation);
+      await dialect.begin(connection, isolation);
       inTransaction = true;
+      const before = await dialect.marks(connection);
       const guarded = guardConnection(connection, id);
-      let value: T;
+      let value: T | undefined;
+      let failure: { error: unknown } | undefined;
       try {
         value = await effect(guarded.connection);
+      } catch (error) {
+        failure = { error };
       } finally {
         guarded.close();
       }
-      const text = recordableResult(value);
-      const after = await dialect.record(connection, id, text).catch((error: unknown) => {
-        throw dialect.explain(error);
-      });
+      // A statement that failed inside fn leaves a Postgres transaction aborted, where no
+      // query runs: it is still ours, and is rolled back below.
+      const after = await dialect.marks(connection).catch(() => before);
       if (after.session !== before.session) discard = true;
       if (after.transaction !== before.transaction) {
-        // fn ended our transaction: what it wrote is committed already, so the record is too
-        // (a second run would double it), and the handler hears why.
+        // fn ended our transaction (DDL's implicit commit, COMMIT, SET autocommit): what it
+        // wrote is committed already, so the record is committed too (a second run would
+        // double it), and the handler hears why, whether fn went on to succeed or to fail.
         discard = true;
-        await dialect.commit(connection);
         inTransaction = false;
+        await dialect.record(connection, id, failure === undefined ? safeRecord(value) : null);
+        await dialect.commit(connection);
         throw new ConfigurationError(
-          `ctx.transaction's function ended its transaction itself for webhook ${id} (DDL such as CREATE or ALTER commits implicitly on MySQL; so do COMMIT, ROLLBACK and SET autocommit): its writes were not atomic with the effect record. The effect is recorded so it will not run again; move DDL and transaction control out of the function`,
+          `ctx.transaction's function ended its transaction itself for webhook ${id} (DDL such as CREATE or ALTER commits implicitly on MySQL; so do COMMIT, ROLLBACK and SET autocommit): its writes were not atomic with the effect record. The effect is recorded so it will not run again; move DDL and transaction control out of the function${failure === undefined ? '' : ` (the function then failed: ${describe(failure.error)})`}`,
         );
       }
+      if (failure !== undefined) throw failure.error;
+      const text = recordableResult(value);
+      await dialect.record(connection, id, text).catch((error: unknown) => {
+        throw dialect.explain(error);
+      });
       await dialect.commit(connection);
       inTransaction = false;
-      return value;
+      return value as T;
     } catch (error) {
       if (inTransaction) {
         const rolledBack = await dialect.rollback(connection).catch(() => {
@@ -188,6 +200,15 @@ async function lockedConnection<C extends object>(
     }
     await sleep(pause);
     pause = Math.min(pause * 2, 250);
+  }
+}
+
+/** The value's record, or none when it cannot be kept (the effect is what must not repeat). */
+function safeRecord(value: unknown): string | null {
+  try {
+    return recordableResult(value);
+  } catch {
+    return null;
   }
 }
 
