@@ -1,5 +1,11 @@
-import type { DeadLetter, DedupeStore } from '@passfort-webhooks/core';
-import { type ConformanceCase, expectEqual, expectTrue, sleep } from './conformance-case.js';
+import type { CompletedWebhook, DeadLetter, DedupeStore } from '@passfort-webhooks/core';
+import {
+  type ConformanceCase,
+  expectEqual,
+  expectMatch,
+  expectTrue,
+  sleep,
+} from './conformance-case.js';
 
 /** A fresh, empty store for one case, and how to clean up after it. */
 export interface StoreFixture<S> {
@@ -33,10 +39,31 @@ function letter(id: string, failedAt: number): DeadLetter {
   };
 }
 
+/** Ends a case that does not apply to the store, once the test runner was told. */
+const SKIPPED = Symbol('skipped');
+
+/**
+ * Marks the running case skipped, with `reason`, through the runner's test context when it
+ * passes one (vitest's `ctx.skip(note)` throws to end the test; node:test's `t.skip(message)`
+ * returns, and the case then ends); another runner gets a warning and sees the case pass.
+ */
+function skipCase(context: unknown, name: string, reason: string): never {
+  const skip = (context as { skip?: unknown } | undefined)?.skip;
+  if (typeof skip === 'function') skip.call(context, reason);
+  else console.warn(`[passfort-webhooks] conformance case skipped: ${name}: ${reason}`);
+  throw SKIPPED;
+}
+
 /**
  * The `DedupeStore` contract as cases, run against a real backend: batch claims with
  * leases, completion, release (with and without counting a failed attempt), retention,
- * exactly one winner between two concurrent claimers, batches of 1,000, and dead letters.
+ * exactly one winner between two concurrent claimers, batches of 1,000, dead letters (their
+ * ids kept done while they exist, whatever the retention; their `profileId`), and, for a store
+ * that has the optional `processedSince`, the completions it lists for order-safe replay.
+ *
+ * A case for an optional method the store does not implement is skipped with its reason:
+ * through the test context's `skip(note)` when the runner passes one to the test function
+ * (vitest, node:test), else with a console warning.
  *
  * @example
  * const cases = dedupeStoreConformanceCases(async ({ retentionMs }) => {
@@ -59,13 +86,17 @@ export function dedupeStoreConformanceCases(
   const c = (
     name: string,
     retentionMs: number,
-    run: (fixture: StoreFixture<DedupeStore>) => Promise<void>,
+    run: (fixture: StoreFixture<DedupeStore>, skip: (reason: string) => never) => Promise<void>,
   ): ConformanceCase => ({
     name,
-    async run() {
+    // The runner's test context, when it passes one, arrives as the first argument; a rest
+    // parameter keeps the function's length 0, so Jest does not take it for a done callback.
+    async run(...runner: unknown[]) {
       const fixture = await open({ retentionMs });
       try {
-        await run(fixture);
+        await run(fixture, (reason) => skipCase(runner[0], name, reason));
+      } catch (error) {
+        if (error !== SKIPPED) throw error;
       } finally {
         await fixture.cleanup();
       }
@@ -214,6 +245,121 @@ export function dedupeStoreConformanceCases(
           await store.listDeadLetters({ limit: 10 }),
           [letter('y', 2000)],
           'list after delete',
+        );
+      },
+    ),
+    c(
+      'keeps a dead-lettered id done past the retention while its letter exists, then for the retention from its delete',
+      400,
+      async ({ store }) => {
+        await store.claim(['x'], lease);
+        await store.addDeadLetter(letter('x', Date.now()));
+        await sleep(700);
+        expectEqual(
+          await store.claim(['x'], lease),
+          [{ status: 'done' }],
+          'past the retention, while its letter exists (a redelivery must not run what may be replayed)',
+        );
+        expectEqual(await store.deleteDeadLetter('x'), true, 'delete');
+        expectEqual(
+          await store.claim(['x'], lease),
+          [{ status: 'done' }],
+          'right after the delete: remembered for the retention from then',
+        );
+        await sleep(700);
+        expectEqual(
+          (await store.claim(['x'], lease)).map((outcome) => outcome.status),
+          ['claimed'],
+          'a retention after the delete',
+        );
+      },
+    ),
+    c('keeps a dead letter’s profileId', 60_000, async ({ store }) => {
+      const named: DeadLetter = { ...letter('x', 1000), profileId: 'profile-9' };
+      await store.addDeadLetter(named);
+      await store.addDeadLetter(letter('y', 2000));
+      expectEqual(await store.getDeadLetter('x'), named, 'get: the profileId is kept');
+      expectEqual(
+        await store.getDeadLetter('y'),
+        letter('y', 2000),
+        'get: a letter without one has none',
+      );
+      expectEqual(await store.listDeadLetters(), [named, letter('y', 2000)], 'list');
+    }),
+    c(
+      'processedSince (optional): counts and lists a profile’s completions after a time, oldest first, excluding one id, within a limit, and no other profile’s',
+      60_000,
+      async ({ store }, skip) => {
+        if (store.processedSince === undefined) {
+          return skip(
+            'the store has no processedSince() (optional): a replayed dead letter cannot learn that newer webhooks for its profile superseded it',
+          );
+        }
+        const processedSince = store.processedSince.bind(store);
+        const done = (
+          id: string,
+          profileId: string,
+          event = 'CHECK_COMPLETED',
+        ): CompletedWebhook => ({
+          id,
+          event,
+          profileId,
+        });
+        await store.claim(['a', 'b', 'c', 'd', 'e', 'f'], lease);
+        await store.complete(['a'], { profiles: [done('a', 'P')] });
+        const first = await processedSince('P', 0);
+        expectMatch(
+          first,
+          {
+            count: 1,
+            webhooks: [{ id: 'a', event: 'CHECK_COMPLETED', processedAt: Number.isInteger }],
+          },
+          'one completion, with its time in epoch ms (the store’s clock)',
+        );
+        const since = first.webhooks[0]!.processedAt;
+        // Apart by more than a millisecond, so every store's clock orders them.
+        await sleep(20);
+        await store.complete(['b'], { profiles: [done('b', 'P', 'PRODUCT_STATUS_CHANGED')] });
+        await sleep(20);
+        // Several in one call: profiles mixed, and an id (f) that names none.
+        await store.complete(['c', 'e', 'f'], { profiles: [done('c', 'P'), done('e', 'Q')] });
+        await sleep(20);
+        await store.complete(['d'], { profiles: [done('d', 'P')] });
+        const after = await processedSince('P', since);
+        expectEqual(after.count, 3, 'b, c and d came after a');
+        expectEqual(
+          after.webhooks.map(({ id, event }) => [id, event]),
+          [
+            ['b', 'PRODUCT_STATUS_CHANGED'],
+            ['c', 'CHECK_COMPLETED'],
+            ['d', 'CHECK_COMPLETED'],
+          ],
+          'oldest first, with their events',
+        );
+        const times = [since, ...after.webhooks.map((webhook) => webhook.processedAt)];
+        expectTrue(
+          times.every((at, i) => i === 0 || at > times[i - 1]!),
+          `processedAt grows with each completion: ${times.join(', ')}`,
+        );
+        expectEqual(
+          await processedSince('P', since, { excluding: 'c', limit: 1 }),
+          { count: 2, webhooks: [after.webhooks[0]] },
+          'c left out, one listed, both counted',
+        );
+        expectEqual(
+          await processedSince('P', times[3]!),
+          { count: 0, webhooks: [] },
+          'strictly after: not the completion at `since` itself',
+        );
+        expectEqual(
+          (await processedSince('Q', 0)).webhooks.map((webhook) => webhook.id),
+          ['e'],
+          'another profile’s',
+        );
+        expectEqual(
+          await processedSince('nobody', 0),
+          { count: 0, webhooks: [] },
+          'a profile never seen',
         );
       },
     ),
