@@ -449,10 +449,11 @@ WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?`,
   return {
     async migrate() {
       for (const statement of schema.slice(0, 3)) await pool.query(statement);
-      await addMissingColumns();
-      for (const statement of schema.slice(3)) await pool.query(statement);
+      // Before changing anything: a table on the wrong engine is the user's to convert.
       enginesChecked = undefined;
       await enginesSafe();
+      await addMissingColumns();
+      for (const statement of schema.slice(3)) await pool.query(statement);
     },
     prune,
     async claim(ids, { leaseMs }) {

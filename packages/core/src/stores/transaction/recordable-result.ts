@@ -83,6 +83,21 @@ function unrecordable(value: unknown, path: string, ancestors: object[]): string
   return undefined;
 }
 
+/** Class names of pg's and mysql2's objects: a query result, a connection, a column. */
+const DRIVER_OBJECTS = new Set([
+  'Result',
+  'Client',
+  'PoolClient',
+  'Connection',
+  'PoolConnection',
+  'PromisePoolConnection',
+  'PromiseConnection',
+  'ResultSetHeader',
+  'ColumnDefinition',
+  'TextRow',
+  'BinaryRow',
+]);
+
 /** "a Date at result.at (JSON reads it back as a string)": what a class instance is, and where. */
 function describeInstance(prototype: object | null, path: string): string {
   const name = (prototype as { constructor?: { name?: unknown } } | null)?.constructor?.name;
@@ -96,5 +111,8 @@ function describeInstance(prototype: object | null, path: string): string {
     Buffer: ' (JSON reads it back as { type, data })',
     Uint8Array: ' (JSON reads it back as an object of numbers)',
   };
-  return `${article} ${label} at ${path}${readsBack[label] ?? ' (JSON reads an object of another class back as a plain object, or not at all)'}`;
+  const driverObject = DRIVER_OBJECTS.has(label)
+    ? " (a database driver's object: return the plain values you need, e.g. result.rows[0].id)"
+    : undefined;
+  return `${article} ${label} at ${path}${driverObject ?? readsBack[label] ?? ' (JSON reads an object of another class back as a plain object, or not at all)'}`;
 }

@@ -1,0 +1,197 @@
+import mysql from 'mysql2/promise';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MYSQL_URL, mysqlAvailable, uniqueName } from '../../test/services.js';
+import { bearer, productStatusChanged, SECRET, webhookId } from '../../test/webhook-fixtures.js';
+import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
+import { mysqlStore } from './mysql-store.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The edges of ctx.transaction on MySQL / MariaDB (issue 31): long transactions, engines that
+ * cannot roll back, DDL and session state inside fn. Each case failed on the version before it.
+ */
+describe.runIf(await mysqlAvailable())('mysqlStore ctx.transaction at the edges', () => {
+  const opened: { pools: mysql.Pool[]; tables: string[] }[] = [];
+  afterEach(async () => {
+    for (const { pools, tables } of opened.splice(0)) {
+      await pools[0]!.query(`DROP TABLE IF EXISTS ${tables.join(', ')}`);
+      await Promise.all(pools.map((pool) => pool.end()));
+    }
+  });
+
+  async function open({
+    connectionLimit = 10, // mysql2's default
+    engine = 'InnoDB',
+  }: {
+    connectionLimit?: number;
+    engine?: string;
+  } = {}) {
+    const table = uniqueName('pfw_edge');
+    const effects = `${table}_fx`;
+    const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit });
+    const pools = [pool];
+    opened.push({
+      pools,
+      tables: [table, `${table}_dead`, `${table}_effects`, effects, `${table}_ddl`],
+    });
+    const store = mysqlStore({ pool, table, deadLetterTable: `${table}_dead`, logger: false });
+    await store.migrate();
+    await pool.query(
+      `CREATE TABLE ${effects} (seq BIGINT AUTO_INCREMENT PRIMARY KEY, webhook_id VARCHAR(64)) ENGINE=${engine}`,
+    );
+    const receiver = (extra: { leaseMs?: number } = {}) =>
+      createPassfortWebhooks({ secret: SECRET, store, logger: false, ...extra });
+    const send = (webhooks: ReturnType<typeof receiver>, id: string) =>
+      webhooks.handle({
+        method: 'POST',
+        headers: bearer(),
+        body: JSON.stringify(productStatusChanged(id)),
+      });
+    const effectRows = async () => {
+      const [rows] = await pool.query(`SELECT webhook_id FROM ${effects} ORDER BY seq`);
+      return (rows as { webhook_id: string }[]).map((row) => row.webhook_id);
+    };
+    const insert = async (tx: mysql.PoolConnection, id: string) => {
+      await tx.query(`INSERT INTO ${effects} (webhook_id) VALUES (?)`, [id]);
+    };
+    return { table, pool, pools, store, receiver, send, effectRows, insert };
+  }
+
+  it('one long transaction, with the default pool, leaves 10 unrelated webhooks answered and committed, its lease live and no thread waiting on a lock', {
+    timeout: 30_000,
+  }, async () => {
+    const db = await open();
+    const webhooks = db.receiver({ leaseMs: 300 });
+    const slow = webhookId(100);
+    let inside = false;
+    webhooks.on('PRODUCT_STATUS_CHANGED', async (event, ctx) => {
+      await ctx.transaction(async (tx) => {
+        await db.insert(tx, event.id);
+        if (event.id !== slow) return;
+        inside = true;
+        await sleep(3_000); // ten leases
+        inside = false;
+      });
+    });
+    const slowAnswer = db.send(webhooks, slow);
+    while (!inside) await sleep(20);
+    const observer = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 1 });
+    db.pools.push(observer);
+    const others = Array.from({ length: 10 }, (_, i) => webhookId(101 + i));
+    const answers = Promise.all(others.map((id) => db.send(webhooks, id)));
+    const lapsed: number[] = [];
+    const waiting: number[] = [];
+    while (inside) {
+      const [rows] = await observer.query(
+        `SELECT (SELECT TIMESTAMPDIFF(MICROSECOND, lease_until, NOW(3)) FROM ${db.table} WHERE id = ?) AS lapsed,
+                (SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE STATE LIKE '%lock%' AND INFO NOT LIKE '%PROCESSLIST%') AS waiting`,
+        [slow],
+      );
+      const row = (rows as { lapsed: unknown; waiting: unknown }[])[0]!;
+      if (inside) {
+        lapsed.push(Number(row.lapsed));
+        waiting.push(Number(row.waiting));
+      }
+      await sleep(100);
+    }
+    expect((await answers).map((answer) => answer.status)).toEqual(others.map(() => 200));
+    expect((await slowAnswer).status).toBe(200);
+    expect(lapsed.length).toBeGreaterThan(10);
+    expect(lapsed.filter((us) => us >= 0)).toEqual([]); // never past expiry
+    expect(waiting.filter((n) => n > 0)).toEqual([]);
+    expect((await db.effectRows()).sort()).toEqual([slow, ...others].sort());
+    await webhooks.close();
+  });
+
+  it('SET autocommit = 0 inside fn does not leak into the pool: the connection is closed', async () => {
+    const db = await open({ connectionLimit: 1 });
+    const webhooks = db.receiver();
+    webhooks.on('PRODUCT_STATUS_CHANGED', async (event, ctx) => {
+      await ctx.transaction(async (tx) => {
+        await tx.query('SET autocommit = 0');
+        await db.insert(tx, event.id);
+      });
+    });
+    const ids = [webhookId(200), webhookId(201), webhookId(202)];
+    for (const id of ids) expect((await db.send(webhooks, id)).status).toBe(200);
+    const [rows] = await db.pool.query('SELECT @@autocommit AS autocommit');
+    expect(Number((rows as { autocommit: unknown }[])[0]!.autocommit)).toBe(1);
+    // Every completion was committed, seen from another connection: none left claimed.
+    const other = mysqlStore({
+      pool: db.pool,
+      table: db.table,
+      deadLetterTable: `${db.table}_dead`,
+      logger: false,
+      pruneIntervalMs: 0,
+    });
+    expect(await other.claim(ids, { leaseMs: 1000 })).toEqual(ids.map(() => ({ status: 'done' })));
+    expect(await db.effectRows()).toEqual(ids);
+    await webhooks.close();
+  });
+
+  it('DDL inside fn (an implicit commit) then a failure: a clear error, and the effect is not doubled on retry', async () => {
+    const db = await open();
+    const webhooks = db.receiver();
+    const errors: string[] = [];
+    webhooks.on('PRODUCT_STATUS_CHANGED', async (event, ctx) => {
+      await ctx
+        .transaction(async (tx) => {
+          await db.insert(tx, event.id);
+          await tx.query(`CREATE TABLE IF NOT EXISTS ${db.table}_ddl (id INT) ENGINE=InnoDB`);
+          throw new Error('failed after the DDL');
+        })
+        .catch((error: Error) => {
+          errors.push(error.message);
+          throw error;
+        });
+    });
+    const id = webhookId(300);
+    expect((await db.send(webhooks, id)).status).toBe(500);
+    expect(errors[0]).toMatch(/ended its transaction itself.*DDL/);
+    expect((await db.send(webhooks, id)).status).toBe(200);
+    expect(await db.effectRows()).toEqual([id]);
+    await webhooks.close();
+  });
+
+  it('a write to a MyISAM table then a failure: a clear error, and the kept write is not made twice', async () => {
+    const db = await open({ engine: 'MyISAM' });
+    const webhooks = db.receiver();
+    const errors: string[] = [];
+    webhooks.on('PRODUCT_STATUS_CHANGED', async (event, ctx) => {
+      await ctx
+        .transaction(async (tx) => {
+          await db.insert(tx, event.id);
+          throw new Error('the next write failed');
+        })
+        .catch((error: Error) => {
+          errors.push(error.message);
+          throw error;
+        });
+    });
+    const id = webhookId(400);
+    expect((await db.send(webhooks, id)).status).toBe(500);
+    expect(errors[0]).toMatch(/cannot roll back \(MyISAM/);
+    expect((await db.send(webhooks, id)).status).toBe(200);
+    expect(await db.effectRows()).toEqual([id]);
+    await webhooks.close();
+  });
+
+  it('refuses its own tables on an engine that cannot roll back, at migrate() and at first use', async () => {
+    const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 2 });
+    const table = uniqueName('pfw_myisam');
+    opened.push({ pools: [pool], tables: [table, `${table}_dead`, `${table}_effects`] });
+    await pool.query(`CREATE TABLE ${table} (id VARCHAR(64) PRIMARY KEY) ENGINE=MyISAM`);
+    const store = mysqlStore({
+      pool,
+      table,
+      deadLetterTable: `${table}_dead`,
+      logger: false,
+      pruneIntervalMs: 0,
+    });
+    await expect(store.migrate()).rejects.toThrow(
+      new RegExp(`${table} is MyISAM.*ALTER TABLE ${table} ENGINE=InnoDB`),
+    );
+    await expect(store.claim(['a'], { leaseMs: 1000 })).rejects.toThrow(/transactional engine/);
+  });
+});

@@ -1,0 +1,184 @@
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DATABASE_URL, postgresAvailable, uniqueName } from '../../test/services.js';
+import { bearer, productStatusChanged, SECRET, webhookId } from '../../test/webhook-fixtures.js';
+import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
+import { postgresStore } from './postgres-store.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The edges of ctx.transaction on Postgres (issue 31): what time, long transactions, session
+ * state and isolation used to break. Each case failed on the version before it.
+ */
+describe.runIf(await postgresAvailable())('postgresStore ctx.transaction at the edges', () => {
+  const opened: { pools: pg.Pool[]; tables: string[] }[] = [];
+  afterEach(async () => {
+    for (const { pools, tables } of opened.splice(0)) {
+      await pools[0]!.query(`DROP TABLE IF EXISTS ${tables.join(', ')}`);
+      await Promise.all(pools.map((pool) => pool.end()));
+    }
+  });
+
+  async function open(poolOptions: pg.PoolConfig = {}) {
+    const table = uniqueName('pfw_edge');
+    const effects = `${table}_fx`;
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4, ...poolOptions });
+    const pools = [pool];
+    opened.push({ pools, tables: [table, `${table}_dead`, `${table}_effects`, effects] });
+    const options = { table, deadLetterTable: `${table}_dead`, logger: false as const };
+    const store = postgresStore({ pool, ...options });
+    await store.migrate();
+    await pool.query(`CREATE TABLE ${effects} (seq bigserial PRIMARY KEY, webhook_id text)`);
+    const receiver = (extra: { leaseMs?: number } = {}) =>
+      createPassfortWebhooks({ secret: SECRET, store, logger: false, ...extra });
+    const send = (webhooks: ReturnType<typeof receiver>, id: string) =>
+      webhooks.handle({
+        method: 'POST',
+        headers: bearer(),
+        body: JSON.stringify(productStatusChanged(id)),
+      });
+    const effectRows = async () =>
+      (await pool.query(`SELECT webhook_id FROM ${effects} ORDER BY seq`)).rows.map(
+        (row) => row.webhook_id as string,
+      );
+    const insert = (tx: pg.PoolClient, id: string) =>
+      tx.query(`INSERT INTO ${effects} (webhook_id) VALUES ($1)`, [id]);
+    return { table, pool, pools, store, receiver, send, effectRows, insert };
+  }
+
+  it('the lease stays live for the whole of a long fn, and no backend waits on a lock meanwhile', {
+    timeout: 20_000,
+  }, async () => {
+    const db = await open();
+    const webhooks = db.receiver({ leaseMs: 300 });
+    const id = webhookId(1);
+    let inside = false;
+    webhooks.on('PRODUCT_STATUS_CHANGED', async (event, ctx) => {
+      await ctx.transaction(async (tx) => {
+        inside = true;
+        await db.insert(tx, event.id);
+        await sleep(3_000); // ten leases
+        inside = false;
+      });
+    });
+    const answer = db.send(webhooks, id);
+    const observer = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+    db.pools.push(observer);
+    const lapsed: number[] = [];
+    const waiting: number[] = [];
+    while (!inside) await sleep(20);
+    // Another run of the same id (a replay racing the delivery) waits for the lock meanwhile.
+    const rival = db.store.transactOnce(id, async (tx) => {
+      await db.insert(tx, 'rival');
+    });
+    while (inside) {
+      const { rows } = await observer.query(
+        `SELECT (SELECT extract(epoch FROM now() - lease_until) * 1000 FROM ${db.table} WHERE id = $1) AS lapsed,
+                (SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock') AS waiting`,
+        [id],
+      );
+      if (inside) {
+        lapsed.push(Number(rows[0].lapsed));
+        waiting.push(rows[0].waiting as number);
+      }
+      await sleep(100);
+    }
+    expect((await answer).status).toBe(200);
+    await rival; // it waited (without a backend) and found the effect committed
+    expect(lapsed.length).toBeGreaterThan(10);
+    expect(lapsed.filter((ms) => ms >= 0)).toEqual([]); // never past expiry
+    expect(waiting.filter((n) => n > 0)).toEqual([]);
+    expect(await db.effectRows()).toEqual([id]);
+    await webhooks.close();
+  });
+
+  it('a connection whose session fn changed is closed, not handed to the next webhook', async () => {
+    const db = await open({ max: 1 });
+    const webhooks = db.receiver();
+    webhooks.on('PRODUCT_STATUS_CHANGED', async (event, ctx) => {
+      await ctx.transaction(async (tx) => {
+        await tx.query(`SET lock_timeout = '4s'`); // session-wide: outlives the transaction
+        await db.insert(tx, event.id);
+      });
+    });
+    expect((await db.send(webhooks, webhookId(2))).status).toBe(200);
+    const { rows } = await db.pool.query('SHOW lock_timeout');
+    expect(rows[0].lock_timeout).toBe('0');
+    await webhooks.close();
+  });
+
+  it('isolation is read committed unless asked, whatever the database default, and racing callers resolve to the recorded value', async () => {
+    const db = await open({ options: '-c default_transaction_isolation=serializable' });
+    const seen: string[] = [];
+    const id = webhookId(3);
+    const results = await Promise.all(
+      [0, 1, 2].map((n) =>
+        db.store.transactOnce(id, async (tx) => {
+          seen.push((await tx.query('SHOW transaction_isolation')).rows[0].transaction_isolation);
+          await db.insert(tx, id);
+          await sleep(50);
+          return n;
+        }),
+      ),
+    );
+    expect(seen).toEqual(['read committed']);
+    expect(new Set(results).size).toBe(1);
+    expect(await db.effectRows()).toEqual([id]);
+  });
+
+  it('a serialization failure rolls back and runs fn again, a bounded number of times', async () => {
+    const db = await open();
+    // Write skew: each transaction reads the count, then inserts. At serializable one of the
+    // two must fail with 40001; it is retried and then sees the other's row.
+    let reads = 0;
+    let bothRead!: () => void;
+    const barrier = new Promise<void>((resolve) => {
+      bothRead = resolve;
+    });
+    let runs = 0;
+    const run = (id: string) =>
+      db.store.transactOnce(
+        id,
+        async (tx) => {
+          runs++;
+          const { rows } = await tx.query(`SELECT count(*)::int AS n FROM ${db.table}_fx`);
+          if (++reads === 2) bothRead();
+          if (reads <= 2) await barrier;
+          await db.insert(tx, id);
+          return rows[0].n as number;
+        },
+        { isolation: 'serializable' },
+      );
+    const counts = await Promise.all([run(webhookId(4)), run(webhookId(5))]);
+    expect(runs).toBe(3);
+    expect(counts.sort()).toEqual([0, 1]);
+    expect((await db.effectRows()).sort()).toEqual([webhookId(4), webhookId(5)]);
+  });
+
+  it('fn that commits by itself gets a clear error, and its effect is not run a second time', async () => {
+    const db = await open();
+    const webhooks = db.receiver();
+    const errors: string[] = [];
+    let runs = 0;
+    webhooks.on('PRODUCT_STATUS_CHANGED', async (event, ctx) => {
+      await ctx
+        .transaction(async (tx) => {
+          runs++;
+          await db.insert(tx, event.id);
+          await tx.query('COMMIT');
+        })
+        .catch((error: Error) => {
+          errors.push(error.message);
+          throw error;
+        });
+    });
+    const id = webhookId(6);
+    expect((await db.send(webhooks, id)).status).toBe(500);
+    expect(errors[0]).toMatch(/ended its transaction itself/);
+    expect((await db.send(webhooks, id)).status).toBe(200);
+    expect(runs).toBe(1);
+    expect(await db.effectRows()).toEqual([id]);
+    await webhooks.close();
+  });
+});
