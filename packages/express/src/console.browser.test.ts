@@ -226,6 +226,42 @@ describe.skipIf(!chromiumAvailable())('the operator console in Chromium', () => 
     await context.close();
   }, 30_000);
 
+  it('says a dead letter was superseded next to its replay button, refuses the replay, and replays it anyway once confirmed', async () => {
+    const letter = kitWebhookId(31);
+    failing.add(letter);
+    expect((await send(letter)).status).toBe(200); // dead-lettered and acked
+    failing.delete(letter);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Newer webhooks for the same profile (every kit webhook names profile-1).
+    for (const n of [32, 33]) expect((await send(kitWebhookId(n))).status).toBe(200);
+    const { context, page } = await signedIn();
+    const notice = page
+      .getByTestId('dead-letters')
+      .getByRole('row')
+      .filter({ hasText: letter })
+      .getByTestId('superseded');
+    await containsText(notice, 'Superseded by 2 newer webhooks for this profile');
+    await notice.getByText('Which').click();
+    await containsText(notice, kitWebhookId(32));
+    expect(await notice.textContent()).not.toContain('profile-1');
+    await shot(page, 'console-superseded');
+
+    await page.getByRole('button', { name: `Replay ${letter}`, exact: true }).click();
+    await containsText(
+      page.getByRole('status'),
+      `Replay of ${letter} refused: 2 newer webhooks for this profile were processed`,
+    );
+    expect(ran.filter((id) => id === letter)).toHaveLength(1); // the failure only
+    expect(await webhooks.deadLetters.get(letter)).toBeDefined();
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: `Replay ${letter} anyway` }).click();
+    await containsText(page.getByRole('status'), `Replayed ${letter}`);
+    expect(ran.filter((id) => id === letter)).toHaveLength(2);
+    expect(await webhooks.deadLetters.get(letter)).toBeUndefined();
+    await context.close();
+  }, 30_000);
+
   it('reads on a phone and in the dark: no sideways scrolling of the page', async () => {
     const { context, page } = await signedIn({
       viewport: { width: 390, height: 844 },

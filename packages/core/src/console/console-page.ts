@@ -6,13 +6,27 @@
  */
 
 import type { WebhookStatus } from '../delivery/status-tracker.js';
-import type { DeadLetter } from '../stores/dedupe-store.js';
+import type { DeadLetter, ProcessedSince } from '../stores/dedupe-store.js';
+
+/** A dead letter as the console shows it: its webhook masked, without its profile id. */
+export interface ConsoleDeadLetter extends Omit<DeadLetter, 'profileId'> {
+  /**
+   * The webhooks for its profile processed after it was set aside (ids, events, times);
+   * absent when the store could not say.
+   */
+  readonly superseded?: ProcessedSince;
+}
 
 /** What the dashboard shows. */
 export interface ConsoleView {
   readonly status: WebhookStatus;
-  readonly deadLetters: readonly DeadLetter[];
+  readonly deadLetters: readonly ConsoleDeadLetter[];
   readonly now: number;
+}
+
+/** "1 newer webhook", "3 newer webhooks". */
+export function supersededText(count: number): string {
+  return `${count} newer webhook${count === 1 ? '' : 's'}`;
 }
 
 const ESCAPES: Record<string, string> = {
@@ -68,6 +82,9 @@ button.primary { background: var(--accent); border-color: var(--accent); color: 
 button.danger { color: var(--bad); }
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 .actions { display: flex; flex-wrap: wrap; gap: .4rem; }
+.superseded { margin-top: .5rem; padding: .5rem; border-left: 3px solid var(--warn); background: var(--panel); }
+.superseded p { margin: 0 0 .35rem; color: var(--warn); font-weight: 600; }
+.superseded ul { margin: .35rem 0; padding-left: 1.1rem; }
 .muted { color: var(--muted); } .error { color: var(--bad); }
 #message { min-height: 1.5rem; max-width: 72rem; margin: 0 auto; padding: 0 1rem; }
 dialog { width: min(48rem, 95vw); border: 1px solid var(--line); border-radius: .5rem; background: var(--bg); color: var(--fg); }
@@ -141,6 +158,20 @@ export function dashboardMain(view: ConsoleView): string {
               `<tr><td>${time(failure.at, now)}</td><td><code>${escapeHtml(failure.id)}</code></td><td>${escapeHtml(failure.event)}</td><td>${failure.attempts}${failure.deadLettered ? ' (dead-lettered)' : ''}</td><td>${escapeHtml(failure.error)}</td></tr>`,
           )
           .join('')}</tbody></table></div>`;
+  const superseded = (letter: ConsoleDeadLetter, row: number): string => {
+    const count = letter.superseded?.count ?? 0;
+    if (count === 0) return '';
+    const listed = letter.superseded!.webhooks;
+    const more = count - listed.length;
+    return `<div class="superseded" data-testid="superseded"><p id="superseded-${row}">Superseded by ${supersededText(count)} for this profile</p>
+<details><summary>Which</summary><ul>${listed
+      .map(
+        (webhook) =>
+          `<li><code>${escapeHtml(webhook.id)}</code> ${escapeHtml(webhook.event)}, processed ${time(webhook.processedAt, now)}</li>`,
+      )
+      .join('')}</ul>${more > 0 ? `<p class="muted">and ${more} more</p>` : ''}</details>
+<button type="button" class="danger" data-action="replay-anyway" data-id="${escapeHtml(letter.id)}" data-count="${count}" aria-label="Replay ${escapeHtml(letter.id)} anyway">Replay anyway</button></div>`;
+  };
   const letters =
     deadLetters.length === 0
       ? '<p class="muted" data-testid="no-dead-letters">No dead letters.</p>'
@@ -148,9 +179,9 @@ export function dashboardMain(view: ConsoleView): string {
 <thead><tr><th scope="col">Webhook id</th><th scope="col">Event</th><th scope="col">Reason</th><th scope="col">Attempts</th><th scope="col">Set aside</th><th scope="col">Actions</th></tr></thead>
 <tbody>${deadLetters
           .map(
-            (letter) =>
+            (letter, row) =>
               `<tr data-id="${escapeHtml(letter.id)}"><td><code>${escapeHtml(letter.id)}</code></td><td>${escapeHtml(letter.event)}</td><td>${escapeHtml(letter.reason)}<br><span class="muted">${escapeHtml(letter.error)}</span></td><td>${letter.attempts}</td><td>${time(letter.failedAt, now)}</td>
-<td><div class="actions"><button type="button" data-action="inspect" data-id="${escapeHtml(letter.id)}" aria-label="Inspect ${escapeHtml(letter.id)}">Inspect</button><button type="button" class="primary" data-action="replay" data-id="${escapeHtml(letter.id)}" aria-label="Replay ${escapeHtml(letter.id)}">Replay</button><button type="button" class="danger" data-action="delete" data-id="${escapeHtml(letter.id)}" aria-label="Delete ${escapeHtml(letter.id)}">Delete</button></div></td></tr>`,
+<td><div class="actions"><button type="button" data-action="inspect" data-id="${escapeHtml(letter.id)}" aria-label="Inspect ${escapeHtml(letter.id)}">Inspect</button><button type="button" class="primary" data-action="replay" data-id="${escapeHtml(letter.id)}" aria-label="Replay ${escapeHtml(letter.id)}"${(letter.superseded?.count ?? 0) > 0 ? ` aria-describedby="superseded-${row}"` : ''}>Replay</button><button type="button" class="danger" data-action="delete" data-id="${escapeHtml(letter.id)}" aria-label="Delete ${escapeHtml(letter.id)}">Delete</button></div>${superseded(letter, row)}</td></tr>`,
           )
           .join('')}</tbody></table></div>`;
   return `<h2 id="state-heading">Receiver</h2>
@@ -194,7 +225,8 @@ async function refresh() {
   if (res.ok) main.innerHTML = await res.text();
 }
 async function post(action, id) {
-  const res = await fetch(path + '/dead-letters/' + encodeURIComponent(id) + '/' + action, {
+  const route = action === 'replay-anyway' ? 'replay?ifSuperseded=run' : action;
+  const res = await fetch(path + '/dead-letters/' + encodeURIComponent(id) + '/' + route, {
     method: 'POST', credentials: 'same-origin', headers: { 'x-csrf-token': csrf },
   });
   const body = await res.json().catch(() => ({}));
@@ -213,10 +245,16 @@ main.addEventListener('click', async (event) => {
   const { action, id } = button.dataset;
   if (action === 'inspect') { inspecting = id; await show(id, false); dialog.showModal(); return; }
   if (action === 'delete' && !confirm('Delete dead letter ' + id + ' without running it?')) return;
+  if (action === 'replay-anyway' && !confirm('Replay ' + id + ' anyway? ' + button.dataset.count + ' newer webhook(s) for this profile were processed after it was set aside: running it may roll their state back. Its handlers see ctx.replay.')) return;
   button.disabled = true;
   const result = await post(action, id);
-  if (result.ok) say(action === 'replay' ? 'Replayed ' + id + ': its handlers ran and it was removed.' : 'Deleted ' + id + '.', false);
-  else say((action === 'replay' ? 'Replay of ' : 'Delete of ') + id + ' failed: ' + ((result.body.error && result.body.error.message) || 'unknown error'), true);
+  const replaying = action !== 'delete';
+  if (result.ok) say(replaying ? 'Replayed ' + id + ': its handlers ran and it was removed.' : 'Deleted ' + id + '.', false);
+  else {
+    const error = result.body.error || {};
+    const what = error.code === 'DEAD_LETTER_SUPERSEDED' ? ' refused: ' : ' failed: ';
+    say((replaying ? 'Replay of ' : 'Delete of ') + id + what + (error.message || 'unknown error'), true);
+  }
   await refresh();
 });
 reveal.addEventListener('click', () => inspecting && show(inspecting, true));

@@ -217,6 +217,104 @@ describe('the console’s security rules', () => {
     ]);
   });
 
+  it('masks payload values in the dashboard’s state too, and never shows a letter’s profile id there', async () => {
+    const { signIn, call, deadLetter } = setUp();
+    await deadLetter();
+    const { cookie } = await signIn();
+    const state = await (await call('/console/state.json', { headers: { cookie } })).text();
+    expect(state).toContain('‹string›');
+    expect(state).not.toContain('analyst@example.com');
+    expect(state).not.toContain('profile-1');
+    expect(state).not.toContain('profileId');
+    const page = await (await call('/console/', { headers: { cookie } })).text();
+    expect(page).not.toContain('profile-1');
+  });
+
+  it('says next to the replay button that newer webhooks for the profile superseded a letter, refuses its replay with a 409 saying why, and replays it anyway on its own CSRF-checked POST', async () => {
+    const { signIn, call, deadLetter, webhooks, heal, ran, logs } = setUp();
+    const [id] = await deadLetter();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    heal();
+    // Two newer webhooks for the same profile (the kit's webhooks all name profile-1).
+    const newer = batch(2, 5);
+    await webhooks.handle({ method: 'POST', headers: bearer(), body: JSON.stringify(newer) });
+    const { cookie, csrf } = await signIn();
+
+    const state = await (await call('/console/state.json', { headers: { cookie } })).json();
+    expect(state.deadLetters[0].superseded).toEqual({
+      count: 2,
+      webhooks: newer.map((webhook) => ({
+        id: webhook.id,
+        event: webhook.event,
+        processedAt: expect.any(Number),
+      })),
+    });
+    const fragment = await (await call('/console/fragment', { headers: { cookie } })).text();
+    expect(fragment).toContain('Superseded by 2 newer webhooks for this profile');
+    expect(fragment).toContain(newer[0]!.id);
+    expect(fragment).toContain(`aria-label="Replay ${id} anyway"`);
+    expect(fragment).toContain('aria-describedby="superseded-0"');
+    expect(fragment).not.toContain('profile-1');
+    const detail = await (
+      await call(`/console/dead-letters/${id}`, { headers: { cookie } })
+    ).json();
+    expect(detail.superseded.count).toBe(2);
+    expect(detail.profileId).toBeUndefined();
+    const revealed = await (
+      await call(`/console/dead-letters/${id}?reveal=1`, { headers: { cookie } })
+    ).json();
+    expect(revealed.profileId).toBe('profile-1');
+
+    const replay = (query: string, headers: Record<string, string>) =>
+      call(`/console/dead-letters/${id}/replay${query}`, {
+        method: 'POST',
+        headers: { cookie, ...headers },
+      });
+    const refused = await replay('', { 'x-csrf-token': csrf });
+    expect(refused.status).toBe(409);
+    const reason = await refused.json();
+    expect(reason.error.code).toBe('DEAD_LETTER_SUPERSEDED');
+    expect(reason.error.message).toMatch(
+      /^2 newer webhooks for this profile were processed after it was set aside.* Nothing ran/,
+    );
+    expect(reason.error.message).not.toContain('profile-1');
+    expect(reason.superseded.count).toBe(2);
+    expect(ran.filter((ranId) => ranId === id)).toHaveLength(1);
+    expect(await webhooks.deadLetters.get(id!)).toBeDefined();
+
+    const anyway = '?ifSuperseded=run';
+    expect((await replay('?ifSuperseded=always', { 'x-csrf-token': csrf })).status).toBe(400);
+    expect((await replay(anyway, {})).status).toBe(403);
+    expect((await replay(anyway, { 'x-csrf-token': `${csrf}x` })).status).toBe(403);
+    expect(
+      (await replay(anyway, { 'x-csrf-token': csrf, origin: 'http://evil.test' })).status,
+    ).toBe(403);
+    expect(ran.filter((ranId) => ranId === id)).toHaveLength(1);
+    expect((await replay(anyway, { 'x-csrf-token': csrf, origin: ORIGIN })).status).toBe(200);
+    expect(ran.filter((ranId) => ranId === id)).toHaveLength(2);
+    expect(await webhooks.deadLetters.get(id!)).toBeUndefined();
+    const actions = logs.filter((log) => log.message?.startsWith('console: replay'));
+    expect(
+      actions.map((log) => [log.message, log.object['ip'], log.object['ifSuperseded']]),
+    ).toEqual([
+      [
+        'console: replay refused, newer webhooks for its profile were processed',
+        '203.0.113.7',
+        undefined,
+      ],
+      ['console: replayed a dead letter', '203.0.113.7', 'run'],
+    ]);
+  });
+
+  it('shows no supersession for a letter nothing newer superseded', async () => {
+    const { signIn, call, deadLetter } = setUp();
+    await deadLetter();
+    const { cookie } = await signIn();
+    const fragment = await (await call('/console/fragment', { headers: { cookie } })).text();
+    expect(fragment).not.toContain('Superseded by');
+    expect(fragment).not.toContain('anyway');
+  });
+
   it('caches nothing and frames nothing: every answer says so, and pages carry a strict CSP', async () => {
     const { call, signIn } = setUp();
     const { cookie } = await signIn();

@@ -1,11 +1,21 @@
 import type { PassfortWebhooks } from '../create-passfort-webhooks.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { DeadLetterNotFoundError } from '../errors/dead-letter-not-found-error.js';
+import { DeadLetterSupersededError } from '../errors/dead-letter-superseded-error.js';
+import { HandlerError } from '../errors/handler-error.js';
 import { resolveLogger } from '../observability/console-logger.js';
 import { describeError, type Logger } from '../observability/logger.js';
 import { readBody } from '../receive/read-body.js';
 import { MATCHES_WEBHOOK_SECRET } from '../receive/verify-secret.js';
-import { dashboardMain, dashboardPage, signInPage } from './console-page.js';
+import type { DeadLetter, ProcessedSince } from '../stores/dedupe-store.js';
+import {
+  type ConsoleDeadLetter,
+  type ConsoleView,
+  dashboardMain,
+  dashboardPage,
+  signInPage,
+  supersededText,
+} from './console-page.js';
 import { type ConsoleSession, ConsoleSessions } from './console-sessions.js';
 import { randomToken, sameSecret } from './constant-time.js';
 import { maskedWebhook } from './masked-webhook.js';
@@ -51,7 +61,9 @@ const MAX_FORM_BYTES = 4096;
 /**
  * The operator console of a receiver: its status as Passfort's own status page shows it, counts
  * and ack latency since start-up, recent failures, and the dead letters with inspect, replay and
- * delete. Off unless mounted; every request needs the console token (a bearer header, or a
+ * delete. A dead letter that newer webhooks for its profile superseded says so next to its
+ * replay button (their ids, events and times; never payload values); its replay is refused
+ * (409), and "Replay anyway" runs it with `ifSuperseded: 'run'`. Off unless mounted; every request needs the console token (a bearer header, or a
  * sign-in setting an HttpOnly, SameSite=Strict cookie); actions that change state are POSTs
  * with a CSRF token; sign-in is rate-limited per address; nothing is cached; every action is
  * logged with the operator's address. Runtime-neutral, like the main entry.
@@ -151,7 +163,14 @@ export function createConsole(webhooks: PassfortWebhooks, options: ConsoleOption
           if (found === undefined) return notFound(id);
           const reveal = url.searchParams.get('reveal') === '1';
           if (reveal) logger.info?.({ ip, id }, 'console: revealed a dead letter’s payload');
-          return json(200, { ...found, webhook: maskedWebhook(found.webhook, reveal) });
+          const shown = await shownLetter(found, reveal);
+          // The profile id is a payload value: shown only with the rest of them.
+          return json(
+            200,
+            reveal && found.profileId !== undefined
+              ? { ...shown, profileId: found.profileId }
+              : shown,
+          );
         }
         if (method !== 'POST') return methodNotAllowed('POST');
         if (
@@ -165,10 +184,34 @@ export function createConsole(webhooks: PassfortWebhooks, options: ConsoleOption
           logger.info?.({ ip, id, deleted }, 'console: deleted a dead letter');
           return deleted ? json(200, { ok: true }) : notFound(id);
         }
+        // The replay button runs only what nothing superseded; "Replay anyway" is its own POST,
+        // `?ifSuperseded=run`, behind the same CSRF check.
+        const ifSuperseded = url.searchParams.get('ifSuperseded') ?? 'skip';
+        if (ifSuperseded !== 'skip' && ifSuperseded !== 'run') {
+          return json(400, {
+            error: { code: 'INVALID_REQUEST', message: 'ifSuperseded is skip or run' },
+          });
+        }
         try {
-          await webhooks.deadLetters.replay(id);
+          await webhooks.deadLetters.replay(id, { ifSuperseded });
         } catch (error) {
           if (DeadLetterNotFoundError.is(error)) return notFound(id);
+          if (DeadLetterSupersededError.is(error)) {
+            const { supersededCount: count, supersededBy } = error as DeadLetterSupersededError;
+            logger.warn?.(
+              { ip, id, supersededCount: count },
+              'console: replay refused, newer webhooks for its profile were processed',
+            );
+            // Not the error's own message: it names the profile, a payload value.
+            return json(409, {
+              error: {
+                code: 'DEAD_LETTER_SUPERSEDED',
+                message: `${supersededText(count)} for this profile ${count === 1 ? 'was' : 'were'} processed after it was set aside, and running it could roll their state back. Nothing ran and it stays; use Replay anyway to run it (its handlers see ctx.replay), or delete it.`,
+              },
+              superseded: { count, webhooks: supersededBy },
+            });
+          }
+          if (!HandlerError.is(error)) throw error;
           logger.warn?.({ ip, id, error: describeError(error) }, 'console: replay failed again');
           return json(409, {
             error: {
@@ -177,7 +220,7 @@ export function createConsole(webhooks: PassfortWebhooks, options: ConsoleOption
             },
           });
         }
-        logger.info?.({ ip, id }, 'console: replayed a dead letter');
+        logger.info?.({ ip, id, ifSuperseded }, 'console: replayed a dead letter');
         return json(200, { ok: true });
       }
       return json(404, { error: { code: 'NOT_FOUND', message: 'No such console page' } });
@@ -239,12 +282,36 @@ export function createConsole(webhooks: PassfortWebhooks, options: ConsoleOption
     return `${COOKIE}=; Path=${path}; HttpOnly; SameSite=Strict; Max-Age=0${secure ? '; Secure' : ''}`;
   }
 
-  async function currentView() {
-    const [status, deadLetters] = await Promise.all([
+  async function currentView(): Promise<ConsoleView> {
+    const [status, letters] = await Promise.all([
       webhooks.status(),
       webhooks.deadLetters.list({ limit: 100 }),
     ]);
+    const deadLetters = await Promise.all(letters.map((letter) => shownLetter(letter, false)));
     return { status, deadLetters, now: Date.now() };
+  }
+
+  /**
+   * A dead letter as the console answers it: values masked unless revealed, never its
+   * profile id (a payload value), and what superseded it. A store that cannot say leaves
+   * `superseded` out rather than failing the page: the replay still checks.
+   */
+  async function shownLetter(letter: DeadLetter, reveal: boolean): Promise<ConsoleDeadLetter> {
+    const { profileId: _, webhook, ...rest } = letter;
+    let superseded: ProcessedSince | undefined;
+    try {
+      superseded = await webhooks.deadLetters.supersededBy(letter);
+    } catch (error) {
+      logger.warn?.(
+        { id: letter.id, error: describeError(error) },
+        'console: could not tell whether a dead letter was superseded',
+      );
+    }
+    return {
+      ...rest,
+      webhook: maskedWebhook(webhook, reveal),
+      ...(superseded === undefined ? {} : { superseded }),
+    };
   }
 }
 

@@ -76,12 +76,14 @@ export interface DeadLetters {
    * The webhooks for the dead letter's profile processed after it was set aside, without
    * replaying it: what a replay would be refused for (or tell its handlers in `ctx.replay`).
    * `{ count: 0, webhooks: [] }` when the letter names no profile or the store cannot tell.
-   * Rejects with a `DeadLetterNotFoundError` for an id that is not a dead letter.
+   * Takes the letter's id, or the letter as `list()` or `get()` returned it (which saves
+   * reading it again); rejects with a `DeadLetterNotFoundError` for an id that is not a dead
+   * letter.
    * @example
    * const { count, webhooks: newer } = await webhooks.deadLetters.supersededBy(id);
    * if (count > 0) console.log(`superseded by ${count} newer webhooks`, newer);
    */
-  supersededBy(id: string): Promise<ProcessedSince>;
+  supersededBy(letter: string | DeadLetter): Promise<ProcessedSince>;
   /** Deletes a dead letter without running it; true if there was one. */
   delete(id: string): Promise<boolean>;
 }
@@ -100,7 +102,8 @@ export function createDeadLetters(settings: DeliverySettings, runner: WebhookRun
     list: async (options) => store.listDeadLetters(options),
     get: async (id) => store.getDeadLetter(id),
     delete: async (id) => store.deleteDeadLetter(id),
-    supersededBy: async (id) => supersession(store, await find(id)),
+    supersededBy: async (letter) =>
+      supersession(store, typeof letter === 'string' ? await find(letter) : letter),
     async replay(id, options = {}) {
       const ifSuperseded = options.ifSuperseded ?? 'skip';
       if (ifSuperseded !== 'skip' && ifSuperseded !== 'run') {
