@@ -4,9 +4,12 @@
  * on the pool as a plain handler would do it), CHAOS_KILLS (default 30) SIGKILLs of the
  * receiver at random moments while a sender resends every batch until it gets a 200. Prints
  * lost, doubled and out-of-order effects per run; exits 1 if transaction mode lost, doubled
- * or reordered any. Plain mode's doubles are the figure the feature removes.
+ * or reordered any. Plain mode's doubles are the figure the feature removes. Then the time
+ * edges: one long transaction (CHAOS_LONG_TRANSACTION_MS, default 45 s) while unrelated
+ * webhooks arrive, and dead letters replayed after the retention has passed.
  */
 import { type ChaosDatabase, type ChaosMode, databaseReachable, runChaos } from '../test/chaos.js';
+import { runLongTransaction, runReplayAfterRetention } from '../test/transaction-edges.js';
 
 const kills = Number(process.env['CHAOS_KILLS'] ?? 30);
 const databases = (process.env['CHAOS_DATABASES'] ?? 'postgres,mysql').split(
@@ -27,7 +30,30 @@ for (const database of databases) {
     if (mode === 'transaction' && (r.lost > 0 || r.doubled > 0 || r.outOfOrder > 0)) failed = true;
   }
 }
+// The time edges (issue 31): one long transaction on the default pool and lease while
+// unrelated webhooks arrive, and dead letters replayed after the retention has passed.
+const longMs = Number(process.env['CHAOS_LONG_TRANSACTION_MS'] ?? 45_000);
+console.log(
+  '\ndatabase  long transaction  others acked  slowest other  effects  worst lease lapse  most lock waiters',
+);
+for (const database of databases) {
+  if (!(await databaseReachable(database))) continue;
+  const r = await runLongTransaction(database, longMs);
+  console.log(
+    `${database.padEnd(9)} ${`${r.transactionMs / 1000} s`.padStart(16)} ${`${r.othersAcked}/${r.others}`.padStart(13)} ${`${r.slowestOtherMs} ms`.padStart(14)} ${`${r.effects}/${r.others + 1}`.padStart(8)} ${`${r.worstLapseMs} ms`.padStart(18)} ${String(r.mostLockWaiters).padStart(18)}`,
+  );
+  if (r.othersAcked < r.others || r.effects !== r.others + 1 || r.worstLapseMs >= 0) failed = true;
+}
+console.log('\ndatabase  letters replayed after the retention  fn run again  doubled');
+for (const database of databases) {
+  if (!(await databaseReachable(database))) continue;
+  const r = await runReplayAfterRetention(database);
+  console.log(
+    `${database.padEnd(9)} ${String(r.letters).padStart(38)} ${String(r.rerunsOnReplay).padStart(13)} ${String(r.doubled).padStart(8)}`,
+  );
+  if (r.rerunsOnReplay > 0 || r.doubled > 0) failed = true;
+}
 if (failed) {
-  console.error('ctx.transaction lost, doubled or reordered an effect');
+  console.error('ctx.transaction lost, doubled or reordered an effect, or its edges failed');
   process.exit(1);
 }

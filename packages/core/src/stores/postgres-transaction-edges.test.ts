@@ -75,7 +75,8 @@ describe.runIf(await postgresAvailable())('postgresStore ctx.transaction at the 
     while (inside) {
       const { rows } = await observer.query(
         `SELECT (SELECT extract(epoch FROM now() - lease_until) * 1000 FROM ${db.table} WHERE id = $1) AS lapsed,
-                (SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock') AS waiting`,
+                (SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database()
+                   AND wait_event_type = 'Lock' AND now() - query_start > interval '1 second') AS waiting`,
         [id],
       );
       if (inside) {
