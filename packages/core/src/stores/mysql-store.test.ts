@@ -32,7 +32,9 @@ if (await mysqlAvailable()) {
       },
       async cleanup() {
         await store.close?.();
-        await pools[0]!.query(`DROP TABLE IF EXISTS ${table}, ${deadLetterTable}, ${table}_effects`);
+        await pools[0]!.query(
+          `DROP TABLE IF EXISTS ${table}, ${deadLetterTable}, ${table}_effects`,
+        );
         await Promise.all(pools.map((pool) => pool.end()));
       },
     };
@@ -41,40 +43,44 @@ if (await mysqlAvailable()) {
     for (const check of dedupeCases) it(check.name, check.run, 20_000);
   });
 
-  const transactionCases = transactionalStoreConformanceCases<mysql.PoolConnection>(async () => {
-    const table = uniqueName('pfw_ids');
-    const deadLetterTable = uniqueName('pfw_dead');
-    const effects = uniqueName('pfw_effects');
-    const pools = [newPool()];
-    const pool = pools[0]!;
-    const options = { table, deadLetterTable, logger: false as const };
-    const store = mysqlStore({ pool, ...options });
-    await store.migrate();
-    // No unique constraint: a doubled effect is a second row.
-    await pool.query(
-      `CREATE TABLE ${effects} (seq BIGINT AUTO_INCREMENT PRIMARY KEY, webhook_id VARCHAR(256) NOT NULL) ENGINE=InnoDB`,
-    );
-    return {
-      store,
-      async another() {
-        const other = newPool();
-        pools.push(other);
-        return mysqlStore({ pool: other, ...options });
-      },
-      async insertEffect(tx, id) {
-        await tx.query(`INSERT INTO ${effects} (webhook_id) VALUES (?)`, [id]);
-      },
-      async effects() {
-        const [rows] = await pool.query(`SELECT webhook_id FROM ${effects} ORDER BY seq`);
-        return (rows as { webhook_id: string }[]).map((row) => row.webhook_id);
-      },
-      async cleanup() {
-        await store.close?.();
-        await pool.query(`DROP TABLE IF EXISTS ${table}, ${deadLetterTable}, ${table}_effects, ${effects}`);
-        await Promise.all(pools.map((each) => each.end()));
-      },
-    };
-  });
+  const transactionCases = transactionalStoreConformanceCases<mysql.PoolConnection>(
+    async ({ retentionMs } = {}) => {
+      const table = uniqueName('pfw_ids');
+      const deadLetterTable = uniqueName('pfw_dead');
+      const effects = uniqueName('pfw_effects');
+      const pools = [newPool()];
+      const pool = pools[0]!;
+      const options = { table, deadLetterTable, retentionMs, logger: false as const };
+      const store = mysqlStore({ pool, ...options });
+      await store.migrate();
+      // No unique constraint: a doubled effect is a second row.
+      await pool.query(
+        `CREATE TABLE ${effects} (seq BIGINT AUTO_INCREMENT PRIMARY KEY, webhook_id VARCHAR(256) NOT NULL) ENGINE=InnoDB`,
+      );
+      return {
+        store,
+        async another() {
+          const other = newPool();
+          pools.push(other);
+          return mysqlStore({ pool: other, ...options });
+        },
+        async insertEffect(tx, id) {
+          await tx.query(`INSERT INTO ${effects} (webhook_id) VALUES (?)`, [id]);
+        },
+        async effects() {
+          const [rows] = await pool.query(`SELECT webhook_id FROM ${effects} ORDER BY seq`);
+          return (rows as { webhook_id: string }[]).map((row) => row.webhook_id);
+        },
+        async cleanup() {
+          await store.close?.();
+          await pool.query(
+            `DROP TABLE IF EXISTS ${table}, ${deadLetterTable}, ${table}_effects, ${effects}`,
+          );
+          await Promise.all(pools.map((each) => each.end()));
+        },
+      };
+    },
+  );
   describe('mysqlStore ctx.transaction on MariaDB (the public transactional-store kit)', () => {
     for (const check of transactionCases) it(check.name, check.run, 20_000);
   });
@@ -152,7 +158,9 @@ if (await mysqlAvailable()) {
         expect(handled).toEqual(['before', 'after']);
         await webhooks.close();
       } finally {
-        await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects`).catch(() => {});
+        await pool
+          .query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects`)
+          .catch(() => {});
         await admin.end();
         await pool.end();
       }

@@ -22,7 +22,9 @@ if (await postgresAvailable()) {
       },
       async cleanup() {
         await store.close?.();
-        await pools[0]!.query(`DROP TABLE IF EXISTS ${table}, ${deadLetterTable}, ${table}_effects`);
+        await pools[0]!.query(
+          `DROP TABLE IF EXISTS ${table}, ${deadLetterTable}, ${table}_effects`,
+        );
         await Promise.all(pools.map((pool) => pool.end()));
       },
     };

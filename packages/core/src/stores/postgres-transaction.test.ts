@@ -7,13 +7,13 @@ import { memoryStore } from './memory/memory-store.js';
 import { postgresStore } from './postgres-store.js';
 
 if (await postgresAvailable()) {
-  const cases = transactionalStoreConformanceCases<pg.PoolClient>(async () => {
+  const cases = transactionalStoreConformanceCases<pg.PoolClient>(async ({ retentionMs } = {}) => {
     const table = uniqueName('pfw_ids');
     const deadLetterTable = uniqueName('pfw_dead');
     const effects = uniqueName('pfw_effects');
     const pools = [new pg.Pool({ connectionString: DATABASE_URL, max: 6 })];
     const pool = pools[0]!;
-    const options = { table, deadLetterTable, logger: false as const };
+    const options = { table, deadLetterTable, retentionMs, logger: false as const };
     const store = postgresStore({ pool, ...options });
     await store.migrate();
     // No unique constraint: a doubled effect is a second row.
@@ -36,7 +36,9 @@ if (await postgresAvailable()) {
       },
       async cleanup() {
         await store.close?.();
-        await pool.query(`DROP TABLE IF EXISTS ${table}, ${deadLetterTable}, ${table}_effects, ${effects}`);
+        await pool.query(
+          `DROP TABLE IF EXISTS ${table}, ${deadLetterTable}, ${table}_effects, ${effects}`,
+        );
         await Promise.all(pools.map((each) => each.end()));
       },
     };

@@ -26,8 +26,13 @@ export interface TransactionalStoreFixture<Tx> extends StoreFixture<Transactiona
   effects(): Promise<string[]>;
 }
 
-/** Opens a fresh, migrated transactional store and an empty effects table. */
-export type OpenTransactionalStore<Tx> = () => Promise<TransactionalStoreFixture<Tx>>;
+/**
+ * Opens a fresh, migrated transactional store and an empty effects table. `retentionMs`, when
+ * given, is how long the store remembers completed ids (the retention cases pass a short one).
+ */
+export type OpenTransactionalStore<Tx> = (options?: {
+  retentionMs?: number;
+}) => Promise<TransactionalStoreFixture<Tx>>;
 
 /**
  * The contract of `ctx.transaction` (the transactional inbox) as cases, run through a real
@@ -57,10 +62,11 @@ export function transactionalStoreConformanceCases<Tx>(
   const c = (
     name: string,
     run: (fixture: TransactionalStoreFixture<Tx>) => Promise<void>,
+    options?: { retentionMs?: number },
   ): ConformanceCase => ({
     name,
     async run() {
-      const fixture = await open();
+      const fixture = await open(options);
       try {
         await run(fixture);
       } finally {
@@ -288,7 +294,13 @@ export function transactionalStoreConformanceCases<Tx>(
         expectEqual(await f.effects(), [committed.id], 'only the committed effect exists');
         replaying = true;
         await webhooks.deadLetters.replay(committed.id);
-        await webhooks.deadLetters.replay(rolledBack.id);
+        // Both are about one profile, and the first replay processed a newer webhook for it.
+        let superseded = '';
+        await webhooks.deadLetters.replay(rolledBack.id).catch((error: Error) => {
+          superseded = error.name;
+        });
+        expectEqual(superseded, 'DeadLetterSupersededError', 'the older letter is superseded');
+        await webhooks.deadLetters.replay(rolledBack.id, { ifSuperseded: 'run' });
         expectEqual(await f.effects(), [committed.id, rolledBack.id], 'each effect exists once');
         expectEqual(await webhooks.deadLetters.list(), [], 'replayed dead letters are removed');
         await webhooks.close();
@@ -333,6 +345,219 @@ export function transactionalStoreConformanceCases<Tx>(
         expectTrue(
           results.every((value) => value === results[0]),
           'every caller got the committed value',
+        );
+      },
+    ),
+
+    c(
+      'a dead letter replayed after the retention has passed finds its effect: fn runs 0 more times',
+      async (f) => {
+        // The retention is 300 ms here; in production 7 days, and dead letters wait that long.
+        const webhooks = kitReceiver(f.store, { maxAttempts: 1 });
+        let failAfterCommit = true;
+        let runs = 0;
+        webhooks.on('PRODUCT_STATUS_CHANGED', async (event, ctx) => {
+          await ctx.transaction(async (tx) => {
+            runs++;
+            await f.insertEffect(tx, event.id);
+          });
+          if (failAfterCommit && event.id === letter.id) throw new Error('the e-mail failed');
+        });
+        const letter = kitWebhook(kitWebhookId(30));
+        const control = kitWebhook(kitWebhookId(31));
+        const answer = await send(webhooks, [letter, control]);
+        expectMatch(answer.counts, { deadLettered: 1, processed: 1 }, 'one letter, one done');
+        await sleep(700);
+        await (f.store as { prune?(): Promise<number> }).prune?.();
+        const again = await send(webhooks, control);
+        expectMatch(
+          again.counts,
+          { processed: 1 },
+          'the retention has passed: a completed id is forgotten',
+        );
+        failAfterCommit = false;
+        await webhooks.deadLetters.replay(letter.id, { ifSuperseded: 'run' });
+        expectEqual(
+          (await f.effects()).filter((id) => id === letter.id),
+          [letter.id],
+          'the replay found the committed effect: fn did not run again',
+        );
+        expectEqual(runs, 3, 'fn ran for the letter once, and for the control twice');
+        expectMatch(
+          (await send(webhooks, letter)).counts,
+          { duplicates: 1 },
+          'a redelivery of the replayed webhook is a duplicate',
+        );
+        await webhooks.close();
+      },
+      { retentionMs: 300 },
+    ),
+
+    c(
+      'a transaction open for many leases keeps its claim live: a redelivery is refused as in progress, and other webhooks go on',
+      async (f) => {
+        const first = kitReceiver(f.store, { leaseMs: 300 });
+        const second = kitReceiver(await f.another(), { leaseMs: 300 });
+        let runs = 0;
+        const handler = async (
+          event: { id: string },
+          ctx: { transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> },
+        ) => {
+          if (event.id !== slow.id) return ctx.transaction((tx) => f.insertEffect(tx, event.id));
+          runs++;
+          return ctx.transaction(async (tx) => {
+            await f.insertEffect(tx, event.id);
+            await sleep(2_500); // more than eight leases
+          });
+        };
+        first.on('PRODUCT_STATUS_CHANGED', handler);
+        second.on('PRODUCT_STATUS_CHANGED', handler);
+        const slow = kitWebhook(kitWebhookId(40));
+        const slowAnswer = send(first, slow);
+        await sleep(1_200);
+        const redelivery = await send(second, slow);
+        expectEqual(redelivery.status, 503, 'the redelivery during the transaction is refused');
+        expectEqual(
+          JSON.parse(redelivery.body).error?.code,
+          'IN_PROGRESS',
+          'as in progress: the lease is still live',
+        );
+        const others = kitBatch(10, 41);
+        const answers = await Promise.all(others.map((webhook) => send(second, webhook)));
+        expectEqual(
+          answers.map((answer) => answer.status),
+          others.map(() => 200),
+          'unrelated webhooks are answered 200 while the transaction is open',
+        );
+        expectEqual((await slowAnswer).status, 200, 'the slow webhook is acked');
+        expectEqual(runs, 1, 'its handler ran once');
+        const effects = await f.effects();
+        expectEqual(effects.length, 11, 'eleven effects, each once');
+        expectEqual(new Set(effects).size, 11, 'none doubled');
+        await first.close();
+        await second.close();
+      },
+    ),
+
+    c(
+      'a result that would read back different (a Date, a Map, NaN, the connection) is refused and rolled back',
+      async (f) => {
+        const webhooks = kitReceiver(f.store);
+        const errors: string[] = [];
+        const results: Record<string, (tx: Tx) => unknown> = {
+          [kitWebhookId(60)]: () => new Date(),
+          [kitWebhookId(61)]: () => new Map([['a', 1]]),
+          [kitWebhookId(62)]: () => ({ score: Number.NaN }),
+          [kitWebhookId(63)]: (tx) => tx,
+        };
+        webhooks.on('PRODUCT_STATUS_CHANGED', async (event, ctx) => {
+          await ctx
+            .transaction(async (tx) => {
+              await f.insertEffect(tx, event.id);
+              return results[event.id]!(tx);
+            })
+            .catch((error: Error) => {
+              errors.push(error.message);
+              throw error;
+            });
+        });
+        for (const id of Object.keys(results)) {
+          expectEqual((await send(webhooks, kitWebhook(id))).status, 500, `${id} is not acked`);
+        }
+        expectEqual(await f.effects(), [], 'nothing was committed');
+        expectEqual(errors.length, 4, 'each was refused');
+        expectTrue(
+          /a Date at result/.test(errors[0]!) &&
+            /a Map at result/.test(errors[1]!) &&
+            /NaN at result\.score/.test(errors[2]!) &&
+            /at result \(/.test(errors[3]!),
+          `each error names the value and where it is (${errors.join(' | ')})`,
+        );
+        await webhooks.close();
+      },
+    ),
+
+    c('the connection cannot be used once fn has settled, nor given back by fn', async (f) => {
+      const webhooks = kitReceiver(f.store);
+      const late: string[] = [];
+      const early = kitWebhook(kitWebhookId(70));
+      const next = kitWebhook(kitWebhookId(71));
+      const releasing = kitWebhook(kitWebhookId(72));
+      let releaseError = '';
+      webhooks.on('PRODUCT_STATUS_CHANGED', async (event, ctx) => {
+        if (event.id === early.id) {
+          await ctx.transaction(async (tx) => {
+            await f.insertEffect(tx, event.id);
+            // A forgotten write, started after fn returns: it must not run in the next
+            // webhook's transaction (or anywhere).
+            setTimeout(() => {
+              f.insertEffect(tx, 'late-write').catch((error: Error) => late.push(error.name));
+            }, 50);
+          });
+        } else if (event.id === next.id) {
+          await ctx.transaction(async (tx) => {
+            await sleep(300);
+            await f.insertEffect(tx, event.id);
+          });
+        } else {
+          await ctx.transaction(async (tx) => {
+            await f.insertEffect(tx, event.id);
+            try {
+              (tx as unknown as { release(): void }).release();
+            } catch (error) {
+              releaseError = (error as Error).message;
+              throw error;
+            }
+          });
+        }
+      });
+      expectEqual((await send(webhooks, [early, next])).status, 200, 'both are acked');
+      await sleep(100);
+      expectEqual(late, ['ConfigurationError'], 'the late write was refused');
+      expectEqual((await send(webhooks, releasing)).status, 500, 'release() inside fn fails it');
+      expectTrue(
+        /must not be given back/.test(releaseError),
+        `with a clear error (${releaseError})`,
+      );
+      expectEqual(
+        await f.effects(),
+        [early.id, next.id],
+        'the late write and the released transaction left nothing',
+      );
+      await webhooks.close();
+    }),
+
+    c(
+      'isolation: an unknown level is refused; racing callers at serializable all resolve to the recorded value',
+      async (f) => {
+        const id = kitWebhookId(80);
+        let refused = '';
+        await f.store
+          .transactOnce(id, async () => 1, {
+            isolation: 'snapshot' as unknown as 'serializable',
+          })
+          .catch((error: Error) => {
+            refused = error.name;
+          });
+        expectEqual(refused, 'ConfigurationError', 'an unknown isolation level is refused');
+        const other = await f.another();
+        const results = await Promise.all(
+          [f.store, other, f.store, other].map((store, n) =>
+            store.transactOnce(
+              id,
+              async (tx) => {
+                await f.insertEffect(tx, id);
+                await sleep(50);
+                return { n };
+              },
+              { isolation: n % 2 === 0 ? 'serializable' : 'repeatable read' },
+            ),
+          ),
+        );
+        expectEqual(await f.effects(), [id], 'one effect');
+        expectTrue(
+          results.every((value) => JSON.stringify(value) === JSON.stringify(results[0])),
+          `every caller resolved to the recorded value (${JSON.stringify(results)})`,
         );
       },
     ),
