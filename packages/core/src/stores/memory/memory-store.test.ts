@@ -281,6 +281,21 @@ describe('memoryStore processedSince (order-safe replay)', () => {
     expect((await store.processedSince!('p3', 0)).count).toBe(1);
   });
 
+  it('keeps a profile’s completions in time order when the clock is set back', async () => {
+    const time = clock();
+    const store = memoryStore({ now: time.now });
+    await store.complete(['a'], { profiles: [done('a', 'p')] });
+    time.advance(-50);
+    await store.complete(['b'], { profiles: [done('b', 'p')] });
+    time.advance(100);
+    await store.complete(['c'], { profiles: [done('c', 'p')] });
+    expect((await store.processedSince!('p', 0)).webhooks.map((w) => w.id)).toEqual([
+      'b',
+      'a',
+      'c',
+    ]);
+  });
+
   it('refuses a maxProfiles that is not a positive integer', () => {
     expect(() => memoryStore({ maxProfiles: 0 })).toThrow(/maxProfiles/);
   });
