@@ -54,7 +54,12 @@ interface Db {
 
 async function openDb(database: ChaosDatabase, retentionMs?: number): Promise<Db> {
   const table = `pfw_edges_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const options = { table, deadLetterTable: `${table}_dead`, logger: false as const, retentionMs };
+  const options = {
+    table,
+    deadLetterTable: `${table}_dead`,
+    logger: false as const,
+    ...(retentionMs === undefined ? {} : { retentionMs }),
+  };
   if (database === 'postgres') {
     const pool = new pg.Pool({ connectionString: DATABASE_URL }); // pg's default pool of 10
     const observer = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
@@ -84,7 +89,7 @@ async function openDb(database: ChaosDatabase, retentionMs?: number): Promise<Db
         };
       },
       async close() {
-        store.close();
+        store.close?.();
         await pool.query(
           `DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects, ${table}_fx`,
         );

@@ -50,7 +50,12 @@ if (await mysqlAvailable()) {
       const effects = uniqueName('pfw_effects');
       const pools = [newPool()];
       const pool = pools[0]!;
-      const options = { table, deadLetterTable, retentionMs, logger: false as const };
+      const options = {
+        table,
+        deadLetterTable,
+        logger: false as const,
+        ...(retentionMs === undefined ? {} : { retentionMs }),
+      };
       const store = mysqlStore({ pool, ...options });
       await store.migrate();
       // No unique constraint: a doubled effect is a second row.

@@ -13,7 +13,12 @@ if (await postgresAvailable()) {
     const effects = uniqueName('pfw_effects');
     const pools = [new pg.Pool({ connectionString: DATABASE_URL, max: 6 })];
     const pool = pools[0]!;
-    const options = { table, deadLetterTable, retentionMs, logger: false as const };
+    const options = {
+      table,
+      deadLetterTable,
+      logger: false as const,
+      ...(retentionMs === undefined ? {} : { retentionMs }),
+    };
     const store = postgresStore({ pool, ...options });
     await store.migrate();
     // No unique constraint: a doubled effect is a second row.
