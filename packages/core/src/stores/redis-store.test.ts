@@ -74,6 +74,12 @@ if (await redisAvailable()) {
       const { count, webhooks } = await store.processedSince!('p', 0, { limit: 100 });
       expect(count).toBe(64);
       expect(webhooks[0]!.id).toBe('w36');
+      // A hundred in one call: trimmed once, after all of them, still to the newest.
+      const ids = Array.from({ length: 100 }, (_, i) => `b${i}`);
+      await store.complete(ids, { profiles: ids.map((id) => done(id, 'big')) });
+      const big = await store.processedSince!('big', 0, { limit: 100 });
+      expect(big.count).toBe(64);
+      expect(big.webhooks.map((w) => w.id)).toEqual(ids.slice(36));
     });
 
     it('keeps a dead-lettered id without expiry while its letter exists, then for the retention', async () => {

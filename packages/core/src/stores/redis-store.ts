@@ -76,11 +76,19 @@ for i = 1, n do
 end
 if #KEYS > n then
   ${NOW}
+  local top = {}
   for i = n + 1, #KEYS do
     local key = KEYS[i]
-    local score, last = now, redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')[2]
-    if last then score = math.max(now, tonumber(last) + 1 / 1024) end
+    if top[key] == nil then
+      local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')[2]
+      top[key] = last and tonumber(last) or -1
+    end
+    local score = math.max(now, top[key] + 1 / 1024)
     redis.call('ZADD', key, score, ARGV[i - n + 2])
+    top[key] = score
+  end
+  -- Trimmed once per profile, however many of its webhooks the batch completed.
+  for key in pairs(top) do
     redis.call('ZREMRANGEBYRANK', key, 0, -${COMPLETIONS_PER_PROFILE + 1})
     redis.call('ZREMRANGEBYSCORE', key, '-inf', now - retention)
     redis.call('PEXPIRE', key, retention)
