@@ -220,7 +220,9 @@ ORDER BY input.ord`;
   // Completions name the profile of the webhooks that have one, so that a replayed dead letter
   // can learn which newer webhooks for its profile were processed after it.
   const completeSql = `INSERT INTO ${table} AS w (id, state, lease_until, attempts, expires_at, event, profile_id, done_at)
-SELECT t.id, 'done', NULL, 0, now() + $2 * interval '1 millisecond', p.event, p.profile_id, clock_timestamp()
+SELECT t.id, 'done', NULL, 0, now() + $2 * interval '1 millisecond', p.event, p.profile_id,
+  -- in whole milliseconds, as processedSince() reports and compares it
+  date_trunc('milliseconds', clock_timestamp())
 FROM unnest($1::text[]) AS t(id)
 LEFT JOIN unnest($3::text[], $4::text[], $5::text[]) AS p(id, event, profile_id) ON p.id = t.id
 ORDER BY t.id
