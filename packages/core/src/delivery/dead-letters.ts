@@ -172,7 +172,11 @@ async function replay(
   try {
     await (completed === undefined
       ? store.complete([letter.id])
-      : store.complete([letter.id], { profiles: [completed] }));
+      : store.complete([letter.id], {
+          // Filed where it stands in Passfort's order: replaying a profile's letters oldest first
+          // must not make each later letter look superseded by the one replayed before it.
+          profiles: [{ ...completed, processedAt: letter.failedAt }],
+        }));
   } catch (error) {
     // The handlers ran and the letter is gone: failing the replay now would only invite a
     // second run. What is lost is the profile's record, so say so.

@@ -56,6 +56,13 @@ export interface CompletedWebhook {
   readonly id: string;
   readonly event: string;
   readonly profileId: string;
+  /**
+   * Where the webhook stands in Passfort's order, in epoch ms, when it is not now: a replayed
+   * dead letter is filed at the time it was set aside, so that replaying a profile's letters
+   * oldest first does not make each later letter look superseded by the one before it.
+   * Undefined: the store's clock, now.
+   */
+  readonly processedAt?: number;
 }
 
 /** Options of {@link DedupeStore.complete}. */

@@ -498,11 +498,20 @@ FROM ${table} WHERE id IN (?)`,
       const values: unknown[] = [];
       for (const id of sorted) {
         const profile = profiles.get(id);
-        values.push(id, retentionUs, profile?.event ?? null, profile?.profileId ?? null);
+        values.push(
+          id,
+          retentionUs,
+          profile?.event ?? null,
+          profile?.profileId ?? null,
+          profile?.processedAt ?? null,
+        );
       }
       await query(
         `INSERT INTO ${table} (id, state, lease_until, attempts, expires_at, event, profile_id, done_at) VALUES ${sorted
-          .map(() => "(?, 'done', NULL, 0, NOW(3) + INTERVAL ? MICROSECOND, ?, ?, NOW(3))")
+          .map(
+            () =>
+              "(?, 'done', NULL, 0, NOW(3) + INTERVAL ? MICROSECOND, ?, ?, COALESCE(FROM_UNIXTIME(? / 1000), NOW(3)))",
+          )
           .join(', ')}
 ON DUPLICATE KEY UPDATE state = 'done', lease_until = NULL, expires_at = VALUES(expires_at),
   event = COALESCE(VALUES(event), event), profile_id = COALESCE(VALUES(profile_id), profile_id),

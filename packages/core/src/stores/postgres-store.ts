@@ -222,9 +222,10 @@ ORDER BY input.ord`;
   const completeSql = `INSERT INTO ${table} AS w (id, state, lease_until, attempts, expires_at, event, profile_id, done_at)
 SELECT t.id, 'done', NULL, 0, now() + $2 * interval '1 millisecond', p.event, p.profile_id,
   -- in whole milliseconds, as processedSince() reports and compares it
-  date_trunc('milliseconds', clock_timestamp())
+  coalesce(to_timestamp(p.at / 1000), date_trunc('milliseconds', clock_timestamp()))
 FROM unnest($1::text[]) AS t(id)
-LEFT JOIN unnest($3::text[], $4::text[], $5::text[]) AS p(id, event, profile_id) ON p.id = t.id
+LEFT JOIN unnest($3::text[], $4::text[], $5::text[], $6::float8[]) AS p(id, event, profile_id, at)
+  ON p.id = t.id
 ORDER BY t.id
 ON CONFLICT (id) DO UPDATE SET state = 'done', lease_until = NULL, expires_at = EXCLUDED.expires_at,
   event = coalesce(EXCLUDED.event, w.event), profile_id = coalesce(EXCLUDED.profile_id, w.profile_id),
@@ -431,6 +432,7 @@ SELECT count(*)::int AS n FROM gone`,
         profiles.map((each) => each.id),
         profiles.map((each) => each.event),
         profiles.map((each) => each.profileId),
+        profiles.map((each) => each.processedAt ?? null),
       ]);
     },
     async release(ids, { failed = false } = {}) {

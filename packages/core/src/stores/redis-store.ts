@@ -83,9 +83,16 @@ if #KEYS > n then
       local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')[2]
       top[key] = last and tonumber(last) or -1
     end
-    local score = math.max(now, top[key] + 1 / 1024)
+    local filed = ARGV[i - n + 2 + #KEYS - n]
+    local score
+    if filed ~= '' then
+      -- a replay, filed where it stands in Passfort's order
+      score = tonumber(filed)
+    else
+      score = math.max(now, top[key] + 1 / 1024)
+      top[key] = score
+    end
     redis.call('ZADD', key, score, ARGV[i - n + 2])
-    top[key] = score
   end
   -- Trimmed once per profile, however many of its webhooks the batch completed.
   for key in pairs(top) do
@@ -243,6 +250,7 @@ export function redisStore(options: RedisStoreOptions): DedupeStore {
         keys.push(profileKey(profileId));
         args.push(JSON.stringify([id, event]));
       }
+      for (const { processedAt } of completed) args.push(processedAt ?? '');
       await run(scripts.complete, keys, args);
     },
     async processedSince(profileId, since, { limit = 20, excluding } = {}) {

@@ -361,6 +361,16 @@ export function dedupeStoreConformanceCases(
           { count: 0, webhooks: [] },
           'a profile never seen',
         );
+        // A replayed letter is filed where it stands in Passfort's order, not now.
+        await store.claim(['g'], lease);
+        await store.complete(['g'], { profiles: [{ ...done('g', 'P'), processedAt: since + 1 }] });
+        const filed = await processedSince('P', since);
+        expectEqual(
+          filed.webhooks.map((webhook) => [webhook.id, webhook.processedAt]),
+          [['g', since + 1], ...after.webhooks.map((webhook) => [webhook.id, webhook.processedAt])],
+          'a completion given processedAt is listed at that time, before the later ones',
+        );
+        expectEqual((await processedSince('P', times[3]!)).count, 0, 'and not after the newest');
       },
     ),
     c('accepts empty batches', 60_000, async ({ store }) => {

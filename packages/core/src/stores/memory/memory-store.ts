@@ -211,7 +211,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
       for (const id of ids) markDone(id, at);
       const completed = options?.profiles;
       if (completed !== undefined && completed.length > 0) {
-        for (const { id, event, profileId } of completed) profiles.record(profileId, id, event, at);
+        for (const { id, event, profileId, processedAt } of completed) {
+          profiles.record(profileId, id, event, processedAt ?? at);
+        }
         profiles.forget(at);
       }
       forgetOld(at);
