@@ -18,7 +18,7 @@ export {
 } from './create-passfort-webhooks.js';
 export { createWorker, type PassfortWorker, type WorkerOptions } from './create-worker.js';
 // Handlers: what a handler receives, and the state and dead letters a receiver exposes.
-export type { DeadLetters } from './delivery/dead-letters.js';
+export type { DeadLetters, ReplayOptions } from './delivery/dead-letters.js';
 export type {
   FailureSummary,
   LatencyPercentiles,

@@ -2,10 +2,10 @@ import type { HandlerError } from '../errors/handler-error.js';
 import type { QueueUnavailableError } from '../errors/queue-unavailable-error.js';
 import type { SchemaMismatchError } from '../errors/schema-mismatch-error.js';
 import type { StoreUnavailableError } from '../errors/store-unavailable-error.js';
-import type { ProcessedWebhook } from '../stores/dedupe-store.js';
-import type { TransactionOptions } from '../stores/transactional-store.js';
 import type { PassfortEventName } from '../events/event-schemas.js';
 import type { AnyPassfortEvent, PassfortEvent } from '../events/passfort-event.js';
+import type { ProcessedWebhook } from '../stores/dedupe-store.js';
+import type { TransactionOptions } from '../stores/transactional-store.js';
 import type { CollectedDataChange } from '../sync/diff-collected-data.js';
 
 /**
