@@ -36,7 +36,9 @@ export function postgresPool() {
     query_timeout: 3_000,
   });
   cleanUpOnExit(async () => {
-    await pool.query(`DROP TABLE IF EXISTS ${name}_ids, ${name}_dead, ${name}_ids_effects, ${name}_bare`);
+    await pool.query(
+      `DROP TABLE IF EXISTS ${name}_ids, ${name}_dead, ${name}_ids_effects, ${name}_bare`,
+    );
     await pool.end();
   });
   return pool;

@@ -107,7 +107,9 @@ function openDatabase(database: ChaosDatabase): Database {
         return rows.map((row) => row.webhook_id as string);
       },
       async drop(table, effects) {
-        await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects, ${effects}`);
+        await pool.query(
+          `DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects, ${effects}`,
+        );
       },
       end: () => pool.end(),
     };
@@ -133,7 +135,9 @@ function openDatabase(database: ChaosDatabase): Database {
       return (rows as { webhook_id: string }[]).map((row) => row.webhook_id);
     },
     async drop(table, effects) {
-      await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects, ${effects}`);
+      await pool.query(
+        `DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects, ${effects}`,
+      );
     },
     end: () => pool.end(),
   };

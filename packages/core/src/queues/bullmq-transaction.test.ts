@@ -77,7 +77,9 @@ if ((await redisAvailable()) && (await postgresAvailable())) {
         await worker.close();
         await webhooks.close();
         await receiverQueue.close();
-        await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects, ${effects}`);
+        await pool.query(
+          `DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects, ${effects}`,
+        );
         await store.close?.();
         await pool.end();
         const { Redis } = await import('ioredis');

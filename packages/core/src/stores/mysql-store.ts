@@ -410,7 +410,7 @@ WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?`,
     async commit(connection) {
       await connection.commit();
     },
-    async rollback(connection) {
+    async rollback(connection): Promise<'kept-writes' | undefined> {
       await connection.rollback();
       const warnings = await query<{ Code: number }>('SHOW WARNINGS', [], connection);
       // 1196: "Some non-transactional changed tables couldn't be rolled back"

@@ -392,6 +392,7 @@ SELECT count(*)::int AS n FROM gone`,
     },
     async rollback(connection) {
       await connection.query('ROLLBACK');
+      return undefined;
     },
     isRetryable(error) {
       const code = (error as { code?: unknown } | null)?.code;

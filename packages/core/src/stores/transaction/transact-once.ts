@@ -51,7 +51,7 @@ export interface TransactionDialect<C extends object> {
    * Rolls back. `'kept-writes'` when the database says some writes could not be rolled back
    * (MySQL's warning 1196: a MyISAM, MEMORY or Aria table was written): they happened.
    */
-  rollback(connection: C): Promise<void | 'kept-writes'>;
+  rollback(connection: C): Promise<'kept-writes' | undefined>;
   /** True for a serialization failure or a deadlock: everything was rolled back. */
   isRetryable(error: unknown): boolean;
   /** Turns a driver error into the store's own (a missing table says how to fix it). */
