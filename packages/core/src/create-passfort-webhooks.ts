@@ -161,7 +161,10 @@ export function createPassfortWebhooks<S extends DedupeStore = DedupeStore>(
       "A queue was given but delivery is 'inline'; set delivery: 'queue'",
     );
   }
-  const engineQueue = delivery === 'queue' ? resolveQueue(options.queue) : undefined;
+  const engineQueue =
+    delivery === 'queue'
+      ? { ...resolveQueue(options.queue), consumed: options.consume !== false }
+      : undefined;
   const engine = createWebhookEngine<TransactionClientOf<S>>(
     options as WebhookEngineOptions,
     engineQueue,

@@ -18,7 +18,7 @@ export {
 } from './create-passfort-webhooks.js';
 export { createWorker, type PassfortWorker, type WorkerOptions } from './create-worker.js';
 // Handlers: what a handler receives, and the state and dead letters a receiver exposes.
-export type { DeadLetters, ReplayOptions } from './delivery/dead-letters.js';
+export type { DeadLetters, ReplayOptions, ReplayResult } from './delivery/dead-letters.js';
 export type {
   FailureSummary,
   LatencyPercentiles,
@@ -41,6 +41,7 @@ export type {
 export { AuthenticationError } from './errors/authentication-error.js';
 export { ConfigurationError } from './errors/configuration-error.js';
 export { DeadLetterNotFoundError } from './errors/dead-letter-not-found-error.js';
+export { DeadLetterNotReplayableError } from './errors/dead-letter-not-replayable-error.js';
 export { DeadLetterSupersededError } from './errors/dead-letter-superseded-error.js';
 export { DeadlineExceededError } from './errors/deadline-exceeded-error.js';
 export { errorStatus, type PassfortWebhookErrorCode } from './errors/error-status.js';

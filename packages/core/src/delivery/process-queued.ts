@@ -1,6 +1,7 @@
 import { NO_SCOPE } from '../observability/instrumentation.js';
 import type { QueuedWebhook } from '../queues/webhook-queue.js';
 import { validateEventData } from '../receive/validate-envelope.js';
+import { replayOnWorker } from './dead-letters.js';
 import { emptyOutcome } from './delivery-outcome.js';
 import type { DeliverySettings } from './delivery-settings.js';
 import { endOf, startReport } from './envelope-report.js';
@@ -19,6 +20,7 @@ export async function processQueued(
   runner: WebhookRunner,
   queued: QueuedWebhook,
 ): Promise<void> {
+  if (queued.replay !== undefined) return replayOnWorker(settings, runner, queued, queued.replay);
   const item = validateEventData(queued.webhook, queued.index);
   const { store, leaseMs, retryDelayMs, logger } = settings;
   for (;;) {

@@ -141,6 +141,8 @@ export interface WebhookEngine<Tx = unknown> extends WebhookHandling<Tx> {
 export interface EngineQueue {
   readonly queue: WebhookQueue;
   readonly owned: boolean;
+  /** False when this process only enqueues (`consume: false`): its handlers run on the workers. */
+  readonly consumed?: boolean;
 }
 
 export function createWebhookEngine<Tx = unknown>(
@@ -216,7 +218,11 @@ export function createWebhookEngine<Tx = unknown>(
       const waiting = engineQueue === undefined ? 0 : await engineQueue.queue.waiting();
       return status.snapshot(await store.countDeadLetters(), waiting);
     },
-    deadLetters: createDeadLetters(settings, runner),
+    deadLetters: createDeadLetters(
+      settings,
+      runner,
+      engineQueue?.consumed === false ? engineQueue.queue : undefined,
+    ),
     async close() {
       if (engineQueue?.owned === true) await engineQueue.queue.close();
       await inline.settle();

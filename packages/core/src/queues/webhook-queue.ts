@@ -9,6 +9,18 @@ export interface QueuedWebhook {
   readonly batchSize: number;
   /** When the request carrying it arrived, in epoch milliseconds. */
   readonly receivedAt: number;
+  /**
+   * Set when an operator replays a dead letter from a receiver whose handlers run on the
+   * workers (`consume: false`): the worker runs it as `deadLetters.replay` would, and removes the
+   * letter once its handlers succeeded.
+   */
+  readonly replay?: QueuedReplay;
+}
+
+/** How a replayed dead letter handed to the workers is to be run. */
+export interface QueuedReplay {
+  readonly ifSuperseded: 'skip' | 'run';
+  readonly ignoreSchemaMismatch: boolean;
 }
 
 /** Consumes queued webhooks one at a time per lane; must not reject for a handled failure. */
