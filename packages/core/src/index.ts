@@ -47,6 +47,7 @@ export { DeadlineExceededError } from './errors/deadline-exceeded-error.js';
 export { errorStatus, type PassfortWebhookErrorCode } from './errors/error-status.js';
 export { ForbiddenAddressError } from './errors/forbidden-address-error.js';
 export { HandlerError } from './errors/handler-error.js';
+export { HandlerTimeoutError } from './errors/handler-timeout-error.js';
 export { PassfortWebhookError } from './errors/passfort-webhook-error.js';
 export { PayloadError } from './errors/payload-error.js';
 export { QueueUnavailableError } from './errors/queue-unavailable-error.js';

@@ -185,3 +185,12 @@ function onWorkers(): boolean {
 export const deadlineClock: DeadlineClock = onWorkers()
   ? new PerWatchClock()
   : new SharedDeadlineClock();
+
+/**
+ * The clock of handler timeouts (`handlerTimeoutMs`). Apart from the requests' clock because
+ * its watches are all one long length: here each is appended in order, where among the
+ * requests' few-second deadlines every one would be inserted before the others.
+ */
+export const handlerClock: DeadlineClock = onWorkers()
+  ? new PerWatchClock()
+  : new SharedDeadlineClock();

@@ -23,6 +23,8 @@ export interface DeliverySettings {
   readonly onSchemaMismatch: SchemaMismatchPolicy;
   /** Wait before a queue worker retries a failed webhook; doubles per attempt. */
   readonly retryDelayMs: number;
+  /** How long one webhook's handlers, and each onError listener, may run before they count as failed. */
+  readonly handlerTimeoutMs: number;
   readonly loopGuard: LoopGuard | undefined;
   readonly deliverEchoes: boolean;
   readonly instrumentation: WebhookInstrumentation | undefined;

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { HandlerError } from '../errors/handler-error.js';
+import { HandlerTimeoutError } from '../errors/handler-timeout-error.js';
 import type { QueueUnavailableError } from '../errors/queue-unavailable-error.js';
 import type { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import { describeError } from '../observability/logger.js';
@@ -8,6 +9,7 @@ import type { DedupeStore } from '../stores/dedupe-store.js';
 import { isTransactionalStore, type TransactionalStore } from '../stores/transactional-store.js';
 import { isCollectedDataEvent, withCollectedDataContext } from './collected-data-context.js';
 import { completedWebhook } from './completed-webhook.js';
+import { handlerClock } from './deadline-clock.js';
 import type { DeliverySettings } from './delivery-settings.js';
 import type { GroupedCompletions } from './grouped-completions.js';
 import { isThenable } from './is-thenable.js';
@@ -120,16 +122,54 @@ export class WebhookRunner {
     const handlers = this.#settings.handlers.handlersFor(item.event.event, item.validated);
     for (let i = 0; i < handlers.length; i++) {
       const returned = handlers[i]!(item.event, context);
-      if (isThenable(returned)) return awaitRest(handlers, i, returned, item, context);
+      if (isThenable(returned)) {
+        return this.#bounded(awaitRest(handlers, i, returned, item, context), () => {
+          return new HandlerTimeoutError(item.event.event, this.#settings.handlerTimeoutMs, {
+            id: item.event.id,
+            index: context.index,
+          });
+        });
+      }
     }
     return undefined;
   }
 
-  /** Tells every `onError` listener; a listener's own error is logged and ignored. */
+  /**
+   * `running`, or a rejection with `timedOut()` once `handlerTimeoutMs` passed: a handler that
+   * never settles would otherwise hold its claim, Passfort's queue behind it and `close()` for
+   * ever. Synchronous handlers need no watch (they finished when they returned).
+   */
+  #bounded(running: PromiseLike<unknown>, timedOut: () => Error): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const watch = handlerClock.watch(Date.now() + this.#settings.handlerTimeoutMs, () =>
+        reject(timedOut()),
+      );
+      running.then(
+        (value) => {
+          watch.settle();
+          resolve(value);
+        },
+        (error: unknown) => {
+          watch.settle();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /**
+   * Tells every `onError` listener; a listener's own error is logged and ignored, and so is one
+   * that does not settle within `handlerTimeoutMs` (the failure it hears must still be recorded).
+   */
   async notify(failure: WebhookFailure): Promise<void> {
     for (const listener of this.#settings.handlers.errorHandlers) {
       try {
-        await listener(failure);
+        const heard = listener(failure);
+        if (isThenable(heard)) {
+          await this.#bounded(heard, () => {
+            return new HandlerTimeoutError('onError', this.#settings.handlerTimeoutMs);
+          });
+        }
       } catch (error) {
         this.#settings.logger.warn?.({ error: describeError(error) }, 'onError listener threw');
       }

@@ -65,6 +65,15 @@ export interface WebhookEngineOptions<S extends DedupeStore = DedupeStore> {
    */
   retryDelayMs?: number;
   /**
+   * How long one webhook's handlers (and each `onError` listener) may run before they count as
+   * failed: the webhook is then retried, and dead-lettered after `maxAttempts`, instead of a
+   * handler that never settles holding its claim, stalling Passfort's queue and `close()` for
+   * ever. Well above Passfort's deadlines (a handler past those is answered for, and goes on);
+   * raise it for handlers that legitimately run longer. The handler itself cannot be stopped.
+   * @default 300_000 (5 minutes)
+   */
+  handlerTimeoutMs?: number;
+  /**
    * `status()` reports `'stalled'` when webhooks wait and nothing progressed for this long.
    * @default 60_000
    */
@@ -156,6 +165,7 @@ export function createWebhookEngine<Tx = unknown>(
   const leaseMs = positiveInteger('leaseMs', options.leaseMs, store.renew ? 9_000 : 60_000);
   const maxAttempts = positiveInteger('maxAttempts', options.maxAttempts, 8);
   const retryDelayMs = positiveInteger('retryDelayMs', options.retryDelayMs, 1000);
+  const handlerTimeoutMs = positiveInteger('handlerTimeoutMs', options.handlerTimeoutMs, 300_000);
   const stalledAfterMs = positiveInteger('stalledAfterMs', options.stalledAfterMs, 60_000);
   const onSchemaMismatch = options.onSchemaMismatch ?? 'dead-letter';
   if (onSchemaMismatch !== 'dead-letter' && onSchemaMismatch !== 'deliver') {
@@ -182,6 +192,7 @@ export function createWebhookEngine<Tx = unknown>(
     maxAttempts,
     onSchemaMismatch,
     retryDelayMs,
+    handlerTimeoutMs,
     loopGuard: options.loopGuard,
     deliverEchoes: options.deliverEchoes ?? false,
     instrumentation: options.instrumentation,

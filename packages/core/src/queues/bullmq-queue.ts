@@ -150,7 +150,13 @@ export function bullmqQueue(options: BullmqQueueOptions): WebhookQueue {
               name: item.webhook.event,
               data: item,
               opts: {
-                jobId: jobIdOf(item.webhook.id),
+                // A replay is a job of its own: the delivery's job id may still be kept (and
+                // BullMQ drops a job whose id exists); replays exclude each other by their claim.
+                jobId: jobIdOf(
+                  item.replay === undefined
+                    ? item.webhook.id
+                    : `replay:${item.webhook.id}:${globalThis.crypto.randomUUID()}`,
+                ),
                 removeOnComplete: { age: Math.ceil(keepCompletedMs / 1000) },
                 removeOnFail: false,
               },
