@@ -249,7 +249,7 @@ main.addEventListener('click', async (event) => {
   button.disabled = true;
   const result = await post(action, id);
   const replaying = action !== 'delete';
-  if (result.ok) say(replaying ? 'Replayed ' + id + ': its handlers ran and it was removed.' : 'Deleted ' + id + '.', false);
+  if (result.ok) say(!replaying ? 'Deleted ' + id + '.' : result.body.outcome === 'enqueued' ? 'Sent ' + id + ' to the workers: it is removed once their handlers ran it.' : 'Replayed ' + id + ': ' + result.body.handlers + ' handler(s) ran and it was removed.', false);
   else {
     const error = result.body.error || {};
     const what = error.code === 'DEAD_LETTER_SUPERSEDED' ? ' refused: ' : ' failed: ';

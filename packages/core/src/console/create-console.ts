@@ -1,8 +1,11 @@
 import type { PassfortWebhooks } from '../create-passfort-webhooks.js';
+import type { ReplayResult } from '../delivery/dead-letters.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { DeadLetterNotFoundError } from '../errors/dead-letter-not-found-error.js';
+import { DeadLetterNotReplayableError } from '../errors/dead-letter-not-replayable-error.js';
 import { DeadLetterSupersededError } from '../errors/dead-letter-superseded-error.js';
 import { HandlerError } from '../errors/handler-error.js';
+import { WebhookBusyError } from '../errors/webhook-busy-error.js';
 import { resolveLogger } from '../observability/console-logger.js';
 import { describeError, type Logger } from '../observability/logger.js';
 import { readBody } from '../receive/read-body.js';
@@ -192,10 +195,22 @@ export function createConsole(webhooks: PassfortWebhooks, options: ConsoleOption
             error: { code: 'INVALID_REQUEST', message: 'ifSuperseded is skip or run' },
           });
         }
+        let replayed: ReplayResult;
         try {
-          await webhooks.deadLetters.replay(id, { ifSuperseded });
+          replayed = await webhooks.deadLetters.replay(id, { ifSuperseded });
         } catch (error) {
           if (DeadLetterNotFoundError.is(error)) return notFound(id);
+          if (DeadLetterNotReplayableError.is(error) || WebhookBusyError.is(error)) {
+            // Nothing ran and the letter stays: why (no handler would run, or another replay of
+            // it is running) is the operator's to know. Neither message holds a payload value.
+            logger.warn?.(
+              { ip, id, code: (error as WebhookBusyError).code },
+              'console: replay refused',
+            );
+            return json(409, {
+              error: { code: (error as WebhookBusyError).code, message: (error as Error).message },
+            });
+          }
           if (DeadLetterSupersededError.is(error)) {
             const { supersededCount: count, supersededBy } = error as DeadLetterSupersededError;
             logger.warn?.(
@@ -220,8 +235,8 @@ export function createConsole(webhooks: PassfortWebhooks, options: ConsoleOption
             },
           });
         }
-        logger.info?.({ ip, id, ifSuperseded }, 'console: replayed a dead letter');
-        return json(200, { ok: true });
+        logger.info?.({ ip, id, ifSuperseded, ...replayed }, 'console: replayed a dead letter');
+        return json(200, { ok: true, ...replayed });
       }
       return json(404, { error: { code: 'NOT_FOUND', message: 'No such console page' } });
     } catch (error) {
