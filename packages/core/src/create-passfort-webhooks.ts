@@ -122,7 +122,9 @@ export interface PassfortWebhooks<Tx = unknown> extends WebhookHandling<Tx> {
   fetch(request: Request, options?: FetchOptions): Promise<Response>;
   /**
    * Stops taking requests (they get 503), waits for those in flight and for handlers still
-   * running past a deadline, drains an in-process queue, and closes the default store.
+   * running past a deadline, closes the queue it delivers to, given or default (an in-process
+   * queue first drains, for up to its `drainTimeoutMs`, and logs each acked webhook it then
+   * drops), and closes the default store.
    */
   close(): Promise<void>;
 }

@@ -19,7 +19,10 @@ export interface WorkerOptions<S extends DedupeStore = DedupeStore>
 export interface PassfortWorker<Tx = unknown> extends WebhookHandling<Tx> {
   /** Starts consuming the queue; register handlers first. */
   start(): Promise<void>;
-  /** Stops consuming, waits for the webhook in progress, closes the queue and default store. */
+  /**
+   * Stops consuming, waits for the webhook in progress (a wait between its attempts is cut
+   * short and it stays queued), closes the queue and default store.
+   */
   close(): Promise<void>;
 }
 

@@ -13,21 +13,25 @@ import type { WebhookResult } from './webhook-result.js';
  * A queue worker's delivery of one webhook, with the same rules as inline delivery:
  * skipped if done, retried in place with backoff (so later webhooks of its lane wait and
  * order holds) until it succeeds or is dead-lettered. Rejects only when the store is
- * unreachable, for the queue to retry the job.
+ * unreachable, for the queue to retry the job, or when `signal` aborts a wait between
+ * attempts (the queue is closing): the webhook then stays queued, and the attempt that ran
+ * before the wait stays counted.
  */
 export async function processQueued(
   settings: DeliverySettings,
   runner: WebhookRunner,
   queued: QueuedWebhook,
+  signal?: AbortSignal,
 ): Promise<void> {
   if (queued.replay !== undefined) return replayOnWorker(settings, runner, queued, queued.replay);
   const item = validateEventData(queued.webhook, queued.index);
   const { store, leaseMs, retryDelayMs, logger } = settings;
   for (;;) {
+    signal?.throwIfAborted();
     const [claim] = await store.claim([item.event.id], { leaseMs });
     if (claim === undefined || claim.status === 'done') return;
     if (claim.status === 'busy') {
-      await sleep(Math.min(leaseMs, retryDelayMs));
+      await sleep(Math.min(leaseMs, retryDelayMs), signal);
       continue;
     }
     const context = webhookContext(
@@ -60,10 +64,30 @@ export async function processQueued(
     if (result.kind === 'processed' || result.kind === 'echo') return result.recorded.written();
     if (result.kind === 'dead-lettered') return;
     if (result.error.code === 'STORE_UNAVAILABLE') throw result.error;
-    await sleep(retryDelayMs * 2 ** Math.min(claim.attempt - 1, 10));
+    // Only this webhook's own runs are counted (the claim's attempt): the queue hands a
+    // lane's head to one consumer at a time, so these waits space every attempt it gets.
+    await sleep(retryDelayMs * 2 ** Math.min(claim.attempt - 1, 10), signal);
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal === undefined) {
+      setTimeout(resolve, ms);
+      return;
+    }
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -1,3 +1,5 @@
+import type { QueueProgress } from '../queues/webhook-queue.js';
+
 /** One recent failure, as `status().recentFailures` lists it. Never a secret or payload. */
 export interface FailureSummary {
   readonly id: string;
@@ -126,12 +128,27 @@ export class StatusTracker {
     this.#failures.length = Math.min(this.#failures.length, RECENT_FAILURES);
   }
 
-  snapshot(deadLetters: number, queuedWaiting = 0): WebhookStatus {
+  /**
+   * `queue`: what the queue knows of every process consuming it (`WebhookQueue.progress`), so
+   * that workers elsewhere count as progress; without it, only this process's own counts.
+   */
+  snapshot(deadLetters: number, queuedWaiting = 0, queue?: QueueProgress): WebhookStatus {
     const waiting = this.#waiting + queuedWaiting;
-    const stalled = waiting > 0 && Date.now() - this.#lastProgressAt > this.stalledAfterMs;
+    // Queued work is stalled once neither a completion nor the oldest item's arrival is
+    // recent: an idle hour before a new batch is no stall, and a head retried for an hour is.
+    const progressAt =
+      queue === undefined
+        ? this.#lastProgressAt
+        : Math.max(
+            this.#lastProgressAt,
+            queue.lastCompletedAt ?? 0,
+            queue.oldestWaitingSince ?? Number.POSITIVE_INFINITY,
+          );
+    const stalled = waiting > 0 && Date.now() - progressAt > this.stalledAfterMs;
+    const processedAt = Math.max(this.#lastProcessedAt ?? 0, queue?.lastCompletedAt ?? 0);
     return {
       queue: waiting === 0 ? 'empty' : stalled ? 'stalled' : { waiting },
-      lastProcessedAt: this.#lastProcessedAt === null ? null : new Date(this.#lastProcessedAt),
+      lastProcessedAt: processedAt === 0 ? null : new Date(processedAt),
       recentFailures: [...this.#failures],
       deadLetters,
       echoes: this.#echoes,

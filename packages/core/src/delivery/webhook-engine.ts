@@ -137,12 +137,15 @@ export interface WebhookEngine<Tx = unknown> extends WebhookHandling<Tx> {
   /** Runs a request's webhooks during the request. */
   readonly inline: InlineDelivery;
   /** Runs one webhook a queue handed to this process's worker. */
-  processQueued(item: QueuedWebhook): Promise<void>;
+  processQueued(item: QueuedWebhook, signal?: AbortSignal): Promise<void>;
   /** Tells `onError` that the store or the queue failed a delivery. */
   notifyDeliveryFailure(error: StoreUnavailableError | QueueUnavailableError): void;
   /** Counts an answered delivery request for `status()`: its webhooks, duplicates, latency. */
   recordRequest(received: number, duplicates: number, latencyMs: number): void;
-  /** Closes the queue if the engine created it, waits for running handlers, closes the default store. */
+  /**
+   * Closes the queue it delivered to, given or created (an in-process queue drains first and
+   * logs what it drops), waits for running handlers, closes the default store.
+   */
   close(): Promise<void>;
 }
 
@@ -204,10 +207,11 @@ export function createWebhookEngine<Tx = unknown>(
     store,
     leaseMs,
     inline,
-    async processQueued(item) {
+    async processQueued(item, signal) {
       try {
-        await processQueued(settings, runner, item);
+        await processQueued(settings, runner, item, signal);
       } catch (error) {
+        if (signal?.aborted === true) throw error; // the queue is closing: nothing failed
         // The queue retries the job; onError hears why.
         runner.notifyDeliveryFailure(
           StoreUnavailableError.is(error)
@@ -226,8 +230,15 @@ export function createWebhookEngine<Tx = unknown>(
     recordRequest: (received, duplicates, latencyMs) =>
       status.recordRequest(received, duplicates, latencyMs),
     async status() {
-      const waiting = engineQueue === undefined ? 0 : await engineQueue.queue.waiting();
-      return status.snapshot(await store.countDeadLetters(), waiting);
+      const queue = engineQueue?.queue;
+      // The queue's own record of completions covers every process consuming it, so a
+      // receiver with consume: false reports its workers' progress, not its own idleness.
+      const [waiting, progress, deadLetters] = await Promise.all([
+        queue === undefined ? 0 : queue.waiting(),
+        queue?.progress?.(),
+        store.countDeadLetters(),
+      ]);
+      return status.snapshot(deadLetters, waiting, progress);
     },
     deadLetters: createDeadLetters(
       settings,
@@ -235,7 +246,9 @@ export function createWebhookEngine<Tx = unknown>(
       engineQueue?.consumed === false ? engineQueue.queue : undefined,
     ),
     async close() {
-      if (engineQueue?.owned === true) await engineQueue.queue.close();
+      // Every queue it delivered to, given or created: an in-process queue holds acked
+      // webhooks that only this drain can still run.
+      if (engineQueue !== undefined) await engineQueue.queue.close({ logger });
       await inline.settle();
       if (ownsStore) await store.close?.();
     },

@@ -112,6 +112,108 @@ describe("delivery: 'queue' with the in-process queue", () => {
   });
 });
 
+/** A logger that keeps its lines, for assertions. */
+function captureLogger() {
+  const lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
+  const keep = (level: string) => (fields: Record<string, unknown>, message?: string) =>
+    lines.push({ level, fields, message: message ?? '' });
+  return { lines, logger: { warn: keep('warn'), error: keep('error') } };
+}
+
+describe('close() with an explicit in-process queue', () => {
+  it('drains every acked webhook before it resolves, and runs nothing after', async () => {
+    const effects: string[] = [];
+    const webhooks = createPassfortWebhooks({
+      secret: SECRET,
+      delivery: 'queue',
+      queue: inProcessQueue({ lanes: 2, drainTimeoutMs: 60_000 }),
+      logger: false,
+    });
+    webhooks.onAny(async (event) => {
+      await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * 2));
+      effects.push(event.id);
+    });
+    const payload = batch(200);
+    for (const part of [payload.slice(0, 100), payload.slice(100)]) {
+      expect((await webhooks.handle(post(part))).counts).toMatchObject({ queued: 100 });
+    }
+    expect(effects.length).toBeLessThan(200); // acked before they ran
+    await webhooks.close();
+    expect(effects).toHaveLength(200);
+    expect(new Set(effects).size).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(effects).toHaveLength(200);
+  });
+
+  it('past drainTimeoutMs, logs each webhook it drops by id, and none is lost silently', async () => {
+    const effects: string[] = [];
+    const { lines, logger } = captureLogger();
+    const webhooks = createPassfortWebhooks({
+      secret: SECRET,
+      delivery: 'queue',
+      queue: inProcessQueue({ drainTimeoutMs: 100 }),
+      logger,
+    });
+    webhooks.onAny(async (event) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      effects.push(event.id);
+    });
+    const payload = batch(40);
+    expect((await webhooks.handle(post(payload))).status).toBe(200);
+    await webhooks.close();
+    const dropped = lines.filter((line) => line.level === 'error').map((line) => line.fields['id']);
+    expect(dropped.length).toBeGreaterThan(0);
+    // What ran and what was dropped are the batch, in order: nothing vanished unlogged.
+    expect([...effects, ...dropped]).toEqual(payload.map((e) => e.id));
+    for (const line of lines.filter((l) => l.level === 'error')) {
+      expect(line.message).toMatch(/acked webhook .*lost/);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(effects).toHaveLength(payload.length - dropped.length); // nothing ran after close()
+  });
+
+  it('cuts a failing webhook’s backoff short: close() resolves, the attempt that ran is the only one, and the webhook is logged as dropped', async () => {
+    const { lines, logger } = captureLogger();
+    const webhooks = createPassfortWebhooks({
+      secret: SECRET,
+      delivery: 'queue',
+      queue: inProcessQueue({ drainTimeoutMs: 50 }),
+      retryDelayMs: 60_000,
+      maxAttempts: 100,
+      logger,
+    });
+    let attempts = 0;
+    webhooks.onAny(() => {
+      attempts++;
+      throw new Error('the dependency is down');
+    });
+    expect((await webhooks.handle(post(batch(2)))).status).toBe(200);
+    await until(() => attempts === 1);
+    await webhooks.close();
+    expect(attempts).toBe(1);
+    const dropped = lines
+      .filter((line) => line.message.includes('lost'))
+      .map((line) => line.fields['id']);
+    expect(dropped).toEqual([webhookId(0), webhookId(1)]);
+  });
+
+  it('uses the queue’s own logger when it has one', async () => {
+    const own = captureLogger();
+    const receivers = captureLogger();
+    const webhooks = createPassfortWebhooks({
+      secret: SECRET,
+      delivery: 'queue',
+      consume: false,
+      queue: inProcessQueue({ drainTimeoutMs: 10, logger: own.logger }),
+      logger: receivers.logger,
+    });
+    expect((await webhooks.handle(post(batch(1)))).status).toBe(200);
+    await webhooks.close();
+    expect(own.lines.map((line) => line.fields['id'])).toEqual([webhookId(0)]);
+    expect(receivers.lines).toEqual([]);
+  });
+});
+
 describe('status()', () => {
   it('reports stalled when webhooks wait and nothing progresses', async () => {
     const webhooks = createPassfortWebhooks({

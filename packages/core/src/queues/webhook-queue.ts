@@ -1,4 +1,5 @@
 import type { AnyPassfortEvent } from '../events/passfort-event.js';
+import type { Logger } from '../observability/logger.js';
 import type { Awaitable } from '../stores/dedupe-store.js';
 
 /** A webhook handed to a queue: the event without its secret, and where it came from. */
@@ -23,8 +24,26 @@ export interface QueuedReplay {
   readonly ignoreSchemaMismatch: boolean;
 }
 
-/** Consumes queued webhooks one at a time per lane; must not reject for a handled failure. */
-export type QueueConsumer = (item: QueuedWebhook) => Promise<void>;
+/**
+ * Consumes queued webhooks one at a time per lane; must not reject for a handled failure.
+ * `signal`, when the queue passes one, aborts the consumer's waits between attempts (never a
+ * running handler) when the queue closes: it then rejects and the item stays queued.
+ */
+export type QueueConsumer = (item: QueuedWebhook, signal?: AbortSignal) => Promise<void>;
+
+/** What {@link WebhookQueue.progress} reports, in epoch milliseconds. */
+export interface QueueProgress {
+  /** When a consumer last finished an item (handled, skipped as done, or dead-lettered); null before the first. */
+  readonly lastCompletedAt: number | null;
+  /** When the oldest item not yet finished was received (its `receivedAt`); null when none is queued. */
+  readonly oldestWaitingSince: number | null;
+}
+
+/** Options the engine passes to {@link WebhookQueue.close}. */
+export interface QueueCloseOptions {
+  /** Where a queue that has to give up on items reports each of them, by id. */
+  readonly logger?: Logger;
+}
 
 /**
  * Where `delivery: 'queue'` hands webhooks over. `enqueue` resolves only once the items are
@@ -37,8 +56,18 @@ export interface WebhookQueue {
   consume(consumer: QueueConsumer): Awaitable<void>;
   /** Items enqueued and not yet consumed. */
   waiting(): Awaitable<number>;
-  /** Stops consuming, waits for the items in progress, frees resources. */
-  close(): Promise<void>;
+  /**
+   * How far the consumers got, in every process consuming this queue: lets a receiver that
+   * does not consume (`consume: false`) report its workers' progress in `status()`. Optional:
+   * without it, `status()` knows only this process's own progress.
+   */
+  progress?(): Awaitable<QueueProgress>;
+  /**
+   * Stops consuming, waits for the items in progress, frees resources. A queue that cannot
+   * keep what is still queued past close (in memory) tries to drain it first and reports each
+   * item it gives up on to `options.logger`. Calling it again is harmless.
+   */
+  close(options?: QueueCloseOptions): Promise<void>;
 }
 
 /**
