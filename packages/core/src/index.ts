@@ -93,7 +93,14 @@ export type { Logger } from './observability/logger.js';
 
 // Queues: the in-process queue, and the interface a queue implements.
 export { type InProcessQueueOptions, inProcessQueue } from './queues/in-process-queue.js';
-export type { QueueConsumer, QueuedWebhook, WebhookQueue } from './queues/webhook-queue.js';
+export type {
+  QueueCloseOptions,
+  QueueConsumer,
+  QueuedReplay,
+  QueuedWebhook,
+  QueueProgress,
+  WebhookQueue,
+} from './queues/webhook-queue.js';
 
 // Receiving: the framework-neutral request and response an adapter maps to and from.
 export { DELIVERY_COUNTS_HEADER, parseDeliveryCounts } from './receive/delivery-counts-header.js';

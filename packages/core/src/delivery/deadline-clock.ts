@@ -67,15 +67,21 @@ export class SharedDeadlineClock implements DeadlineClock {
   /** When the timer fires; Infinity when none is armed. */
   #armedAt = Number.POSITIVE_INFINITY;
   readonly #now: () => number;
+  readonly #keepsAlive: boolean;
 
-  constructor(now: () => number = Date.now) {
+  /**
+   * `keepsAlive: false` for watches that must not hold the process open by themselves (a
+   * handler's timeout: what keeps a handler running is its own I/O, not its watch).
+   */
+  constructor(now: () => number = Date.now, { keepsAlive = true }: { keepsAlive?: boolean } = {}) {
     this.#now = now;
+    this.#keepsAlive = keepsAlive;
   }
 
   watch(deadlineAt: number, onExpire: () => void): DeadlineWatch {
     const entry = new Entry(deadlineAt, onExpire, this);
     this.#insert(entry);
-    if (this.#live++ === 0) refTimer(this.#timer);
+    if (this.#live++ === 0 && this.#keepsAlive) refTimer(this.#timer);
     if (deadlineAt < this.#armedAt) this.#arm(deadlineAt);
     return entry;
   }
@@ -112,7 +118,7 @@ export class SharedDeadlineClock implements DeadlineClock {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#armedAt = at;
     this.#timer = setTimeout(() => this.#fire(), Math.max(0, at - this.#now()));
-    if (this.#live === 0) unrefTimer(this.#timer);
+    if (this.#live === 0 || !this.#keepsAlive) unrefTimer(this.#timer);
   }
 
   #fire(): void {
@@ -189,8 +195,10 @@ export const deadlineClock: DeadlineClock = onWorkers()
 /**
  * The clock of handler timeouts (`handlerTimeoutMs`). Apart from the requests' clock because
  * its watches are all one long length: here each is appended in order, where among the
- * requests' few-second deadlines every one would be inserted before the others.
+ * requests' few-second deadlines every one would be inserted before the others. It never
+ * keeps a process alive: a handler is kept running by its own I/O, and a script whose handler
+ * waits on nothing exits as it did before the timeout existed.
  */
 export const handlerClock: DeadlineClock = onWorkers()
   ? new PerWatchClock()
-  : new SharedDeadlineClock();
+  : new SharedDeadlineClock(Date.now, { keepsAlive: false });
