@@ -1,19 +1,28 @@
 import {
   type CompiledDiffOptions,
+  checkDepth,
   compileDiffOptions,
   type DiffOptions,
+  elementKeys,
   emptyAfterIgnore,
 } from './diff-collected-data.js';
 import { matchesAnyPattern, type PathSegment } from './path-pattern.js';
 
 function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
+  );
 }
+
+const hasId = (item: unknown) =>
+  isObject(item) && (typeof item['id'] === 'string' || typeof item['id'] === 'number');
 
 /**
  * A stable text form of collected_data under the same rules as the diff: ignored paths
- * dropped, leaves normalised, keys sorted, arrays of `id`'d elements sorted by id. Two
- * snapshots the diff finds equal have the same canonical form.
+ * dropped, leaves normalised, keys sorted, arrays of `id`'d elements sorted by id (elements
+ * that share an id keep their order, as the diff matches them by occurrence), a `Date` as
+ * the text JSON sends for it. Two snapshots the diff finds equal have the same canonical
+ * form. Deeper than `MAX_COLLECTED_DATA_DEPTH` it throws a `RangeError`.
  */
 export function canonicalCollectedData(
   data: unknown,
@@ -25,6 +34,7 @@ export function canonicalCollectedData(
 
 function canonical(value: unknown, path: PathSegment[], options: CompiledDiffOptions): unknown {
   if (Array.isArray(value)) {
+    checkDepth(path.length);
     const items = value
       .map((item, index) => {
         path.push(index);
@@ -35,19 +45,16 @@ function canonical(value: unknown, path: PathSegment[], options: CompiledDiffOpt
         return result;
       })
       .filter((item) => item !== undefined);
-    const byId =
-      items.length > 0 &&
-      value.every(
-        (item) =>
-          isObject(item) && (typeof item['id'] === 'string' || typeof item['id'] === 'number'),
-      );
-    return byId
-      ? items.sort((a, b) =>
-          String((a as { id: unknown }).id) < String((b as { id: unknown }).id) ? -1 : 1,
-        )
-      : items;
+    if (items.length === 0 || !value.every(hasId)) return items;
+    // Sorted by the same keys the diff matches elements by (id, then occurrence).
+    const keys = elementKeys(items);
+    return items
+      .map((item, index) => [keys[index]!, item] as const)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, item]) => item);
   }
   if (isObject(value)) {
+    checkDepth(path.length);
     const result: Record<string, unknown> = Object.create(null);
     for (const key of Object.keys(value).sort()) {
       path.push(key);
@@ -61,5 +68,7 @@ function canonical(value: unknown, path: PathSegment[], options: CompiledDiffOpt
     }
     return result;
   }
-  return options.normalize === undefined ? value : options.normalize(value, path);
+  const leaf = options.normalize === undefined ? value : options.normalize(value, path);
+  // What JSON sends for it: the ISO text (null when invalid), as the echo will carry.
+  return leaf instanceof Date ? leaf.toJSON() : leaf;
 }

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalCollectedData } from './canonical-collected-data.js';
-import { diffCollectedData, PASSFORT_GENERATED_PATHS } from './diff-collected-data.js';
+import {
+  diffCollectedData,
+  MAX_COLLECTED_DATA_DEPTH,
+  PASSFORT_GENERATED_PATHS,
+} from './diff-collected-data.js';
+
+/** `{ a: { a: … { a: leaf } } }`, `depth` objects deep, built without recursion. */
+function nested(depth: number, leaf: unknown): Record<string, unknown> {
+  let value: unknown = leaf;
+  for (let i = 0; i < depth; i++) value = { a: value };
+  return value as Record<string, unknown>;
+}
 
 const person = () => ({
   entity_type: 'INDIVIDUAL',
@@ -114,6 +125,84 @@ describe('diffCollectedData', () => {
     expect(diffCollectedData(null, { a: 1 })).toEqual([{ kind: 'added', path: ['a'], after: 1 }]);
     expect(diffCollectedData({ a: { b: 1 } }, { a: [1] })).toEqual([
       { kind: 'changed', path: ['a'], before: { b: 1 }, after: [1] },
+    ]);
+  });
+});
+
+describe('diffCollectedData at the edges', () => {
+  it('compares Date values by their time', () => {
+    const before = { personal_details: { dob: new Date('1815-12-10T00:00:00Z') } };
+    expect(
+      diffCollectedData(before, {
+        personal_details: { dob: new Date(before.personal_details.dob) },
+      }),
+    ).toEqual([]);
+    const later = new Date('1815-12-11T00:00:00Z');
+    expect(diffCollectedData(before, { personal_details: { dob: later } })).toEqual([
+      {
+        kind: 'changed',
+        path: ['personal_details', 'dob'],
+        before: before.personal_details.dob,
+        after: later,
+      },
+    ]);
+    expect(diffCollectedData(before, { personal_details: { dob: '1815-12-10' } })).toHaveLength(1);
+    expect(diffCollectedData({ d: new Date(Number.NaN) }, { d: new Date(Number.NaN) })).toEqual([]);
+    expect(canonicalCollectedData({ d: later })).toBe(
+      canonicalCollectedData({ d: later.toJSON() }),
+    );
+    expect(canonicalCollectedData({ d: later })).not.toBe(canonicalCollectedData(before));
+  });
+
+  it('reports the removal of one of two elements that share an id', () => {
+    const twice = {
+      documents: [
+        { id: 'doc-1', category: 'PROOF_OF_IDENTITY' },
+        { id: 'doc-1', category: 'PROOF_OF_ADDRESS' },
+      ],
+    };
+    const once = { documents: [twice.documents[0]!] };
+    expect(diffCollectedData(twice, once)).toEqual([
+      { kind: 'removed', path: ['documents', 1], before: twice.documents[1] },
+    ]);
+    expect(diffCollectedData(once, twice)).toEqual([
+      { kind: 'added', path: ['documents', 1], after: twice.documents[1] },
+    ]);
+    expect(canonicalCollectedData(once)).not.toBe(canonicalCollectedData(twice));
+    const changed = structuredClone(twice);
+    changed.documents[1]!.category = 'OTHER';
+    expect(diffCollectedData(twice, changed)).toEqual([
+      {
+        kind: 'changed',
+        path: ['documents', 1, 'category'],
+        before: 'PROOF_OF_ADDRESS',
+        after: 'OTHER',
+      },
+    ]);
+  });
+
+  it('stops at MAX_COLLECTED_DATA_DEPTH with a RangeError that says so, never a stack overflow', () => {
+    expect(diffCollectedData(nested(400, 1), nested(400, 2))).toHaveLength(1);
+    for (const depth of [MAX_COLLECTED_DATA_DEPTH + 5, 6_000, 100_000]) {
+      const deep = nested(depth, 1);
+      for (const run of [
+        () => diffCollectedData(deep, nested(depth, 2)),
+        () => diffCollectedData({}, { x: deep }),
+        () => canonicalCollectedData(deep),
+      ]) {
+        expect(run).toThrow(RangeError);
+        expect(run).toThrow(/MAX_COLLECTED_DATA_DEPTH/);
+      }
+    }
+  });
+
+  it('reports every element of an id-less array as changed when one is inserted at the front (merge such arrays whole)', () => {
+    const before = { address_history: [{ address: { route: 'A' } }, { address: { route: 'B' } }] };
+    const after = { address_history: [{ address: { route: 'N' } }, ...before.address_history] };
+    expect(diffCollectedData(before, after).map((c) => [c.kind, c.path])).toEqual([
+      ['changed', ['address_history', 0, 'address', 'route']],
+      ['changed', ['address_history', 1, 'address', 'route']],
+      ['added', ['address_history', 2]],
     ]);
   });
 });

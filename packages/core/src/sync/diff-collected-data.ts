@@ -35,7 +35,7 @@ export interface DiffOptions {
    */
   ignore?: readonly PathPattern[];
   /**
-   * Maps each leaf value (string, number, boolean, null) before comparing, e.g. trimming
+   * Maps each leaf value (string, number, boolean, null, `Date`) before comparing, e.g. trimming
    * strings or upper-casing country codes. Values in the result are the originals.
    * @example (value) => (typeof value === 'string' ? value.trim() : value)
    */
@@ -44,16 +44,58 @@ export interface DiffOptions {
 
 type Json = unknown;
 
+/**
+ * How deep {@link diffCollectedData}, the loop guard's fingerprint and `mergeCollectedData`
+ * walk into a value: 500 levels, where a real collected_data is about 6. Deeper data throws a
+ * `RangeError` that says so, never a stack overflow (at about 6,000 levels).
+ */
+export const MAX_COLLECTED_DATA_DEPTH = 500;
+
+/** Throws the documented error once a walk goes deeper than {@link MAX_COLLECTED_DATA_DEPTH}. */
+export function checkDepth(depth: number): void {
+  if (depth > MAX_COLLECTED_DATA_DEPTH) {
+    throw new RangeError(
+      `[passfort-webhooks] collected_data is nested deeper than ${MAX_COLLECTED_DATA_DEPTH} levels (MAX_COLLECTED_DATA_DEPTH); it is compared no further`,
+    );
+  }
+}
+
+/** A plain object or any other non-array, non-Date object: compared key by key. */
 function isObject(value: Json): value is Record<string, Json> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
+  );
+}
+
+function hasId(item: Json): item is Record<string, Json> & { id: string | number } {
+  return isObject(item) && (typeof item['id'] === 'string' || typeof item['id'] === 'number');
 }
 
 /** Arrays whose elements all carry an `id` (documents, officers…) are matched by id. */
-function keyedById(a: readonly Json[], b: readonly Json[]): boolean {
+export function keyedById(a: readonly Json[], b: readonly Json[]): boolean {
   if (a.length === 0 && b.length === 0) return false;
-  const hasId = (item: Json) =>
-    isObject(item) && (typeof item['id'] === 'string' || typeof item['id'] === 'number');
   return a.every(hasId) && b.every(hasId);
+}
+
+/**
+ * The key an element of an id'd array is matched by: its id (a number and a string stay
+ * apart) and, when the id repeats, which occurrence it is, so the second of two elements
+ * with one id is matched with the second, and removing it is reported.
+ */
+export function elementKeys(items: readonly Json[]): string[] {
+  const seen = new Map<string, number>();
+  return items.map((item) => {
+    const id = (item as { id: string | number }).id;
+    const base = `${typeof id}:${id}`;
+    const occurrence = seen.get(base) ?? 0;
+    seen.set(base, occurrence + 1);
+    return occurrence === 0 ? base : `${base}#${occurrence}`;
+  });
+}
+
+/** A leaf as compared: normalised if asked. */
+function leafValue(value: Json, path: readonly PathSegment[], options: CompiledDiffOptions): Json {
+  return options.normalize === undefined ? value : options.normalize(value, path);
 }
 
 const COMPILED = Symbol('compiled diff options');
@@ -81,8 +123,13 @@ export function compileDiffOptions(
  * Path-level changes from `before` to `after` (two collected_data snapshots, or your copy
  * and Passfort's). Keys are compared by name; arrays whose elements all have an `id` are
  * matched by `id` (order ignored; the path uses the element's index in `after`, or in
- * `before` for a removal); other arrays by position. Ignored paths are skipped, leaves are
- * normalised before comparing. An empty result means nothing to do.
+ * `before` for a removal; when an id repeats, the n-th element with it is matched with the
+ * n-th, so a removed duplicate is reported); other arrays by position, so an element
+ * inserted at the front of an id-less array (addresses) shows as every element changed:
+ * merge such arrays whole, as `mergeCollectedData` and `updateCollectedData` do, never path by
+ * path. `Date` values compare by time. Ignored paths are skipped, leaves are normalised
+ * before comparing. An empty result means nothing to do. Data nested deeper than
+ * {@link MAX_COLLECTED_DATA_DEPTH} throws a `RangeError`.
  *
  * @example
  * const changes = diffCollectedData(event.data.old_data, event.data.new_data);
@@ -95,8 +142,23 @@ export function diffCollectedData(
 ): CollectedDataChange[] {
   const compiled = compileDiffOptions(options);
   const changes: CollectedDataChange[] = [];
-  walk(before ?? {}, after ?? {}, [], changes, compiled);
+  walk(before ?? {}, after ?? {}, [], changes, compiled, Number.POSITIVE_INFINITY);
   return changes;
+}
+
+/**
+ * True when `a` and `b`, found at `path`, have no difference under the rules; stops at the
+ * first one found.
+ */
+export function sameUnderRules(
+  a: Json,
+  b: Json,
+  path: PathSegment[],
+  options: CompiledDiffOptions,
+): boolean {
+  const found: CollectedDataChange[] = [];
+  walk(a, b, path, found, options, 1);
+  return found.length === 0;
 }
 
 /**
@@ -109,7 +171,8 @@ export function emptyAfterIgnore(
   path: PathSegment[],
   options: CompiledDiffOptions,
 ): boolean {
-  if (typeof value !== 'object' || value === null) return false;
+  if (typeof value !== 'object' || value === null || value instanceof Date) return false;
+  checkDepth(path.length);
   const entries: [PathSegment, Json][] = Array.isArray(value)
     ? value.map((item, index) => [index, item])
     : Object.entries(value);
@@ -122,7 +185,7 @@ export function emptyAfterIgnore(
 }
 
 // Most keys cannot match any ignore pattern: their last step is not one the patterns end in.
-function ignored(
+export function ignored(
   path: readonly PathSegment[],
   key: PathSegment,
   options: CompiledDiffOptions,
@@ -134,15 +197,30 @@ function ignored(
   return matchesAnyPattern(path, ignore);
 }
 
+/**
+ * Appends the changes from `a` to `b` to `out`, and stops once `out` holds `limit` of them
+ * (1 for an equality check).
+ */
 function walk(
   a: Json,
   b: Json,
   path: PathSegment[],
   out: CollectedDataChange[],
   options: CompiledDiffOptions,
+  limit: number,
 ): void {
   if (a === b && options.normalize === undefined) return;
-  if (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null) {
+  const aIsDate = a instanceof Date;
+  const bIsDate = b instanceof Date;
+  if (
+    typeof a === 'object' &&
+    typeof b === 'object' &&
+    a !== null &&
+    b !== null &&
+    !aIsDate &&
+    !bIsDate
+  ) {
+    checkDepth(path.length);
     const aIsArray = Array.isArray(a);
     if (aIsArray !== Array.isArray(b)) {
       out.push({ kind: 'changed', path: [...path], before: a, after: b });
@@ -151,25 +229,17 @@ function walk(
     if (aIsArray) {
       const left = a as Json[];
       const right = b as Json[];
-      if (keyedById(left, right)) {
-        walkKeyed(
-          left as Record<string, Json>[],
-          right as Record<string, Json>[],
-          path,
-          out,
-          options,
-        );
-      } else {
-        walkPositional(left, right, path, out, options);
-      }
+      if (keyedById(left, right)) walkKeyed(left, right, path, out, options, limit);
+      else walkPositional(left, right, path, out, options, limit);
       return;
     }
     const left = a as Record<string, Json>;
     const right = b as Record<string, Json>;
     for (const key in left) {
+      if (out.length >= limit) return;
       path.push(key);
       if (!ignored(path, key, options)) {
-        if (Object.hasOwn(right, key)) walk(left[key], right[key], path, out, options);
+        if (Object.hasOwn(right, key)) walk(left[key], right[key], path, out, options, limit);
         else if (!emptyAfterIgnore(left[key], path, options)) {
           out.push({ kind: 'removed', path: [...path], before: left[key] });
         }
@@ -177,6 +247,7 @@ function walk(
       path.pop();
     }
     for (const key in right) {
+      if (out.length >= limit) return;
       if (Object.hasOwn(left, key)) continue;
       path.push(key);
       if (!ignored(path, key, options) && !emptyAfterIgnore(right[key], path, options)) {
@@ -186,20 +257,25 @@ function walk(
     }
     return;
   }
-  if (typeof a === 'object' && a !== null) {
+  if (
+    (typeof a === 'object' && a !== null && !aIsDate) ||
+    (typeof b === 'object' && b !== null && !bIsDate)
+  ) {
     out.push({ kind: 'changed', path: [...path], before: a, after: b });
     return;
   }
-  if (typeof b === 'object' && b !== null) {
-    out.push({ kind: 'changed', path: [...path], before: a, after: b });
-    return;
-  }
-  const normalize = options.normalize;
-  const left = normalize === undefined ? a : normalize(a, path);
-  const right = normalize === undefined ? b : normalize(b, path);
-  if (left !== right && !(Number.isNaN(left) && Number.isNaN(right))) {
-    out.push({ kind: 'changed', path: [...path], before: a, after: b });
-  }
+  const left = leafValue(a, path, options);
+  const right = leafValue(b, path, options);
+  if (!sameLeaf(left, right)) out.push({ kind: 'changed', path: [...path], before: a, after: b });
+}
+
+/** Two compared leaves: a `Date` equals only a `Date` of the same time; NaN equals NaN. */
+function sameLeaf(left: Json, right: Json): boolean {
+  const leftIsDate = left instanceof Date;
+  if (leftIsDate !== right instanceof Date) return false;
+  const l = leftIsDate ? (left as Date).getTime() : left;
+  const r = leftIsDate ? (right as Date).getTime() : right;
+  return l === r || (Number.isNaN(l) && Number.isNaN(r));
 }
 
 function walkPositional(
@@ -208,42 +284,47 @@ function walkPositional(
   path: PathSegment[],
   out: CollectedDataChange[],
   options: CompiledDiffOptions,
+  limit: number,
 ): void {
   const length = Math.max(a.length, b.length);
-  for (let i = 0; i < length; i++) {
+  for (let i = 0; i < length && out.length < limit; i++) {
     path.push(i);
     if (!ignored(path, i, options)) {
       if (i >= b.length) out.push({ kind: 'removed', path: [...path], before: a[i] });
       else if (i >= a.length) out.push({ kind: 'added', path: [...path], after: b[i] });
-      else walk(a[i], b[i], path, out, options);
+      else walk(a[i], b[i], path, out, options, limit);
     }
     path.pop();
   }
 }
 
 function walkKeyed(
-  a: readonly Record<string, Json>[],
-  b: readonly Record<string, Json>[],
+  a: readonly Json[],
+  b: readonly Json[],
   path: PathSegment[],
   out: CollectedDataChange[],
   options: CompiledDiffOptions,
+  limit: number,
 ): void {
-  const beforeById = new Map(a.map((item, index) => [item['id'], index] as const));
-  const afterIds = new Set(b.map((item) => item['id']));
-  b.forEach((item, index) => {
+  const beforeKeys = elementKeys(a);
+  const afterKeys = elementKeys(b);
+  const beforeByKey = new Map(beforeKeys.map((key, index) => [key, index] as const));
+  const afterKeySet = new Set(afterKeys);
+  for (let index = 0; index < b.length && out.length < limit; index++) {
     path.push(index);
-    const previous = beforeById.get(item['id']);
+    const previous = beforeByKey.get(afterKeys[index]!);
     if (!ignored(path, index, options)) {
-      if (previous === undefined) out.push({ kind: 'added', path: [...path], after: item });
-      else walk(a[previous], item, path, out, options);
+      if (previous === undefined) out.push({ kind: 'added', path: [...path], after: b[index] });
+      else walk(a[previous], b[index], path, out, options, limit);
     }
     path.pop();
-  });
-  a.forEach((item, index) => {
-    if (afterIds.has(item['id'])) return;
+  }
+  for (let index = 0; index < a.length && out.length < limit; index++) {
+    if (afterKeySet.has(beforeKeys[index]!)) continue;
     path.push(index);
-    if (!ignored(path, index, options))
-      out.push({ kind: 'removed', path: [...path], before: item });
+    if (!ignored(path, index, options)) {
+      out.push({ kind: 'removed', path: [...path], before: a[index] });
+    }
     path.pop();
-  });
+  }
 }
