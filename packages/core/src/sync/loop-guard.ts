@@ -13,11 +13,18 @@ export interface LoopGuardOptions extends DiffOptions {
   /** @default memoryLoopGuardStore() */
   store?: LoopGuardStore;
   /**
-   * How long a write is remembered. A webhook for it that arrives later is not marked as an
-   * echo; comparing it with your own data (`ctx.diffAgainst`) still finds nothing to do.
+   * How long a write Passfort accepted waits for its echo. A webhook for it that arrives
+   * later is not marked as an echo; applying it to your own data (`mergeCollectedData`, or
+   * `ctx.diffAgainst`) still finds nothing to do.
    * @default 86_400_000 (a day)
    */
   ttlMs?: number;
+  /**
+   * How long a write still waiting for Passfort's answer is held, for when the process
+   * stops before the answer arrives; the client passes its own, longer than its deadline.
+   * @default 120_000 (two minutes)
+   */
+  pendingTtlMs?: number;
 }
 
 /** The collected-data webhook fields the loop guard looks at. */
@@ -27,19 +34,51 @@ export interface CollectedDataWebhookData {
   readonly user?: unknown;
 }
 
+/** Options of {@link LoopGuard.isEcho}. */
+export interface IsEchoOptions {
+  /**
+   * The webhook's id: asked again for the same id (Passfort redelivering it after a failed
+   * answer), the guard answers the same, without using up another write.
+   */
+  readonly webhookId?: string;
+}
+
+/** A write sent to Passfort whose answer has not arrived yet (see {@link LoopGuard.beginWrite}). */
+export interface PendingWrite {
+  /** Passfort accepted it (200, or a later read showed it landed); `stored` is what it stored. */
+  landed(stored?: unknown): Promise<void>;
+  /** It never landed (412): its data is no echo of ours. */
+  failed(): Promise<void>;
+}
+
 /**
- * Breaks the webhook → write → webhook loop: remembers what our own API writes sent, and
- * recognises the collected-data webhook Passfort fires for them.
+ * Breaks the webhook → write → webhook loop: remembers what Passfort accepted from our own
+ * API writes, and recognises the collected-data webhook Passfort fires for each of them,
+ * once.
  */
 export interface LoopGuard {
-  /** Records collected_data we are about to POST for a profile (the client calls it). */
+  /**
+   * Records collected_data Passfort accepted from us for a profile (a 200's body, or data a
+   * later read proved landed). Its first matching webhook is an echo, and only that one.
+   */
   rememberWrite(profileId: string, data: unknown): Promise<void>;
   /**
-   * True when the webhook is the echo of our own write: made through the API (`user` is
-   * null or absent) and its `new_data` equals, under the diff's rules, data we wrote. A
-   * change made by a person (`user` is an object) is never an echo.
+   * Records a write about to be sent, before its answer can arrive (Passfort may fire the
+   * webhook first); settle it with `landed` or `failed`. The client calls it for every
+   * attempt. Unsettled, it is forgotten after `pendingTtlMs`.
    */
-  isEcho(data: CollectedDataWebhookData): Promise<boolean>;
+  beginWrite(
+    profileId: string,
+    data: unknown,
+    options?: { pendingTtlMs?: number },
+  ): Promise<PendingWrite>;
+  /**
+   * True when the webhook is the echo of our own write: made through the API (`user` is
+   * null or absent), and its `new_data` equals, under the diff's rules, a write of ours that
+   * landed (or is still awaiting its answer) and whose echo has not been seen yet. It uses
+   * that write up. A change made by a person (`user` is an object) is never an echo.
+   */
+  isEcho(data: CollectedDataWebhookData, options?: IsEchoOptions): Promise<boolean>;
   /** The diff rules it compares with, for `ctx.changes` and `ctx.diffAgainst`. */
   readonly diffOptions: CompiledDiffOptions;
 }
@@ -54,6 +93,11 @@ async function fingerprint(text: string): Promise<string> {
  * to the API client (`createPassfortClient({ loopGuard })`); with several processes, give it
  * a shared store (`redisLoopGuardStore`, `postgresLoopGuardStore`).
  *
+ * What it remembers is what Passfort accepted, never a mere attempt: the client records each
+ * attempt as pending, confirms it on a 200 (with what Passfort stored) or when a read shows
+ * it landed after a lost answer, and forgets it on a 412. So a burst of concurrent writers
+ * leaves exactly one entry per write that landed, and each is used up by its echo.
+ *
  * @example
  * const loopGuard = createLoopGuard();
  * const webhooks = createPassfortWebhooks({ secret, loopGuard });
@@ -63,16 +107,33 @@ export function createLoopGuard(options: LoopGuardOptions = {}): LoopGuard {
   const store = options.store ?? memoryLoopGuardStore();
   const ttlMs = options.ttlMs ?? 86_400_000;
   if (!(ttlMs > 0)) throw new ConfigurationError('createLoopGuard ttlMs must be positive');
+  const pendingTtlMs = options.pendingTtlMs ?? 120_000;
+  if (!(pendingTtlMs > 0)) {
+    throw new ConfigurationError('createLoopGuard pendingTtlMs must be positive');
+  }
   const diffOptions = compileDiffOptions(options);
   const fingerprintOf = (data: unknown) => fingerprint(canonicalCollectedData(data, diffOptions));
   return {
     diffOptions,
     async rememberWrite(profileId, data) {
-      await store.remember(profileId, await fingerprintOf(data), ttlMs);
+      await store.remember(profileId, crypto.randomUUID(), await fingerprintOf(data), ttlMs);
     },
-    async isEcho({ profile_id, new_data, user }) {
+    async beginWrite(profileId, data, { pendingTtlMs: pending = pendingTtlMs } = {}) {
+      const writeId = crypto.randomUUID();
+      const sent = await fingerprintOf(data);
+      await store.remember(profileId, writeId, sent, pending);
+      return {
+        async landed(stored = data) {
+          await store.confirm(profileId, writeId, await fingerprintOf(stored), ttlMs);
+        },
+        async failed() {
+          await store.forget(profileId, writeId);
+        },
+      };
+    },
+    async isEcho({ profile_id, new_data, user }, { webhookId } = {}) {
       if (user !== null && user !== undefined) return false;
-      return store.isRemembered(profile_id, await fingerprintOf(new_data));
+      return store.take(profile_id, await fingerprintOf(new_data), webhookId);
     },
   };
 }
