@@ -1,6 +1,6 @@
 /**
- * The Passfort API client for collected_data (ETag / If-Match / 412 retries). Web-standard
- * `fetch` only, so it runs on every runtime.
+ * The Passfort API client for collected_data (ETag / If-Match / 412 retries, lost answers
+ * recognised, every wait bounded). Web-standard `fetch` only, so it runs on every runtime.
  * @module
  */
 
@@ -10,11 +10,16 @@ export {
   type PassfortApiErrorDetail,
 } from '../errors/passfort-api-error.js';
 export { PassfortConflictError } from '../errors/passfort-conflict-error.js';
+export { MAX_COLLECTED_DATA_DEPTH } from '../sync/diff-collected-data.js';
+export type { IsEchoOptions, PendingWrite } from '../sync/loop-guard.js';
+export { type CollectedDataEdit, mergeCollectedData } from '../sync/merge-collected-data.js';
 export {
+  type CollectedDataMutation,
   type CollectedDataSnapshot,
   createPassfortClient,
   type PassfortClient,
   type PassfortClientOptions,
+  type ReadOptions,
   type UpdateOptions,
   type UpdateResult,
 } from './passfort-client.js';
