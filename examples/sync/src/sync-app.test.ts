@@ -1,7 +1,7 @@
 import { diffCollectedData } from '@passfort-webhooks/core';
 import { createEmulator, FakePassfortApi } from '@passfort-webhooks/testing';
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSyncApp } from './sync-app.js';
 
 const secret = 'sync-secret';
@@ -86,3 +86,57 @@ it('converges after random edits on both sides, writing to Passfort once per rea
     { numRuns: 15 },
   );
 }, 60_000);
+
+describe('concurrent local saves', () => {
+  for (const saves of [7, 50]) {
+    for (const batching of [false, true]) {
+      it(`loses no field with ${saves} concurrent saves and a portal edit, webhooks ${batching ? 'batched' : 'one by one'}`, async () => {
+        api.seed('p-burst', { entity_type: 'INDIVIDUAL', contact_details: { email: 'x' } });
+        api.writes.length = 0;
+        const sync = createSyncApp({ webhookSecret: secret, apiKey, passfortBaseUrl: baseUrl });
+        const { url, server } = await sync.listen();
+        const passfort = createEmulator({
+          target: `${url}/webhooks/passfort`,
+          secret,
+          timeScale: 0.001,
+          batching,
+          batchIntervalMs: () => Math.random() * 100_000,
+          deadlineMs: { batched: 5_000, single: 5_000 },
+        });
+        api.connect(passfort);
+        try {
+          await sync.load('p-burst');
+          const results = await Promise.allSettled([
+            ...Array.from({ length: saves }, (_, i) =>
+              sync.editLocally('p-burst', (data) => ({ ...data, [`field_${i}`]: `value ${i}` })),
+            ),
+            new Promise<void>((resolve) =>
+              setTimeout(() => {
+                api.portalEdit('p-burst', (data) => ({ ...data, customer_ref: 'from the portal' }));
+                resolve();
+              }, 5),
+            ),
+          ]);
+          expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+          await passfort.drain({ timeoutMs: 15_000 });
+
+          const theirs = api.profiles.get('p-burst')!.data;
+          const ours = sync.table.get('p-burst')!;
+          for (let i = 0; i < saves; i++) {
+            expect(theirs[`field_${i}`]).toBe(`value ${i}`);
+            expect(ours[`field_${i}`]).toBe(`value ${i}`);
+          }
+          expect(theirs['customer_ref']).toBe('from the portal');
+          expect(diffCollectedData(ours, theirs)).toEqual([]);
+          // One write per save, none of them a write-back.
+          expect(api.writes).toHaveLength(saves);
+          expect((await sync.webhooks.status()).echoes).toBe(saves);
+        } finally {
+          await passfort.close();
+          server.close();
+          await sync.webhooks.close();
+        }
+      }, 30_000);
+    }
+  }
+});
