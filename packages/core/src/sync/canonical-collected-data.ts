@@ -3,7 +3,6 @@ import {
   checkDepth,
   compileDiffOptions,
   type DiffOptions,
-  elementKeys,
   emptyAfterIgnore,
 } from './diff-collected-data.js';
 import { matchesAnyPattern, type PathSegment } from './path-pattern.js';
@@ -46,10 +45,13 @@ function canonical(value: unknown, path: PathSegment[], options: CompiledDiffOpt
       })
       .filter((item) => item !== undefined);
     if (items.length === 0 || !value.every(hasId)) return items;
-    // Sorted by the same keys the diff matches elements by (id, then occurrence).
-    const keys = elementKeys(items);
+    // Sorted by id, the kind of id first (1 and '1' are different ids to the diff); the sort
+    // is stable, so elements that share an id keep their order, as the diff matches them.
     return items
-      .map((item, index) => [keys[index]!, item] as const)
+      .map((item) => {
+        const id = (item as { id: unknown }).id;
+        return [`${typeof id}:${String(id)}`, item] as const;
+      })
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, item]) => item);
   }

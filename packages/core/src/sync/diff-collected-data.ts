@@ -60,15 +60,11 @@ export function checkDepth(depth: number): void {
   }
 }
 
-/** A plain object or any other non-array, non-Date object: compared key by key. */
-function isObject(value: Json): value is Record<string, Json> {
-  return (
-    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
-  );
-}
-
+// Arrays and Dates have no `id`: no need to rule them out first (this runs for every element).
 function hasId(item: Json): item is Record<string, Json> & { id: string | number } {
-  return isObject(item) && (typeof item['id'] === 'string' || typeof item['id'] === 'number');
+  if (typeof item !== 'object' || item === null) return false;
+  const id = (item as { id?: unknown }).id;
+  return typeof id === 'string' || typeof id === 'number';
 }
 
 /** Arrays whose elements all carry an `id` (documents, officers…) are matched by id. */
@@ -78,18 +74,21 @@ export function keyedById(a: readonly Json[], b: readonly Json[]): boolean {
 }
 
 /**
- * The key an element of an id'd array is matched by: its id (a number and a string stay
- * apart) and, when the id repeats, which occurrence it is, so the second of two elements
- * with one id is matched with the second, and removing it is reported.
+ * The keys the elements of id'd arrays are matched by, for arrays compared together: their
+ * ids as they are (a number and a string stay apart) while every id is unique; when one
+ * repeats, the id and which occurrence it is, so the second of two elements with one id is
+ * matched with the second, and removing it is reported.
  */
-export function elementKeys(items: readonly Json[]): string[] {
-  const seen = new Map<string, number>();
-  return items.map((item) => {
-    const id = (item as { id: string | number }).id;
-    const base = `${typeof id}:${id}`;
-    const occurrence = seen.get(base) ?? 0;
-    seen.set(base, occurrence + 1);
-    return occurrence === 0 ? base : `${base}#${occurrence}`;
+export function elementKeys(...lists: readonly (readonly Json[])[]): unknown[][] {
+  const ids = lists.map((items) => items.map((item) => (item as { id: unknown }).id));
+  if (ids.every((list) => list.length < 2 || new Set(list).size === list.length)) return ids;
+  return ids.map((list) => {
+    const seen = new Map<unknown, number>();
+    return list.map((id) => {
+      const occurrence = seen.get(id) ?? 0;
+      seen.set(id, occurrence + 1);
+      return `${typeof id}:${String(id)}#${occurrence}`;
+    });
   });
 }
 
@@ -306,10 +305,17 @@ function walkKeyed(
   options: CompiledDiffOptions,
   limit: number,
 ): void {
-  const beforeKeys = elementKeys(a);
-  const afterKeys = elementKeys(b);
-  const beforeByKey = new Map(beforeKeys.map((key, index) => [key, index] as const));
-  const afterKeySet = new Set(afterKeys);
+  // Matched by id (the common case, every id unique: no keys to build), or by id and
+  // occurrence when one repeats.
+  let beforeKeys: readonly unknown[] = a.map((item) => (item as { id: unknown }).id);
+  let afterKeys: readonly unknown[] = b.map((item) => (item as { id: unknown }).id);
+  let beforeByKey = new Map(beforeKeys.map((key, index) => [key, index] as const));
+  let afterKeySet = new Set(afterKeys);
+  if (beforeByKey.size !== a.length || afterKeySet.size !== b.length) {
+    [beforeKeys, afterKeys] = elementKeys(a, b) as [unknown[], unknown[]];
+    beforeByKey = new Map(beforeKeys.map((key, index) => [key, index] as const));
+    afterKeySet = new Set(afterKeys);
+  }
   for (let index = 0; index < b.length && out.length < limit; index++) {
     path.push(index);
     const previous = beforeByKey.get(afterKeys[index]!);

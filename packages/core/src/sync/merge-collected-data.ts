@@ -142,9 +142,11 @@ function mergeKeyed(
   path: PathSegment[],
   options: CompiledDiffOptions,
 ): Json[] {
-  const beforeKeys = elementKeys(before);
-  const afterKeys = elementKeys(after);
-  const targetKeys = elementKeys(target);
+  const [beforeKeys, afterKeys, targetKeys] = elementKeys(before, after, target) as [
+    unknown[],
+    unknown[],
+    unknown[],
+  ];
   const beforeByKey = new Map(beforeKeys.map((key, index) => [key, before[index]] as const));
   const afterByKey = new Map(afterKeys.map((key, index) => [key, index] as const));
   const result: Json[] = [];
