@@ -3,7 +3,7 @@
  * `mutate`, a loop-guard store) is raced against it, so the call settles by the deadline
  * whatever hangs; once it has passed, no further request starts.
  */
-export class Deadline {
+export class Deadline<E extends Error = Error> {
   readonly #at: number;
   readonly #controller = new AbortController();
   readonly #expired: Promise<never>;
@@ -11,7 +11,7 @@ export class Deadline {
 
   constructor(
     readonly ms: number,
-    readonly error: () => Error,
+    readonly error: () => E,
   ) {
     this.#at = Date.now() + ms;
     this.#expired = new Promise<never>((_resolve, reject) => {

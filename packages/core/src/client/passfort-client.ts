@@ -274,12 +274,19 @@ export function createPassfortClient(options: PassfortClientOptions): PassfortCl
     });
   }
 
-  function startDeadline(what: string, ms: number): Deadline {
-    return new Deadline(ms, () =>
-      apiError('API_TIMEOUT', `${what} did not finish within its deadline of ${ms} ms`, {
-        httpStatus: 0,
-      }),
-    );
+  /** The errors deadlines raised: never retried, never wrapped. */
+  const deadlineErrors = new WeakSet<PassfortApiError>();
+
+  function startDeadline(what: string, ms: number): Deadline<PassfortApiError> {
+    return new Deadline(ms, () => {
+      const error = apiError(
+        'API_TIMEOUT',
+        `${what} did not finish within its deadline of ${ms} ms`,
+        { httpStatus: 0 },
+      );
+      deadlineErrors.add(error);
+      return error;
+    });
   }
 
   /** The answer's status as an error, and whether trying again is safe. */
@@ -309,7 +316,11 @@ export function createPassfortClient(options: PassfortClientOptions): PassfortCl
   }
 
   /** Waits before retry `attempt`, or ends the call when the wait is too long. */
-  async function backoff(attempt: number, failure: RequestFailure, deadline: Deadline) {
+  async function backoff(
+    attempt: number,
+    failure: RequestFailure,
+    deadline: Deadline<PassfortApiError>,
+  ) {
     const asked = retryAfterMs(failure.retryAfter);
     const { error } = failure;
     if (asked !== undefined && asked > maxRetryAfterMs) {
@@ -335,20 +346,22 @@ export function createPassfortClient(options: PassfortClientOptions): PassfortCl
     method: 'GET' | 'POST',
     profileId: string,
     init: { body?: string; ifMatch?: string },
-    deadline: Deadline,
+    deadline: Deadline<PassfortApiError>,
   ): Promise<Answer> {
     deadline.check();
     const where = `${method} /profiles/${profileId}/collected_data`;
+    const isDeadline = (error: PassfortApiError) => deadlineErrors.has(error);
     const controller = new AbortController();
     const timedOut = new Error('timeoutMs');
     const onDeadline = () => controller.abort(deadline.signal.reason);
     deadline.signal.addEventListener('abort', onDeadline, { once: true });
-    const timer = setTimeout(
-      () => controller.abort(timedOut),
-      Math.min(timeoutMs, deadline.remaining()),
-    );
+    // A request that would outlast the deadline is cut at it, and fails as the deadline.
+    const budget = Math.min(timeoutMs, deadline.remaining());
+    const cutByDeadline = budget < timeoutMs;
+    const timer = setTimeout(() => controller.abort(timedOut), budget);
     const failed = (cause: unknown, during: string): PassfortApiError => {
       if (deadline.signal.aborted) return deadline.signal.reason as PassfortApiError;
+      if (controller.signal.reason === timedOut && cutByDeadline) return deadline.error();
       if (controller.signal.reason === timedOut) {
         return apiError('API_TIMEOUT', `${where} timed out after ${timeoutMs} ms${during}`, {
           httpStatus: 0,
@@ -379,7 +392,7 @@ export function createPassfortClient(options: PassfortClientOptions): PassfortCl
         });
       } catch (cause) {
         const error = failed(cause, '');
-        if (error === deadline.signal.reason) throw error;
+        if (isDeadline(error)) throw error;
         throw new RequestFailure(error, true);
       }
       let text: string | undefined;
@@ -388,7 +401,7 @@ export function createPassfortClient(options: PassfortClientOptions): PassfortCl
         text = await readText(response, controller.signal);
       } catch (cause) {
         bodyError = failed(cause, ` while reading its ${response.status} answer`);
-        if (bodyError === deadline.signal.reason) throw bodyError;
+        if (isDeadline(bodyError)) throw bodyError;
       }
       return {
         status: response.status,
@@ -406,7 +419,7 @@ export function createPassfortClient(options: PassfortClientOptions): PassfortCl
   /** A GET of the collected_data, retried until it is usable, within the deadline. */
   async function read(
     profileId: string,
-    deadline: Deadline,
+    deadline: Deadline<PassfortApiError>,
     reference?: CollectedData,
   ): Promise<CollectedDataSnapshot> {
     const where = `GET /profiles/${profileId}/collected_data`;
@@ -446,7 +459,7 @@ export function createPassfortClient(options: PassfortClientOptions): PassfortCl
     profileId: string,
     body: string,
     ifMatch: string,
-    deadline: Deadline,
+    deadline: Deadline<PassfortApiError>,
   ): Promise<PostOutcome> {
     const where = `POST /profiles/${profileId}/collected_data`;
     for (let attempt = 0; ; attempt++) {
@@ -470,7 +483,10 @@ export function createPassfortClient(options: PassfortClientOptions): PassfortCl
   }
 
   /** Runs a loop-guard call within the deadline; its failure must not undo a settled write. */
-  async function quietly(work: Promise<void> | undefined, deadline: Deadline): Promise<void> {
+  async function quietly(
+    work: Promise<void> | undefined,
+    deadline: Deadline<PassfortApiError>,
+  ): Promise<void> {
     if (work === undefined) return;
     await deadline.race(work).catch(() => {});
   }
@@ -479,7 +495,7 @@ export function createPassfortClient(options: PassfortClientOptions): PassfortCl
     profileId: string,
     mutate: CollectedDataMutation,
     maxAttempts: number,
-    deadline: Deadline,
+    deadline: Deadline<PassfortApiError>,
   ): Promise<UpdateResult> {
     /** Attempts whose answer was lost: each may have landed. */
     const unsettled: { sent: CollectedData; pending: PendingWrite | undefined }[] = [];
@@ -561,7 +577,7 @@ export function createPassfortClient(options: PassfortClientOptions): PassfortCl
     sent: CollectedData,
     answer: Answer,
     attempts: number,
-    deadline: Deadline,
+    deadline: Deadline<PassfortApiError>,
     settle: (stored: unknown) => Promise<void>,
   ): Promise<UpdateResult> {
     const body = asCollectedData(parseJson(answer.text), sent);
@@ -592,7 +608,7 @@ export function createPassfortClient(options: PassfortClientOptions): PassfortCl
     };
   }
 
-  function callDeadline(what: string, ms: number | undefined): Deadline {
+  function callDeadline(what: string, ms: number | undefined): Deadline<PassfortApiError> {
     return startDeadline(what, ms === undefined ? defaultDeadlineMs : checkedMs('deadlineMs', ms));
   }
 
