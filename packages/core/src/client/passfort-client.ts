@@ -67,7 +67,11 @@ export interface CollectedDataSnapshot {
   readonly etag: string;
 }
 
-/** What {@link PassfortClient.updateCollectedData} did. */
+/**
+ * What {@link PassfortClient.updateCollectedData} did. `data` and `etag` are a pair: the
+ * profile's collected_data at that ETag (after a 204 or an ETag-less 200, both come from a
+ * read; in the rare case that read fails too, `data` is what was written and `etag` is '').
+ */
 export interface UpdateResult extends CollectedDataSnapshot {
   /** POST rounds it took (more than 1 after 412s or a lost answer). */
   readonly attempts: number;
