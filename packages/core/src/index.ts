@@ -145,11 +145,19 @@ export {
   type CollectedDataChange,
   type DiffOptions,
   diffCollectedData,
+  MAX_COLLECTED_DATA_DEPTH,
   PASSFORT_GENERATED_PATHS,
 } from './sync/diff-collected-data.js';
-export { createLoopGuard, type LoopGuard, type LoopGuardOptions } from './sync/loop-guard.js';
+export {
+  createLoopGuard,
+  type IsEchoOptions,
+  type LoopGuard,
+  type LoopGuardOptions,
+  type PendingWrite,
+} from './sync/loop-guard.js';
 export type { LoopGuardStore } from './sync/loop-guard-store.js';
 export {
   type MemoryLoopGuardStoreOptions,
   memoryLoopGuardStore,
 } from './sync/memory-loop-guard-store.js';
+export { type CollectedDataEdit, mergeCollectedData } from './sync/merge-collected-data.js';

@@ -29,7 +29,10 @@ export async function withCollectedDataContext(
   const diffOptions = loopGuard?.diffOptions ?? {};
   let isEcho = false;
   try {
-    isEcho = loopGuard === undefined ? false : await loopGuard.isEcho(data);
+    // The webhook's id: a redelivery of the same echo is recognised again without using up
+    // another of our writes.
+    isEcho =
+      loopGuard === undefined ? false : await loopGuard.isEcho(data, { webhookId: event.id });
   } catch (error) {
     // Without the guard's store the webhook is treated as a real change: handlers that
     // compare with their own data (ctx.diffAgainst) still find nothing to do for an echo.
