@@ -4,26 +4,63 @@ export type Awaitable<T> = T | Promise<T>;
 /** What a claim found for one webhook id. */
 export type ClaimOutcome =
   /**
-   * This caller now holds the id until the lease ends. `attempt` counts the times its
-   * handlers were started, this one included (from 1).
+   * This caller now holds the id until the lease ends. `attempt` is the run its handlers make
+   * now: the runs counted so far, plus this one (from 1), whether or not this claim counted it
+   * (see {@link ClaimOptions.starts}).
    */
   | { readonly status: 'claimed'; readonly attempt: number }
-  /** The id's handlers already took effect (or it was dead-lettered): skip it. */
-  | { readonly status: 'done' }
+  /**
+   * The id's handlers already took effect (or it was dead-lettered): skip it. `fingerprint`:
+   * what the claim that processed it was given (see {@link ClaimOptions.fingerprints}), when
+   * the store keeps fingerprints and was given one.
+   */
+  | { readonly status: 'done'; readonly fingerprint?: string }
   /** Another live claim holds the id (a concurrent delivery of the same webhook). */
   | { readonly status: 'busy' };
 
-/** Options of {@link DedupeStore.claim}. */
-export interface ClaimOptions {
+/** Who holds a claim: the fencing token of {@link DedupeStore}'s owner checks. */
+export interface OwnerOption {
+  /**
+   * Who makes the call: a random id per receiver or worker instance. A claim records it;
+   * `complete`, `release`, `renew` (and `transactOnce` on a transactional store) by another
+   * owner than the one that holds the id (claimed, whether or not its lease has ended, or done)
+   * are refused, so a delivery that was paused past its lease (a GC pause, a frozen VM) and
+   * taken over cannot complete, release or extend the claim of the delivery that took it over.
+   * An id whose claim recorded no owner, or a call that names none, is not checked: that is
+   * how callers without an owner (and stores from before owners) keep working.
+   */
+  readonly owner?: string;
+}
+
+/** Options of {@link DedupeStore.claim} and {@link DedupeStore.renew}. */
+export interface ClaimOptions extends OwnerOption {
   /** How long the claim holds before it expires, so a crashed process cannot block an id. */
   readonly leaseMs: number;
+  /**
+   * Whose handlers start now, and so are counted as an attempt by this claim. `'all'` (the
+   * default): every id the call claims. `'first'`: only `ids[0]`, when the call claims it; the
+   * others run later, in order, if at all, and are counted when they start (a completion
+   * write's {@link CompleteOptions.started}, or a failed {@link DedupeStore.release}). Then a
+   * process that crashes while running the first webhook of a batch costs an attempt to that
+   * webhook only, not to every webhook of the batch it claimed. A store that ignores it counts
+   * every id, as before.
+   */
+  readonly starts?: 'all' | 'first';
+  /**
+   * One per id, aligned with `ids`: a short fingerprint of the webhook (its event and a hash of
+   * its payload, never a payload value). A store that keeps fingerprints records it with the
+   * claim, and reports it back when a later claim finds the id done, so that the same id
+   * arriving with another event or payload can be told apart from a redelivery. Optional.
+   */
+  readonly fingerprints?: readonly string[];
 }
 
 /** Options of {@link DedupeStore.release}. */
-export interface ReleaseOptions {
+export interface ReleaseOptions extends OwnerOption {
   /**
-   * True when the ids' handlers ran and failed: the attempt stays counted. False (the
-   * default) when they never started: the attempt the claim counted is taken back.
+   * True when the ids' handlers ran and failed: the attempt is counted (if their claim did
+   * not count it already). False (the default) when they never started: an attempt their claim
+   * or a `started` mark counted is taken back.
    */
   readonly failed?: boolean;
 }
@@ -66,13 +103,29 @@ export interface CompletedWebhook {
 }
 
 /** Options of {@link DedupeStore.complete}. */
-export interface CompleteOptions {
+export interface CompleteOptions extends OwnerOption {
   /**
    * The completed webhooks among `ids` that name a profile. A store that implements
    * {@link DedupeStore.processedSince} remembers them (for its retention), so that a replayed
    * dead letter can learn that newer webhooks for its profile were processed after it.
    */
   readonly profiles?: readonly CompletedWebhook[];
+  /**
+   * An id (not among `ids`) that this owner holds and whose handlers start now: counted as an
+   * attempt in the same write, once per claim (see {@link ClaimOptions.starts}). It rides on
+   * the completion of the webhook before it, a write that happens anyway; `ids` may then be
+   * empty. An id that is not claimed by this owner any more is left as it is.
+   */
+  readonly started?: string;
+}
+
+/** What {@link DedupeStore.complete} did, when the store checks owners. */
+export interface CompleteResult {
+  /**
+   * The ids not completed because another owner holds them (see {@link OwnerOption.owner}):
+   * another delivery took the claim over after this one's lease ended. Empty when none.
+   */
+  readonly refused: readonly string[];
 }
 
 /** A webhook processed after a dead letter, for the same profile. */
@@ -114,21 +167,34 @@ export interface ListDeadLettersOptions {
  * `@passfort-webhooks/core/redis`, `postgresStore()` from `@passfort-webhooks/core/postgres`.
  */
 export interface DedupeStore {
-  /** Claims ids for processing; returns one outcome per id, in the same order. */
+  /**
+   * Claims ids for processing; returns one outcome per id, in the same order. Leases are
+   * measured by a clock that does not jump when the wall clock is set: the database's, or a
+   * monotonic one.
+   */
   claim(ids: readonly string[], options: ClaimOptions): Awaitable<readonly ClaimOutcome[]>;
   /**
    * Marks claimed ids as done, to be remembered for the store's retention. `options.profiles`
-   * names the profiles of those that have one (see {@link processedSince}).
+   * names the profiles of those that have one (see {@link processedSince}). With an `owner`,
+   * an id another owner holds is not completed, and is reported in `refused`; a store that
+   * does not check owners returns nothing.
    */
-  complete(ids: readonly string[], options?: CompleteOptions): Awaitable<void>;
-  /** Gives claimed ids back without completing them, so a redelivery can claim them again. */
+  complete(
+    ids: readonly string[],
+    options?: CompleteOptions,
+    // biome-ignore lint/suspicious/noConfusingVoidType: stores written before owners return void, and must keep compiling
+  ): Awaitable<CompleteResult | undefined | void>;
+  /**
+   * Gives claimed ids back without completing them, so a redelivery can claim them again.
+   * With an `owner`, ids another owner holds are left as they are.
+   */
   release(ids: readonly string[], options?: ReleaseOptions): Awaitable<void>;
   /**
-   * Extends the lease of ids whose claim is still live (claimed, lease not yet ended) to
-   * `leaseMs` from now; any other id is left as it is. The receiver calls it while a handler
-   * runs, so leases can be short: a crashed process's claims then end in seconds, while a
-   * slow but live handler keeps its own. Optional: without it the receiver keeps the long
-   * default lease (60 s).
+   * Extends the lease of ids whose claim is still live (claimed, lease not yet ended) and
+   * held by `owner` (when given) to `leaseMs` from now; any other id is left as it is. The
+   * receiver calls it while a handler runs, so leases can be short: a crashed process's claims
+   * then end in seconds, while a slow but live handler keeps its own. Optional: without it the
+   * receiver keeps the long default lease (60 s).
    */
   renew?(ids: readonly string[], options: ClaimOptions): Awaitable<void>;
   /**

@@ -1,4 +1,4 @@
-import type { DedupeStore } from './dedupe-store.js';
+import type { DedupeStore, OwnerOption } from './dedupe-store.js';
 
 /** Isolation levels `ctx.transaction` can run at. */
 export type TransactionIsolation = 'read committed' | 'repeatable read' | 'serializable';
@@ -15,6 +15,9 @@ export interface TransactionOptions {
   readonly isolation?: TransactionIsolation;
 }
 
+/** Options of {@link TransactionalStore.transactOnce}: `ctx.transaction`'s, and who calls. */
+export interface TransactOnceOptions extends TransactionOptions, OwnerOption {}
+
 /**
  * A {@link DedupeStore} on a SQL database that can commit a webhook's effect and the record of
  * it in one transaction (the transactional inbox): the Postgres and MySQL stores. Handlers
@@ -28,12 +31,14 @@ export interface TransactionalStore<Tx> extends DedupeStore {
    * after a crash, a retry after a later failure, a replay — `effect` is not run and the
    * recorded value is returned. Runs for one id are serialised by a row lock, so two
    * concurrent deliveries cannot both commit. If `effect` throws, or the process dies before
-   * the commit, neither the effect nor the record exists.
+   * the commit, neither the effect nor the record exists. With an `owner`, a run whose claim
+   * on `id` another owner holds now (it was taken over after this delivery's lease ended) is
+   * refused with a `WebhookBusyError`: `effect` does not run, nothing is recorded.
    */
   transactOnce<T>(
     id: string,
     effect: (tx: Tx) => Promise<T>,
-    options?: TransactionOptions,
+    options?: TransactOnceOptions,
   ): Promise<T>;
 }
 

@@ -1,6 +1,14 @@
 import { UuidRecordTable } from './uuid-record-table.js';
 import { uuidWords } from './uuid-words.js';
 
+/** A completed id that is not a UUID: its expiry, who completed it, its fingerprint. */
+export interface OtherDone {
+  readonly expiry: number;
+  /** The owner's number (0: none). */
+  readonly owner: number;
+  readonly fingerprint: string | undefined;
+}
+
 /**
  * Completed webhook ids with their expiry (an integer tick), oldest first. UUID-shaped ids
  * (Passfort's) go into a compact typed-array table, which the memory store also claims them
@@ -9,7 +17,7 @@ import { uuidWords } from './uuid-words.js';
 export class DoneIds {
   /** The UUID ids' records: done ones, and the claims the memory store makes there. */
   readonly uuids = new UuidRecordTable();
-  readonly #others = new Map<string, number>();
+  readonly #others = new Map<string, OtherDone>();
   readonly #words = new Uint32Array(4);
 
   get size(): number {
@@ -17,17 +25,25 @@ export class DoneIds {
   }
 
   get(id: string): number | undefined {
-    return uuidWords(id, this.#words) ? this.uuids.get(this.#words) : this.#others.get(id);
+    return uuidWords(id, this.#words) ? this.uuids.get(this.#words) : this.#others.get(id)?.expiry;
   }
 
+  /** Records an id as done until `expiry`, without an owner or a fingerprint of its own. */
   set(id: string, expiry: number): void {
-    if (uuidWords(id, this.#words)) {
-      this.uuids.set(this.#words, expiry);
-    } else {
-      // Re-inserted so the Map's order stays completion order.
-      this.#others.delete(id);
-      this.#others.set(id, expiry);
-    }
+    if (uuidWords(id, this.#words)) this.uuids.set(this.#words, expiry);
+    else this.setOther(id, { expiry, owner: 0, fingerprint: this.#others.get(id)?.fingerprint });
+  }
+
+  /** The record of a completed id that is not a UUID. */
+  other(id: string): OtherDone | undefined {
+    return this.#others.get(id);
+  }
+
+  /** Records a completed id that is not a UUID (UUIDs go to {@link uuids} directly). */
+  setOther(id: string, done: OtherDone): void {
+    // Re-inserted so the Map's order stays completion order.
+    this.#others.delete(id);
+    this.#others.set(id, done);
   }
 
   delete(id: string): void {
@@ -42,7 +58,7 @@ export class DoneIds {
       return;
     }
     this.uuids.prune(tick, Number.POSITIVE_INFINITY);
-    for (const [id, expiry] of this.#others) {
+    for (const [id, { expiry }] of this.#others) {
       if (expiry > tick) break;
       this.#others.delete(id);
     }
@@ -50,7 +66,10 @@ export class DoneIds {
     while (this.size > maxEntries) {
       const oldestUuid = this.uuids.oldestExpiry();
       const oldestOther = this.#others.entries().next().value;
-      if (oldestOther !== undefined && (oldestUuid === undefined || oldestOther[1] <= oldestUuid)) {
+      if (
+        oldestOther !== undefined &&
+        (oldestUuid === undefined || oldestOther[1].expiry <= oldestUuid)
+      ) {
         this.#others.delete(oldestOther[0]);
       } else {
         this.uuids.prune(tick, this.uuids.size - 1);

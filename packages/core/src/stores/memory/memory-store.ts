@@ -1,7 +1,8 @@
 import { ConfigurationError } from '../../errors/configuration-error.js';
-import type { ClaimOutcome, DeadLetter, DedupeStore } from '../dedupe-store.js';
+import type { ClaimOutcome, CompleteResult, DeadLetter, DedupeStore } from '../dedupe-store.js';
 import { DEFAULT_RETENTION_MS } from '../dedupe-store.js';
 import { DoneIds } from './done-ids.js';
+import { FingerprintCodes } from './fingerprint-codes.js';
 import { ProfileHistory } from './profile-history.js';
 import { CLAIM_BUSY, CLAIM_DONE } from './uuid-record-table.js';
 import { uuidWords } from './uuid-words.js';
@@ -31,12 +32,18 @@ export interface MemoryStoreOptions {
    * @default 10_000
    */
   maxProfiles?: number;
-  /** The clock, for tests. @default Date.now */
+  /**
+   * The clock, for tests. @default a monotonic clock (`performance.now()` from the wall-clock
+   * time the store was made): a wall clock set forward must not end every lease at once
+   */
   now?: () => number;
 }
 
 // Shared outcomes: a claim answers a batch of 100 without making an object per id.
 const DONE: ClaimOutcome = Object.freeze({ status: 'done' });
+const NOTHING_REFUSED: CompleteResult = Object.freeze({ refused: Object.freeze([]) });
+/** Owners are numbered in 16 bits; past that many, a claim records none (and is not fenced). */
+const MAX_OWNERS = 0xffff;
 const BUSY: ClaimOutcome = Object.freeze({ status: 'busy' });
 const FIRST_CLAIM: ClaimOutcome = Object.freeze({ status: 'claimed', attempt: 1 });
 
@@ -47,7 +54,22 @@ function attemptOutcome(attempts: number): ClaimOutcome {
 /** A claim of an id that is not a UUID (UUIDs are claimed in the done table itself). */
 interface Claim {
   leaseUntil: number;
+  /** Runs counted, this claim's included once `started`. */
   attempts: number;
+  started: boolean;
+  /** The owner's number (0: none). */
+  owner: number;
+  fingerprint: string | undefined;
+}
+
+/**
+ * A clock that only moves forward: `performance.now()` from the wall-clock time it was made.
+ * Leases measured by `Date.now()` all ended at once when the system clock was set forward
+ * (NTP stepping it, a VM resumed), and a second delivery could claim webhooks a live one runs.
+ */
+function monotonicClock(): () => number {
+  const origin = Date.now() - performance.now();
+  return () => origin + performance.now();
 }
 
 /**
@@ -68,7 +90,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   const maxDeadLetters = options.maxDeadLetters ?? 10_000;
   const maxProfiles = options.maxProfiles ?? 10_000;
-  const now = options.now ?? Date.now;
+  // Leases and retention on a clock that does not jump; completion times, which a replay
+  // compares with a dead letter's failedAt (epoch ms), on the wall clock.
+  const now = options.now ?? monotonicClock();
+  const wallNow = options.now ?? Date.now;
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {
     throw new ConfigurationError('memoryStore maxEntries must be a positive integer');
   }
@@ -88,31 +113,74 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
   const claims = new Map<string, Claim>();
   const deadLetters = new Map<string, DeadLetter>();
   const profiles = new ProfileHistory(maxProfiles, retentionMs);
+  const prints = new FingerprintCodes();
+  const owners = new Map<string, number>();
+  // A receiver calls with its own owner every time: the last one is answered without a lookup.
+  let lastOwner: string | undefined;
+  let lastOwnerNumber = 0;
+  /** The number of `owner` (0: none, or too many owners to number). */
+  function ownerNumber(owner: string | undefined): number {
+    if (owner === undefined) return 0;
+    if (owner === lastOwner) return lastOwnerNumber;
+    let number = owners.get(owner);
+    if (number === undefined) {
+      if (owners.size >= MAX_OWNERS) return 0;
+      number = owners.size + 1;
+      owners.set(owner, number);
+    }
+    lastOwner = owner;
+    lastOwnerNumber = number;
+    return number;
+  }
+  /** True when a call by `owner` may act on an id `holder` holds (0 on either side: unchecked). */
+  const mayAct = (holder: number, owner: number) => owner === 0 || holder === 0 || holder === owner;
 
   const words = new Uint32Array(4);
-  function markDone(id: string, at: number): void {
+  /** Records `id` as done; false (and nothing changed) when another `owner` holds it. */
+  function markDone(id: string, at: number, owner = 0): boolean {
     const expiry = toTick(at + retentionMs);
-    if (uuidWords(id, words)) {
-      uuids.set(words, expiry);
-      return;
-    }
+    if (uuidWords(id, words)) return uuids.set(words, expiry, owner);
+    const claim = claims.get(id);
+    const previous = claim === undefined ? done.other(id) : undefined;
+    const holder = claim?.owner ?? previous?.owner ?? 0;
+    if (!mayAct(holder, owner)) return false;
     claims.delete(id);
-    done.set(id, expiry);
+    const fingerprint = claim?.fingerprint ?? previous?.fingerprint;
+    done.setOther(id, { expiry, owner: owner || holder, fingerprint });
+    return true;
   }
 
-  function claimOther(id: string, at: number, tick: number, leaseMs: number): ClaimOutcome {
-    const expiresAt = done.get(id);
-    if (expiresAt !== undefined) {
-      if (expiresAt > tick) return DONE;
+  function claimOther(
+    id: string,
+    at: number,
+    tick: number,
+    leaseMs: number,
+    owner: number,
+    counts: boolean,
+    fingerprint: string | undefined,
+  ): ClaimOutcome {
+    const previous = done.other(id);
+    if (previous !== undefined) {
+      if (previous.expiry > tick) {
+        return previous.fingerprint === undefined
+          ? DONE
+          : { status: 'done', fingerprint: previous.fingerprint };
+      }
       done.delete(id);
     }
     const claim = claims.get(id);
     if (claim !== undefined && claim.leaseUntil > at) return BUSY;
-    const attempts = (claim?.attempts ?? 0) + 1;
+    const runs = claim?.attempts ?? 0;
     // Re-inserted so the Map's order stays the order of the latest claims.
     if (claim !== undefined) claims.delete(id);
-    claims.set(id, { leaseUntil: at + leaseMs, attempts });
-    return attemptOutcome(attempts);
+    claims.set(id, {
+      leaseUntil: at + leaseMs,
+      attempts: counts ? runs + 1 : runs,
+      started: counts,
+      owner,
+      fingerprint,
+    });
+    return attemptOutcome(runs + 1);
   }
 
   // The keys of a batch's UUIDs, for one pass that touches their slots before claiming.
@@ -152,6 +220,25 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
     }
   }
 
+  /** A done outcome, with the fingerprint its record keeps (an object only when it has one). */
+  function doneOutcome(code: number, hash: number): ClaimOutcome {
+    const fingerprint = prints.decode(code, hash);
+    return fingerprint === undefined ? DONE : { status: 'done', fingerprint };
+  }
+
+  /** Counts the attempt of a claim whose handlers start now (see `CompleteOptions.started`). */
+  function start(id: string, owner: number, at: number): void {
+    if (uuidWords(id, words)) {
+      uuids.start(words, at, owner);
+      return;
+    }
+    const claim = claims.get(id);
+    if (claim === undefined || claim.started || claim.leaseUntil <= at) return;
+    if (!mayAct(claim.owner, owner)) return;
+    claim.started = true;
+    claim.attempts++;
+  }
+
   let forgottenAt = Number.NaN;
   function forgetOld(at: number): void {
     const tick = toTick(at);
@@ -178,17 +265,21 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
   }
 
   return {
-    claim(ids, { leaseMs }) {
+    claim(ids, { leaseMs, owner, starts, fingerprints }) {
       const at = now();
       const tick = toTick(at);
+      const holder = ownerNumber(owner);
+      const countsAll = starts !== 'first';
       const outcomes: ClaimOutcome[] = new Array(ids.length);
       // A batch's keys are read once, their slots touched, then claimed (see `touch`).
       const batched = ids.length > 1 && readBatchKeys(ids);
       for (let i = 0; i < ids.length; i++) {
         const id = ids[i]!;
+        const counts = countsAll || i === 0;
+        const fingerprint = fingerprints?.[i];
         const uuid = batched ? keyOf[i]! >= 0 : uuidWords(id, words);
         if (!uuid) {
-          outcomes[i] = claimOther(id, at, tick, leaseMs);
+          outcomes[i] = claimOther(id, at, tick, leaseMs, holder, counts, fingerprint);
           continue;
         }
         if (batched) {
@@ -198,9 +289,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
           words[2] = batchKeys[at4 + 2]!;
           words[3] = batchKeys[at4 + 3]!;
         }
-        const claimed = uuids.claim(words, at, leaseMs, tick);
+        const code = prints.encode(fingerprint);
+        const claimed = uuids.claim(words, at, leaseMs, tick, holder, counts, code, prints.hash);
         outcomes[i] =
-          claimed === CLAIM_DONE ? DONE : claimed === CLAIM_BUSY ? BUSY : attemptOutcome(claimed);
+          claimed === CLAIM_DONE
+            ? doneOutcome(uuids.foundCode, uuids.foundHash)
+            : claimed === CLAIM_BUSY
+              ? BUSY
+              : attemptOutcome(claimed);
       }
       if (deadLetters.size !== 0) keepDeadLettersDone(ids, outcomes, at);
       forgetOld(at);
@@ -208,42 +304,62 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
     },
     complete(ids, options) {
       const at = now();
-      for (const id of ids) markDone(id, at);
+      const owner = options === undefined ? 0 : ownerNumber(options.owner);
+      let refused: string[] | undefined;
+      for (const id of ids) {
+        if (markDone(id, at, owner)) continue;
+        refused ??= [];
+        refused.push(id);
+      }
+      const started = options?.started;
+      if (started !== undefined) start(started, owner, at);
       const completed = options?.profiles;
       if (completed !== undefined && completed.length > 0) {
-        for (const { id, event, profileId, processedAt } of completed) {
-          profiles.record(profileId, id, event, processedAt ?? at);
+        const wall = wallNow();
+        for (let i = 0; i < completed.length; i++) {
+          const { id, event, profileId, processedAt } = completed[i]!;
+          if (refused?.includes(id) === true) continue;
+          profiles.record(profileId, id, event, processedAt ?? wall);
         }
-        profiles.forget(at);
+        profiles.forget(wall);
       }
       forgetOld(at);
+      return refused === undefined ? NOTHING_REFUSED : { refused };
     },
     processedSince(profileId, since, { limit = 20, excluding } = {}) {
-      const at = now();
+      const at = wallNow();
       profiles.forget(at);
       return profiles.since(profileId, since, limit, excluding, at);
     },
-    release(ids, { failed = false } = {}) {
+    release(ids, options) {
+      const failed = options?.failed === true;
+      const owner = ownerNumber(options?.owner);
       for (const id of ids) {
         if (uuidWords(id, words)) {
-          uuids.release(words, failed);
+          uuids.release(words, failed, owner);
           continue;
         }
         const claim = claims.get(id);
-        if (claim === undefined) continue;
+        if (claim === undefined || !mayAct(claim.owner, owner)) continue;
         claim.leaseUntil = 0;
-        if (!failed) claim.attempts = Math.max(0, claim.attempts - 1);
+        claim.owner = 0;
+        if (failed && !claim.started) claim.attempts++;
+        else if (!failed && claim.started) claim.attempts = Math.max(0, claim.attempts - 1);
+        claim.started = false;
       }
     },
-    renew(ids, { leaseMs }) {
+    renew(ids, { leaseMs, owner }) {
       const at = now();
+      const holder = ownerNumber(owner);
       for (const id of ids) {
         if (uuidWords(id, words)) {
-          uuids.renew(words, at, leaseMs);
+          uuids.renew(words, at, leaseMs, holder);
           continue;
         }
         const claim = claims.get(id);
-        if (claim !== undefined && claim.leaseUntil > at) claim.leaseUntil = at + leaseMs;
+        if (claim !== undefined && claim.leaseUntil > at && mayAct(claim.owner, holder)) {
+          claim.leaseUntil = at + leaseMs;
+        }
       }
     },
     addDeadLetter(letter) {

@@ -1,14 +1,24 @@
 import { UuidExpiryRing } from './uuid-expiry-ring.js';
 import { readKey, writeKey } from './uuid-key.js';
 
-/** Words per record: the UUID's four, its state, its lease. */
-const STRIDE = 6;
+/**
+ * Words per record: the UUID's four, its state, its lease, who holds it and its fingerprint's
+ * code (16 bits each), its fingerprint's hash. Eight words, so a record never straddles two
+ * cache lines.
+ */
+const STRIDE = 8;
 const STATE = 4;
 const LEASE = 5;
+/** Low 16 bits: the owner (0: none); high 16 bits: the fingerprint's code (0: none). */
+const HOLDER = 6;
+const PRINT = 7;
 /** State of an empty slot. Below CLAIMED: a done record, the state being its expiry tick. */
 const EMPTY = 0;
-/** Set in the state of a claim record; the other bits count its attempts. */
+/** Set in the state of a claim record; the bits below STARTED count its attempts. */
 const CLAIMED = 0x8000_0000;
+/** Set in a claim record's state once its attempt is counted: its handlers started. */
+const STARTED = 0x4000_0000;
+const ATTEMPTS = 0x3fff_ffff;
 /** Leases are kept in ms from a base moved forward before they could overflow 32 bits. */
 const LEASE_SPAN = 2 ** 31;
 
@@ -18,10 +28,11 @@ export const CLAIM_BUSY = -2;
 
 /**
  * The memory store's records of UUID ids, in flat typed arrays: each id is either done
- * (with the tick its memory expires) or claimed (attempts and the lease's end). About 24
- * bytes an id against about 130 for a Map of strings, which is what lets the memory store
- * remember a million ids in well under 150 MB; and a claim, its completion and the lookup
- * before them touch one record, found by one probe, with no object made.
+ * (with the tick its memory expires) or claimed (attempts, whether they started, the lease's
+ * end), with who holds it and its fingerprint. About 32 bytes an id against about 130 for a
+ * Map of strings, which is what lets the memory store remember a million ids in well under
+ * 150 MB; and a claim, its completion and the lookup before them touch one record, found by
+ * one probe, with no object made.
  *
  * Open addressing with linear probing, at most half full; deletion shifts the rest of its
  * cluster back instead of leaving a tombstone: a full store deletes one id for every id it
@@ -41,6 +52,9 @@ export class UuidRecordTable {
   readonly #ring = new UuidExpiryRing((words, expiry) => this.get(words) === expiry);
   // Reused by the loops over stored keys (a view per entry would allocate millions).
   readonly #scratch = new Uint32Array(4);
+  /** The fingerprint (code, hash) of the done record the last {@link claim} found. */
+  foundCode = 0;
+  foundHash = 0;
 
   /** Done records. */
   get size(): number {
@@ -61,11 +75,22 @@ export class UuidRecordTable {
   }
 
   /**
-   * Claims an id at `at` (ms) for `leaseMs`, unless it is done and unexpired at `tick`
-   * ({@link CLAIM_DONE}) or under a live lease ({@link CLAIM_BUSY}). Returns the attempt
-   * this claim starts, from 1. One probe finds the id or the slot where it goes.
+   * Claims an id at `at` (ms) for `leaseMs` for `owner` (0: none), unless it is done and
+   * unexpired at `tick` ({@link CLAIM_DONE}, its fingerprint then in {@link foundCode} and
+   * {@link foundHash}) or under a live lease ({@link CLAIM_BUSY}). `counts`: its handlers start
+   * now, so the attempt is counted. Returns the attempt its handlers make, from 1: the runs
+   * counted before, plus one. One probe finds the id or the slot where it goes.
    */
-  claim(words: Uint32Array, at: number, leaseMs: number, tick: number): number {
+  claim(
+    words: Uint32Array,
+    at: number,
+    leaseMs: number,
+    tick: number,
+    owner = 0,
+    counts = true,
+    printCode = 0,
+    printHash = 0,
+  ): number {
     if (at - this.#leaseBase >= LEASE_SPAN) this.#moveLeaseBase(at);
     if ((this.#done + this.#claims + 1) * 2 > this.#capacity) this.#grow();
     const slots = this.#slots;
@@ -73,23 +98,31 @@ export class UuidRecordTable {
     const base = slot * STRIDE;
     const state = slots[base + STATE]!;
     const now = at - this.#leaseBase;
-    let attempts = 1;
+    let runs = 0;
     if (state === EMPTY) {
       writeKey(slots, base, words);
       this.#claims++;
     } else if (state < CLAIMED) {
-      if (state > tick) return CLAIM_DONE;
+      if (state > tick) {
+        this.foundCode = slots[base + HOLDER]! >>> 16;
+        this.foundHash = slots[base + PRINT]!;
+        return CLAIM_DONE;
+      }
       // Expired: it becomes a claim in place; its ring entry is now stale.
       this.#done--;
       this.#claims++;
     } else {
       if (slots[base + LEASE]! > now) return CLAIM_BUSY;
-      attempts = (state & ~CLAIMED) + 1;
+      runs = state & ATTEMPTS;
     }
-    slots[base + STATE] = (CLAIMED | attempts) >>> 0;
+    slots[base + STATE] = counts
+      ? (CLAIMED | STARTED | Math.min(runs + 1, ATTEMPTS)) >>> 0
+      : (CLAIMED | runs) >>> 0;
     // Clamped both ways: a clock set back before the base must not wrap to a 49-day lease.
     slots[base + LEASE] = Math.max(0, Math.min(now + leaseMs, 0xffff_ffff));
-    return attempts;
+    slots[base + HOLDER] = ((printCode << 16) | owner) >>> 0;
+    slots[base + PRINT] = printHash;
+    return runs + 1;
   }
 
   /**
@@ -112,10 +145,12 @@ export class UuidRecordTable {
   }
 
   /**
-   * Records an id as done until `expiry` (a tick ≥ 1), whether it was claimed or not. Its
-   * record is usually the one its claim just touched, still in the cache.
+   * Records an id as done until `expiry` (a tick ≥ 1), whether it was claimed or not, keeping
+   * the fingerprint its claim recorded. With an `owner` (not 0), an id another owner holds
+   * (claimed, or done by it) is left as it is, and false returned. Its record is usually the
+   * one its claim just touched, still in the cache.
    */
-  set(words: Uint32Array, expiry: number): void {
+  set(words: Uint32Array, expiry: number, owner = 0): boolean {
     // An expiry is a tick of 0.1 s: below CLAIMED for 6.8 years of a store's life, and at
     // least 1, which a clock set back could otherwise undercut (0 marks an empty slot).
     expiry = Math.max(1, Math.min(expiry, CLAIMED - 1));
@@ -126,39 +161,86 @@ export class UuidRecordTable {
     const state = slots[base + STATE]!;
     if (state === EMPTY) {
       writeKey(slots, base, words);
+      slots[base + HOLDER] = owner;
+      slots[base + PRINT] = 0;
       this.#done++;
-    } else if (state >= CLAIMED) {
-      this.#claims--;
-      this.#done++;
+    } else {
+      const holder = slots[base + HOLDER]!;
+      const held = holder & 0xffff;
+      if (owner !== 0 && held !== 0 && held !== owner) return false;
+      if (owner !== 0) slots[base + HOLDER] = ((holder & 0xffff_0000) | owner) >>> 0;
+      if (state >= CLAIMED) {
+        this.#claims--;
+        this.#done++;
+      }
     }
     slots[base + STATE] = expiry;
     slots[base + LEASE] = 0;
     this.#ring.push(words, expiry, this.#done);
+    return true;
   }
 
   /**
-   * Gives a claim back: its lease ends now. Unless `failed`, the attempt it counted is
-   * taken back too (its handlers never started). No-op for an id that is not claimed.
+   * Gives a claim back: its lease ends now, and it is nobody's. `failed`: its handlers ran,
+   * so the attempt is counted if it was not yet; else an attempt counted is taken back (they
+   * never started). No-op for an id that is not claimed, or that another `owner` holds.
    */
-  release(words: Uint32Array, failed: boolean): void {
+  release(words: Uint32Array, failed: boolean, owner = 0): void {
     const slot = this.#find(words);
     if (slot < 0) return;
+    const slots = this.#slots;
     const base = slot * STRIDE;
-    const state = this.#slots[base + STATE]!;
-    if (state < CLAIMED) return;
-    this.#slots[base + LEASE] = 0;
-    if (!failed && (state & ~CLAIMED) > 0) this.#slots[base + STATE] = state - 1;
+    const state = slots[base + STATE]!;
+    if (state < CLAIMED || !this.#mayAct(slots[base + HOLDER]!, owner)) return;
+    const attempts = state & ATTEMPTS;
+    const started = (state & STARTED) !== 0;
+    const runs = failed
+      ? started
+        ? attempts
+        : Math.min(attempts + 1, ATTEMPTS)
+      : started
+        ? Math.max(0, attempts - 1)
+        : attempts;
+    slots[base + STATE] = (CLAIMED | runs) >>> 0;
+    slots[base + LEASE] = 0;
+    slots[base + HOLDER] = slots[base + HOLDER]! & 0xffff_0000;
   }
 
-  /** Extends a live claim's lease to `leaseMs` from `at`; no-op for anything else. */
-  renew(words: Uint32Array, at: number, leaseMs: number): void {
+  /**
+   * Counts the attempt of a claim whose handlers start now, once: no-op if it is counted
+   * already, not claimed, its lease ended at `at` (released), or another `owner`'s.
+   */
+  start(words: Uint32Array, at: number, owner = 0): void {
+    const slot = this.#find(words);
+    if (slot < 0) return;
+    const slots = this.#slots;
+    const base = slot * STRIDE;
+    const state = slots[base + STATE]!;
+    if (state < CLAIMED || (state & STARTED) !== 0) return;
+    if (slots[base + LEASE]! <= at - this.#leaseBase) return;
+    if (!this.#mayAct(slots[base + HOLDER]!, owner)) return;
+    slots[base + STATE] = (CLAIMED | STARTED | Math.min((state & ATTEMPTS) + 1, ATTEMPTS)) >>> 0;
+  }
+
+  /**
+   * Extends a live claim's lease to `leaseMs` from `at`; no-op for anything else, or a claim
+   * another `owner` holds.
+   */
+  renew(words: Uint32Array, at: number, leaseMs: number, owner = 0): void {
     if (at - this.#leaseBase >= LEASE_SPAN) this.#moveLeaseBase(at);
     const slot = this.#find(words);
     if (slot < 0) return;
     const base = slot * STRIDE;
     const now = at - this.#leaseBase;
     if (this.#slots[base + STATE]! < CLAIMED || this.#slots[base + LEASE]! <= now) return;
+    if (!this.#mayAct(this.#slots[base + HOLDER]!, owner)) return;
     this.#slots[base + LEASE] = Math.max(0, Math.min(now + leaseMs, 0xffff_ffff));
+  }
+
+  /** True when a call by `owner` may act on a record whose HOLDER word is `holder`. */
+  #mayAct(holder: number, owner: number): boolean {
+    const held = holder & 0xffff;
+    return owner === 0 || held === 0 || held === owner;
   }
 
   /** Removes an id's record, done or claimed; true if there was one. */
@@ -250,8 +332,7 @@ export class UuidRecordTable {
       slots.copyWithin(hole * STRIDE, next * STRIDE, next * STRIDE + STRIDE);
       hole = next;
     }
-    slots[hole * STRIDE + STATE] = EMPTY;
-    slots[hole * STRIDE + LEASE] = 0;
+    slots.fill(0, hole * STRIDE + STATE, hole * STRIDE + STRIDE);
   }
 
   /** Moves the lease base to `at`; leases already ended become 0. Once every 24 days. */
