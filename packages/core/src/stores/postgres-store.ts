@@ -122,14 +122,22 @@ export function postgresSchemaSql(
   effect_result text,
   event text,
   profile_id text,
-  done_at timestamptz
+  done_at timestamptz,
+  owner text,
+  started boolean,
+  fingerprint text
 );
--- effect_at / effect_result: where versions before 0.6 recorded effects (copied below)
+-- effect_at / effect_result: where versions before 0.6 recorded effects (copied below).
+-- owner: who holds the claim (fencing); started: its run is counted (NULL on a claim made
+-- before it existed: counted); fingerprint: the claimed webhook's (event and payload hash).
 ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS effect_at timestamptz,
   ADD COLUMN IF NOT EXISTS effect_result text,
   ADD COLUMN IF NOT EXISTS event text,
   ADD COLUMN IF NOT EXISTS profile_id text,
-  ADD COLUMN IF NOT EXISTS done_at timestamptz;
+  ADD COLUMN IF NOT EXISTS done_at timestamptz,
+  ADD COLUMN IF NOT EXISTS owner text,
+  ADD COLUMN IF NOT EXISTS started boolean,
+  ADD COLUMN IF NOT EXISTS fingerprint text;
 CREATE INDEX IF NOT EXISTS ${prefix}_expires_at ON ${table} (expires_at);
 CREATE INDEX IF NOT EXISTS ${prefix}_profile_done ON ${table} (profile_id, done_at)
   WHERE profile_id IS NOT NULL;
@@ -192,55 +200,82 @@ export function postgresStore<P extends Queryable>(
   const pruneIntervalMs = options.pruneIntervalMs ?? 600_000;
   const lockWaitMs = options.transactionLockWaitMs ?? 60_000;
 
+  // $4 owner, $5 true when only the first id's run starts now (else every id's), $6 the
+  // fingerprints. attempts counts runs; a claim that counts its own run sets started.
   const claimSql = `WITH input AS (
-  SELECT id, ord FROM unnest($1::text[]) WITH ORDINALITY AS t(id, ord)
+  SELECT id, fp, ord, (ord = 1 OR NOT $5::boolean) AS counts
+  FROM unnest($1::text[], $6::text[]) WITH ORDINALITY AS t(id, fp, ord)
 ), claimed AS (
-  INSERT INTO ${table} AS w (id, state, lease_until, attempts, expires_at)
-  SELECT id, 'claimed', now() + $2 * interval '1 millisecond', 1, now() + $3 * interval '1 millisecond'
+  INSERT INTO ${table} AS w (id, state, lease_until, attempts, expires_at, owner, started, fingerprint)
+  SELECT id, 'claimed', now() + $2 * interval '1 millisecond', CASE WHEN counts THEN 1 ELSE 0 END,
+    now() + $3 * interval '1 millisecond', $4, counts, fp
   -- rows are locked in id order, so claimers of overlapping batches cannot deadlock
-  FROM input ORDER BY id
+  FROM input WHERE id IS NOT NULL ORDER BY id
   ON CONFLICT (id) DO UPDATE SET
     state = 'claimed',
     lease_until = EXCLUDED.lease_until,
-    attempts = CASE WHEN w.state = 'done' THEN 1 ELSE w.attempts + 1 END,
+    attempts = CASE WHEN w.state = 'done' THEN 0 ELSE w.attempts END + EXCLUDED.attempts,
+    started = EXCLUDED.started,
+    owner = EXCLUDED.owner,
+    fingerprint = EXCLUDED.fingerprint,
     expires_at = EXCLUDED.expires_at,
     done_at = NULL
   WHERE (w.state = 'done' AND w.expires_at <= now())
      OR (w.state = 'released')
      OR (w.state = 'claimed' AND w.lease_until <= now())
-  RETURNING w.id, w.attempts
+  RETURNING w.id, w.attempts, w.started
 )
-SELECT claimed.attempts AS attempts,
-       (existing.state = 'done' AND existing.expires_at > now()) AS done
+SELECT claimed.attempts + CASE WHEN claimed.started THEN 0 ELSE 1 END AS attempts,
+       (existing.state = 'done' AND existing.expires_at > now()) AS done,
+       existing.fingerprint AS fingerprint
 FROM input
 LEFT JOIN claimed ON claimed.id = input.id
 LEFT JOIN ${table} existing ON existing.id = input.id
+WHERE input.id IS NOT NULL
 ORDER BY input.ord`;
 
   // Completions name the profile of the webhooks that have one, so that a replayed dead letter
-  // can learn which newer webhooks for its profile were processed after it.
-  const completeSql = `INSERT INTO ${table} AS w (id, state, lease_until, attempts, expires_at, event, profile_id, done_at)
-SELECT t.id, 'done', NULL, 0, now() + $2 * interval '1 millisecond', p.event, p.profile_id,
-  -- in whole milliseconds, as processedSince() reports and compares it
-  coalesce(to_timestamp(p.at / 1000), date_trunc('milliseconds', clock_timestamp()))
-FROM unnest($1::text[]) AS t(id)
-LEFT JOIN unnest($3::text[], $4::text[], $5::text[], $6::float8[]) AS p(id, event, profile_id, at)
-  ON p.id = t.id
-ORDER BY t.id
-ON CONFLICT (id) DO UPDATE SET state = 'done', lease_until = NULL, expires_at = EXCLUDED.expires_at,
-  event = coalesce(EXCLUDED.event, w.event), profile_id = coalesce(EXCLUDED.profile_id, w.profile_id),
-  done_at = EXCLUDED.done_at`;
+  // can learn which newer webhooks for its profile were processed after it. $7 the owner: a
+  // row another owner holds is left as it is, and its id returned as refused (the conflict's
+  // WHERE reads the row as locked, so a claim taken over meanwhile is seen). $8 an id whose run
+  // starts now: counted, once, if this owner still holds it (see CompleteOptions.started).
+  const completeSql = `WITH mark AS (
+  UPDATE ${table} SET started = true, attempts = attempts + 1
+  WHERE id = $8 AND state = 'claimed' AND started = false AND lease_until > now()
+    AND ($7::text IS NULL OR owner IS NULL OR owner = $7) AND NOT (id = ANY($1::text[]))
+), done AS (
+  INSERT INTO ${table} AS w (id, state, lease_until, attempts, expires_at, event, profile_id, done_at, owner)
+  SELECT t.id, 'done', NULL, 0, now() + $2 * interval '1 millisecond', p.event, p.profile_id,
+    -- in whole milliseconds, as processedSince() reports and compares it
+    coalesce(to_timestamp(p.at / 1000), date_trunc('milliseconds', clock_timestamp())), $7
+  FROM unnest($1::text[]) AS t(id)
+  LEFT JOIN unnest($3::text[], $4::text[], $5::text[], $6::float8[]) AS p(id, event, profile_id, at)
+    ON p.id = t.id
+  ORDER BY t.id
+  ON CONFLICT (id) DO UPDATE SET state = 'done', lease_until = NULL, expires_at = EXCLUDED.expires_at,
+    event = coalesce(EXCLUDED.event, w.event), profile_id = coalesce(EXCLUDED.profile_id, w.profile_id),
+    done_at = EXCLUDED.done_at, owner = coalesce(EXCLUDED.owner, w.owner)
+  WHERE $7::text IS NULL OR w.owner IS NULL OR w.owner = $7
+  RETURNING w.id
+)
+SELECT coalesce(array_agg(t.id), '{}') AS refused FROM unnest($1::text[]) AS t(id)
+WHERE t.id NOT IN (SELECT id FROM done)`;
 
+  // $2: the handlers ran and failed (their run is counted if it was not), else they never
+  // started (a run counted is taken back); $3 the owner. A released claim is nobody's.
   const releaseSql = `UPDATE ${table}
-SET state = 'released', lease_until = NULL, attempts = attempts - CASE WHEN $2 THEN 0 ELSE 1 END
-WHERE id = ANY($1::text[]) AND state = 'claimed'`;
+SET state = 'released', lease_until = NULL, owner = NULL, started = false,
+  attempts = attempts + CASE WHEN $2 THEN CASE WHEN coalesce(started, true) THEN 0 ELSE 1 END
+                             ELSE CASE WHEN coalesce(started, true) THEN -1 ELSE 0 END END
+WHERE id = ANY($1::text[]) AND state = 'claimed' AND ($3::text IS NULL OR owner IS NULL OR owner = $3)`;
 
-  // Live claims only: an ended lease may already be someone else's to take. A row locked at
-  // this moment (a claim or a completion of it in flight) is skipped, never waited for: the
-  // next renewal, a third of a lease later, extends it.
+  // Live claims of this owner only: an ended lease may already be someone else's to take. A
+  // row locked at this moment (a claim or a completion of it in flight) is skipped, never
+  // waited for: the next renewal, a third of a lease later, extends it.
   const renewSql = `UPDATE ${table} SET lease_until = now() + $2 * interval '1 millisecond'
 WHERE id IN (SELECT id FROM ${table} WHERE id = ANY($1::text[]) AND state = 'claimed'
-  AND lease_until > now() ORDER BY id FOR UPDATE SKIP LOCKED)`;
+  AND lease_until > now() AND ($3::text IS NULL OR owner IS NULL OR owner = $3)
+  ORDER BY id FOR UPDATE SKIP LOCKED)`;
 
   // The id is remembered (expires 'infinity') while its letter exists: a replay weeks later
   // must find the effect its transaction recorded, and a redelivery must still be a duplicate.
@@ -364,12 +399,17 @@ SELECT count(*)::int AS n FROM gone`,
       await connection.query('SELECT pg_advisory_unlock($1::bigint)', [lockNumber(key)]);
     },
     async readEffect(connection, id) {
-      const { rows } = await connection.query(`SELECT result FROM ${effectTable} WHERE id = $1`, [
-        id,
-      ]);
-      return rows[0] === undefined
-        ? { committed: false, result: undefined }
-        : { committed: true, result: recordedResult(rows[0]['result']) };
+      // The claim's holder in the same read: no round trip added to see a taken-over claim.
+      const { rows } = await connection.query(
+        `SELECT e.id IS NOT NULL AS committed, e.result, w.owner AS holder
+FROM (SELECT 1) one LEFT JOIN ${effectTable} e ON e.id = $1 LEFT JOIN ${table} w ON w.id = $1`,
+        [id],
+      );
+      const row = rows[0];
+      const holder = typeof row?.['holder'] === 'string' ? row['holder'] : undefined;
+      return row?.['committed'] !== true
+        ? { committed: false, result: undefined, holder }
+        : { committed: true, result: recordedResult(row['result']), holder };
     },
     async begin(connection, isolation) {
       await connection.query(`BEGIN ISOLATION LEVEL ${isolation.toUpperCase()}`);
@@ -381,11 +421,17 @@ SELECT count(*)::int AS n FROM gone`,
         session: String(rows[0]?.['pfw_session']),
       };
     },
-    async record(connection, id, result) {
-      await connection.query(
-        `INSERT INTO ${effectTable} (id, effect_at, result) VALUES ($1, clock_timestamp(), $2)`,
-        [id, result],
+    async record(connection, id, result, owner) {
+      // Refused (nothing inserted) when another owner holds the claim now: read as committed
+      // at this statement, so a takeover while fn ran is seen.
+      const { rows } = await connection.query(
+        `INSERT INTO ${effectTable} (id, effect_at, result)
+SELECT $1, clock_timestamp(), $2 WHERE NOT EXISTS (
+  SELECT 1 FROM ${table} WHERE id = $1 AND owner IS NOT NULL AND owner <> $3)
+RETURNING id`,
+        [id, result, owner ?? null],
       );
+      return rows.length > 0;
     },
     async commit(connection) {
       await connection.query('COMMIT');
@@ -415,32 +461,46 @@ SELECT count(*)::int AS n FROM gone`,
       await pool.query(schema);
     },
     prune,
-    async claim(ids, { leaseMs }) {
+    async claim(ids, { leaseMs, owner, starts, fingerprints = [] }) {
       if (ids.length === 0) return [];
-      const { rows } = await query(claimSql, [ids, leaseMs, retentionMs]);
+      const { rows } = await query(claimSql, [
+        ids,
+        leaseMs,
+        retentionMs,
+        owner ?? null,
+        starts === 'first',
+        fingerprints.slice(0, ids.length),
+      ]);
       return rows.map((row): ClaimOutcome => {
         if (row['attempts'] !== null)
           return { status: 'claimed', attempt: row['attempts'] as number };
-        return row['done'] === true ? { status: 'done' } : { status: 'busy' };
+        if (row['done'] !== true) return { status: 'busy' };
+        const fingerprint = row['fingerprint'];
+        return typeof fingerprint === 'string'
+          ? { status: 'done', fingerprint }
+          : { status: 'done' };
       });
     },
-    async complete(ids, options) {
-      if (ids.length === 0) return;
-      const profiles = options?.profiles ?? [];
-      await query(completeSql, [
+    async complete(ids, options = {}) {
+      const { owner, started, profiles = [] } = options;
+      if (ids.length === 0 && started === undefined) return { refused: [] };
+      const { rows } = await query(completeSql, [
         ids,
         retentionMs,
         profiles.map((each) => each.id),
         profiles.map((each) => each.event),
         profiles.map((each) => each.profileId),
         profiles.map((each) => each.processedAt ?? null),
+        owner ?? null,
+        started ?? null,
       ]);
+      return { refused: (rows[0]?.['refused'] as string[] | undefined) ?? [] };
     },
-    async release(ids, { failed = false } = {}) {
-      if (ids.length > 0) await query(releaseSql, [ids, failed]);
+    async release(ids, { failed = false, owner } = {}) {
+      if (ids.length > 0) await query(releaseSql, [ids, failed, owner ?? null]);
     },
-    async renew(ids, { leaseMs }) {
-      if (ids.length > 0) await query(renewSql, [ids, leaseMs]);
+    async renew(ids, { leaseMs, owner }) {
+      if (ids.length > 0) await query(renewSql, [ids, leaseMs, owner ?? null]);
     },
     async addDeadLetter(letter) {
       await query(deadLetterSql, [

@@ -40,59 +40,101 @@ export interface RedisStoreOptions {
 const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-// Returns per id: -1 done, 0 busy, n > 0 claimed with attempt n.
+// An id's hash: s state (c claimed, r released, d done), l lease end (ms, Redis's clock),
+// a runs counted, st '1' once this claim's run is counted ('0' not yet; absent on a claim
+// made before owners: counted), o owner ('' none), f fingerprint.
+// ARGV: lease, retention, owner, '1' when only the first id's run starts now, then one
+// fingerprint per id (or none). Returns per id two values: -1 done (and its fingerprint),
+// 0 busy, n > 0 claimed with attempt n.
 const CLAIM = `${NOW}
-local lease, retention = tonumber(ARGV[1]), tonumber(ARGV[2])
+local lease, retention, owner, first = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4] == '1'
 local out = {}
 for i, key in ipairs(KEYS) do
-  local h = redis.call('HMGET', key, 's', 'l', 'a')
-  local state, leaseUntil, attempts = h[1], tonumber(h[2] or '0'), tonumber(h[3] or '0')
+  local h = redis.call('HMGET', key, 's', 'l', 'a', 'f')
+  local state, leaseUntil = h[1], tonumber(h[2] or '0')
   if state == 'd' then
-    out[i] = -1
+    out[2 * i - 1] = -1
+    out[2 * i] = h[4] or ''
   elseif state == 'c' and leaseUntil > now then
-    out[i] = 0
+    out[2 * i - 1] = 0
+    out[2 * i] = ''
   else
-    attempts = attempts + 1
-    redis.call('HSET', key, 's', 'c', 'l', now + lease, 'a', attempts)
+    local runs = tonumber(h[3] or '0')
+    local counts = (not first) or i == 1
+    redis.call('HSET', key, 's', 'c', 'l', now + lease, 'a', counts and runs + 1 or runs,
+      'st', counts and '1' or '0', 'o', owner, 'f', ARGV[4 + i] or '')
     redis.call('PEXPIRE', key, retention)
-    out[i] = attempts
+    out[2 * i - 1] = runs + 1
+    out[2 * i] = ''
   end
 end
 return out`;
 
+// True when a call by owner may act on the id whose owner field is held.
+const MAY_ACT = `local function mayAct(held, owner)
+  return owner == '' or not held or held == '' or held == owner
+end`;
+
 /** Completions a profile's sorted set keeps (the memory store keeps as many). */
 const COMPLETIONS_PER_PROFILE = 64;
 
-// KEYS: the n id keys, then one profile key per completion that names a profile; ARGV:
-// retention, n, then each profile key's member. The profiles' entries are written in the same
-// script, so recording them costs no round trip, and scored by Redis's clock: every process
-// agrees on what came after what. A profile's scores only grow, by 1/1024 ms at least (exact
-// in a double at today's epoch ms), so completions in the same millisecond (one batch, or
-// several) list and trim in completion order, and still floor to that millisecond.
-const COMPLETE = `local retention, n = tonumber(ARGV[1]), tonumber(ARGV[2])
+// KEYS: the n id keys, then the key of the id whose run starts now (when ARGV[4] is '1'),
+// then one profile key per completion that names a profile; ARGV: retention, n, owner, '1'
+// when a start is marked, then per profile key its member, its filing time ('' for now) and
+// the position of its id. Returns the positions of the ids refused: another owner holds them.
+// The profiles' entries are written in the same script, so recording them costs no round
+// trip, and scored by Redis's clock: every process agrees on what came after what. A
+// profile's scores only grow, by 1/1024 ms at least (exact in a double at today's epoch ms),
+// so completions in the same millisecond (one batch, or several) list and trim in completion
+// order, and still floor to that millisecond.
+const COMPLETE = `${MAY_ACT}
+local retention, n, owner, marks = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4] == '1'
+local refused, skip = {}, {}
 for i = 1, n do
-  redis.call('HSET', KEYS[i], 's', 'd', 'l', 0)
-  redis.call('PEXPIRE', KEYS[i], retention)
-end
-if #KEYS > n then
-  ${NOW}
-  local top = {}
-  for i = n + 1, #KEYS do
-    local key = KEYS[i]
-    if top[key] == nil then
-      local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')[2]
-      top[key] = last and tonumber(last) or -1
-    end
-    local filed = ARGV[i - n + 2 + #KEYS - n]
-    local score
-    if filed ~= '' then
-      -- a replay, filed where it stands in Passfort's order
-      score = tonumber(filed)
+  if mayAct(redis.call('HGET', KEYS[i], 'o'), owner) then
+    if owner ~= '' then
+      redis.call('HSET', KEYS[i], 's', 'd', 'l', 0, 'o', owner)
     else
-      score = math.max(now, top[key] + 1 / 1024)
-      top[key] = score
+      redis.call('HSET', KEYS[i], 's', 'd', 'l', 0)
     end
-    redis.call('ZADD', key, score, ARGV[i - n + 2])
+    redis.call('PEXPIRE', KEYS[i], retention)
+  else
+    refused[#refused + 1] = i - 1
+    skip[i] = true
+  end
+end
+local first = n + 1
+if marks or #KEYS >= first then
+  ${NOW}
+  if marks then
+    first = n + 2
+    local key = KEYS[n + 1]
+    local h = redis.call('HMGET', key, 's', 'l', 'o', 'st')
+    if h[1] == 'c' and tonumber(h[2] or '0') > now and mayAct(h[3], owner) and h[4] == '0' then
+      redis.call('HINCRBY', key, 'a', 1)
+      redis.call('HSET', key, 'st', '1')
+    end
+  end
+  local top = {}
+  for i = first, #KEYS do
+    local at = 4 + (i - first) * 3
+    if not skip[tonumber(ARGV[at + 3]) + 1] then
+      local key = KEYS[i]
+      if top[key] == nil then
+        local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')[2]
+        top[key] = last and tonumber(last) or -1
+      end
+      local filed = ARGV[at + 2]
+      local score
+      if filed ~= '' then
+        -- a replay, filed where it stands in Passfort's order
+        score = tonumber(filed)
+      else
+        score = math.max(now, top[key] + 1 / 1024)
+        top[key] = score
+      end
+      redis.call('ZADD', key, score, ARGV[at + 1])
+    end
   end
   -- Trimmed once per profile, however many of its webhooks the batch completed.
   for key in pairs(top) do
@@ -101,7 +143,7 @@ if #KEYS > n then
     redis.call('PEXPIRE', key, retention)
   end
 end
-return n`;
+return refused`;
 
 // KEYS: profile key; ARGV: since (ms), retention. Entries after since, unexpired by Redis's
 // clock (the key lives a retention past its last write, its oldest entries may not).
@@ -109,20 +151,30 @@ const PROCESSED_SINCE = `${NOW}
 local from = math.max(tonumber(ARGV[1]) + 1, now - tonumber(ARGV[2]) + 1)
 return redis.call('ZRANGEBYSCORE', KEYS[1], from, '+inf', 'WITHSCORES')`;
 
-const RELEASE = `for _, key in ipairs(KEYS) do
-  if redis.call('HGET', key, 's') == 'c' then
-    redis.call('HSET', key, 's', 'r', 'l', 0)
-    if ARGV[1] == '0' then redis.call('HINCRBY', key, 'a', -1) end
+// ARGV: '1' when the handlers ran and failed (their run is counted if it was not), '0' when
+// they never started (a run counted is taken back); the owner.
+const RELEASE = `${MAY_ACT}
+for _, key in ipairs(KEYS) do
+  local h = redis.call('HMGET', key, 's', 'o', 'st')
+  if h[1] == 'c' and mayAct(h[2], ARGV[2]) then
+    local started = h[3] ~= '0'
+    if ARGV[1] == '1' then
+      if not started then redis.call('HINCRBY', key, 'a', 1) end
+    elseif started then
+      redis.call('HINCRBY', key, 'a', -1)
+    end
+    redis.call('HSET', key, 's', 'r', 'l', 0, 'st', '0', 'o', '')
   end
 end
 return #KEYS`;
 
-// Extends live claims only: an ended lease may already be someone else's to take.
+// Extends live claims of this owner only: an ended lease may already be someone else's to take.
 const RENEW = `${NOW}
+${MAY_ACT}
 local lease = tonumber(ARGV[1])
 for _, key in ipairs(KEYS) do
-  local h = redis.call('HMGET', key, 's', 'l')
-  if h[1] == 'c' and tonumber(h[2] or '0') > now then
+  local h = redis.call('HMGET', key, 's', 'l', 'o')
+  if h[1] == 'c' and tonumber(h[2] or '0') > now and mayAct(h[3], ARGV[2]) then
     redis.call('HSET', key, 'l', now + lease)
   end
 end
@@ -225,33 +277,50 @@ export function redisStore(options: RedisStoreOptions): DedupeStore {
   }
 
   return {
-    async claim(ids, { leaseMs }) {
+    async claim(ids, { leaseMs, owner = '', starts, fingerprints = [] }) {
       if (ids.length === 0) return [];
-      const codes = (await run(scripts.claim, ids.map(idKey), [leaseMs, retentionMs])) as number[];
-      return codes.map(
-        (code): ClaimOutcome =>
+      const flat = (await run(scripts.claim, ids.map(idKey), [
+        leaseMs,
+        retentionMs,
+        owner,
+        starts === 'first' ? '1' : '0',
+        ...fingerprints,
+      ])) as (number | string)[];
+      const outcomes: ClaimOutcome[] = new Array(ids.length);
+      for (let i = 0; i < ids.length; i++) {
+        const code = flat[2 * i] as number;
+        const fingerprint = flat[2 * i + 1] as string;
+        outcomes[i] =
           code < 0
-            ? { status: 'done' }
+            ? fingerprint === ''
+              ? { status: 'done' }
+              : { status: 'done', fingerprint }
             : code === 0
               ? { status: 'busy' }
-              : { status: 'claimed', attempt: code },
-      );
+              : { status: 'claimed', attempt: code };
+      }
+      return outcomes;
     },
-    async complete(ids, options) {
-      if (ids.length === 0) return;
-      const completed = options?.profiles;
-      if (completed === undefined || completed.length === 0) {
-        await run(scripts.complete, ids.map(idKey), [retentionMs, ids.length]);
-        return;
-      }
+    async complete(ids, options = {}) {
+      const { owner = '', started, profiles: completed = [] } = options;
+      if (ids.length === 0 && started === undefined) return { refused: [] };
       const keys = ids.map(idKey);
-      const args: (string | number)[] = [retentionMs, ids.length];
-      for (const { id, event, profileId } of completed) {
-        keys.push(profileKey(profileId));
-        args.push(JSON.stringify([id, event]));
+      const args: (string | number)[] = [
+        retentionMs,
+        ids.length,
+        owner,
+        started === undefined ? '0' : '1',
+      ];
+      if (started !== undefined) keys.push(idKey(started));
+      if (completed.length > 0) {
+        const position = new Map(ids.map((id, i) => [id, i]));
+        for (const { id, event, profileId, processedAt } of completed) {
+          keys.push(profileKey(profileId));
+          args.push(JSON.stringify([id, event]), processedAt ?? '', position.get(id) ?? -1);
+        }
       }
-      for (const { processedAt } of completed) args.push(processedAt ?? '');
-      await run(scripts.complete, keys, args);
+      const refused = (await run(scripts.complete, keys, args)) as number[];
+      return { refused: refused.map((i) => ids[i]!) };
     },
     async processedSince(profileId, since, { limit = 20, excluding } = {}) {
       const flat = (await run(
@@ -261,11 +330,11 @@ export function redisStore(options: RedisStoreOptions): DedupeStore {
       )) as string[];
       return processedSinceFrom(flat, limit, excluding);
     },
-    async release(ids, { failed = false } = {}) {
-      if (ids.length > 0) await run(scripts.release, ids.map(idKey), [failed ? '1' : '0']);
+    async release(ids, { failed = false, owner = '' } = {}) {
+      if (ids.length > 0) await run(scripts.release, ids.map(idKey), [failed ? '1' : '0', owner]);
     },
-    async renew(ids, { leaseMs }) {
-      if (ids.length > 0) await run(scripts.renew, ids.map(idKey), [leaseMs]);
+    async renew(ids, { leaseMs, owner = '' }) {
+      if (ids.length > 0) await run(scripts.renew, ids.map(idKey), [leaseMs, owner]);
     },
     async addDeadLetter(letter) {
       await run(

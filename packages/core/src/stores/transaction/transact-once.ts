@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../../errors/configuration-error.js';
 import { WebhookBusyError } from '../../errors/webhook-busy-error.js';
-import type { TransactionIsolation, TransactionOptions } from '../transactional-store.js';
+import type { TransactionIsolation, TransactOnceOptions } from '../transactional-store.js';
 import { guardConnection } from './guarded-connection.js';
 import { recordableResult } from './recordable-result.js';
 
@@ -19,7 +19,10 @@ import { recordableResult } from './recordable-result.js';
  *    queue behind the transaction's row lock, and on MySQL its next-key lock starved other ids).
  * 2. **The effect record is read after the lock and before the transaction**, so a second run
  *    that waited sees the first one's commit whatever the isolation level, and the record read
- *    stays out of `fn`'s serializable reads.
+ *    stays out of `fn`'s serializable reads. The same read returns who holds the id's claim:
+ *    a run whose claim another owner took over (this delivery was paused past its lease)
+ *    neither runs `fn` nor records, and the record's insert checks the holder again, so a
+ *    takeover while `fn` ran rolls `fn` back.
  * 3. **`fn` runs at the isolation asked for** (read committed unless told), on a guarded
  *    connection (see `guarded-connection.ts`); its result must read back the same.
  * 4. **The record is inserted in `fn`'s transaction, then committed**: both or neither. A
@@ -38,14 +41,23 @@ export interface TransactionDialect<C extends object> {
   /** Takes the lock named `key` for this session, without waiting; true when taken. */
   tryLock(connection: C, key: string): Promise<boolean>;
   unlock(connection: C, key: string): Promise<void>;
-  /** Reads, outside any transaction, whether the effect of `id` was committed, and its value. */
-  readEffect(connection: C, id: string): Promise<{ committed: boolean; result: unknown }>;
+  /**
+   * Reads, outside any transaction, whether the effect of `id` was committed, its value, and
+   * the owner holding the id's claim (undefined: nobody, or a claim without one).
+   */
+  readEffect(
+    connection: C,
+    id: string,
+  ): Promise<{ committed: boolean; result: unknown; holder?: string | undefined }>;
   /** Begins a transaction at `isolation`. */
   begin(connection: C, isolation: TransactionIsolation): Promise<void>;
   /** The connection's {@link TransactionMarks} now. */
   marks(connection: C): Promise<TransactionMarks>;
-  /** Inserts the effect record. */
-  record(connection: C, id: string, result: string | null): Promise<void>;
+  /**
+   * Inserts the effect record; with an `owner`, only if no other owner holds the id's claim:
+   * false when refused (nothing inserted).
+   */
+  record(connection: C, id: string, result: string | null, owner?: string): Promise<boolean>;
   commit(connection: C): Promise<void>;
   /**
    * Rolls back. `'kept-writes'` when the database says some writes could not be rolled back
@@ -89,9 +101,10 @@ export async function transactOnce<C extends object, T>(
   limits: TransactOnceLimits,
   id: string,
   effect: (tx: C) => Promise<T>,
-  options: TransactionOptions | undefined,
+  options: TransactOnceOptions | undefined,
 ): Promise<T> {
   const isolation = options?.isolation ?? 'read committed';
+  const owner = options?.owner;
   if (!ISOLATIONS.includes(isolation)) {
     throw new ConfigurationError(
       `ctx.transaction's isolation must be one of ${ISOLATIONS.map((each) => `'${each}'`).join(', ')} (got ${JSON.stringify(isolation)})`,
@@ -106,6 +119,9 @@ export async function transactOnce<C extends object, T>(
       const seen = await dialect.readEffect(connection, id).catch((error: unknown) => {
         throw dialect.explain(error);
       });
+      if (owner !== undefined && seen.holder !== undefined && seen.holder !== owner) {
+        throw takenOver(id);
+      }
       if (seen.committed) return seen.result as T;
       await dialect.begin(connection, isolation);
       inTransaction = true;
@@ -138,9 +154,10 @@ export async function transactOnce<C extends object, T>(
       }
       if (failure !== undefined) throw failure.error;
       const text = recordableResult(value);
-      await dialect.record(connection, id, text).catch((error: unknown) => {
+      const recorded = await dialect.record(connection, id, text, owner).catch((error: unknown) => {
         throw dialect.explain(error);
       });
+      if (!recorded) throw takenOver(id); // rolled back below: fn's writes go with it
       await dialect.commit(connection);
       inTransaction = false;
       return value as T;
@@ -201,6 +218,14 @@ async function lockedConnection<C extends object>(
     await sleep(pause);
     pause = Math.min(pause * 2, 250);
   }
+}
+
+/** Refuses a run whose claim another delivery took over after this one's lease ended. */
+function takenOver(id: string): WebhookBusyError {
+  return new WebhookBusyError(
+    `ctx.transaction for webhook ${id} was refused: another delivery took the claim over after this one's lease ended (a pause or a frozen process), and runs it; nothing was recorded`,
+    { id },
+  );
 }
 
 /** The value's record, or none when it cannot be kept (the effect is what must not repeat). */
