@@ -172,6 +172,113 @@ if (await mysqlAvailable()) {
       expect(warnings.some((message) => /MySQL pool connection failed/.test(message))).toBe(true);
     });
 
+    it('stores ids by their exact bytes: "wh-1 " after "wh-1" is another webhook, and ids of 256 characters fit with every prefix', async () => {
+      const pool = newPool();
+      const table = uniqueName('pfw_bytes');
+      try {
+        const store = mysqlStore({
+          pool,
+          table,
+          deadLetterTable: `${table}_dead`,
+          logger: false,
+          pruneIntervalMs: 0,
+        });
+        await store.migrate();
+        const ran: string[] = [];
+        const send = (
+          webhooks: Pick<ReturnType<typeof createPassfortWebhooks>, 'handle'>,
+          id: string,
+        ) =>
+          webhooks.handle({
+            method: 'POST',
+            headers: { authorization: 'Bearer s3cret', 'content-type': 'application/json' },
+            body: JSON.stringify({
+              id,
+              event: 'SOMETHING_NEW',
+              secret: 's3cret',
+              timestamp: 1,
+              data: {},
+            }),
+          });
+        const inline = createPassfortWebhooks({ secret: 's3cret', store, logger: false });
+        inline.onAny((event) => void ran.push(JSON.stringify(event.id)));
+        expect((await send(inline, 'wh-1')).status).toBe(200);
+        expect((await send(inline, 'wh-1 ')).status).toBe(200);
+        expect((await send(inline, 'wh-1 ')).counts).toMatchObject({ duplicates: 1 });
+        expect(ran).toEqual(['"wh-1"', '"wh-1 "']);
+        // The longest id the receiver takes, in 3-byte characters, with the queue's prefix.
+        const long = '€'.repeat(256);
+        const queued = createPassfortWebhooks({
+          secret: 's3cret',
+          store,
+          delivery: 'queue',
+          logger: false,
+        });
+        queued.onAny((event) => void ran.push(event.id));
+        expect((await send(queued, long)).status).toBe(200);
+        await queued.close();
+        expect(ran.at(-1)).toBe(long);
+        expect(
+          await store.claim([long, `enqueued:${long}`, `replay:${long}`], { leaseMs: 1000 }),
+        ).toMatchObject([{ status: 'done' }, { status: 'done' }, { status: 'claimed' }]);
+        await inline.close();
+      } finally {
+        await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects`);
+        await pool.end();
+      }
+    });
+
+    it('migrate() upgrades tables of an earlier version: ids become exact bytes, the new columns are added, what was done stays done', async () => {
+      const pool = newPool();
+      const table = uniqueName('pfw_old');
+      const idColumn = 'VARCHAR(256) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL';
+      try {
+        // The tables as versions before 0.9 made them.
+        await pool.query(`CREATE TABLE ${table} (id ${idColumn} PRIMARY KEY, state VARCHAR(8) NOT NULL,
+  lease_until DATETIME(3) NULL, attempts INT NOT NULL DEFAULT 0, expires_at DATETIME(3) NOT NULL,
+  claim_token CHAR(36) NULL, effect_at DATETIME(3) NULL, effect_result LONGTEXT NULL,
+  event VARCHAR(256) NULL, profile_id VARCHAR(256) NULL, done_at DATETIME(3) NULL,
+  INDEX expires_at (expires_at), INDEX profile_done (profile_id, done_at)) ENGINE=InnoDB`);
+        await pool.query(`CREATE TABLE ${table}_dead (id ${idColumn} PRIMARY KEY, event VARCHAR(256) NOT NULL,
+  webhook LONGTEXT NOT NULL, reason VARCHAR(32) NOT NULL, error TEXT NOT NULL, attempts INT NOT NULL,
+  failed_at BIGINT NOT NULL, profile_id VARCHAR(256) NULL, INDEX failed_at (failed_at, id)) ENGINE=InnoDB`);
+        await pool.query(`CREATE TABLE ${table}_effects (id ${idColumn} PRIMARY KEY,
+  effect_at DATETIME(3) NOT NULL, result LONGTEXT NULL) ENGINE=InnoDB`);
+        await pool.query(
+          `INSERT INTO ${table} (id, state, attempts, expires_at) VALUES ('wh-1', 'done', 1, NOW(3) + INTERVAL 1 DAY)`,
+        );
+        const store = mysqlStore({
+          pool,
+          table,
+          deadLetterTable: `${table}_dead`,
+          logger: false,
+          pruneIntervalMs: 0,
+        });
+        await store.migrate();
+        await store.migrate(); // idempotent
+        const [columns] = await pool.query(
+          `SELECT TABLE_NAME AS name, COLUMN_TYPE AS type FROM information_schema.COLUMNS
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?) AND COLUMN_NAME = 'id' ORDER BY TABLE_NAME`,
+          [[table, `${table}_dead`, `${table}_effects`]],
+        );
+        expect((columns as { type: string }[]).map((column) => column.type)).toEqual([
+          'varbinary(1024)',
+          'varbinary(1024)',
+          'varbinary(1024)',
+        ]);
+        expect(
+          await store.claim(['wh-1', 'wh-1 '], {
+            leaseMs: 1000,
+            owner: 'o',
+            fingerprints: ['E#00000001', 'E#00000002'],
+          }),
+        ).toEqual([{ status: 'done' }, { status: 'claimed', attempt: 1 }]);
+      } finally {
+        await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects`);
+        await pool.end();
+      }
+    });
+
     it('types tx as mysql2’s PoolConnection', () => {
       const pool = newPool();
       const webhooks = createPassfortWebhooks({

@@ -3,7 +3,7 @@ import { ConfigurationError } from '../errors/configuration-error.js';
 import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import { resolveLogger } from '../observability/console-logger.js';
 import { describeError, type Logger } from '../observability/logger.js';
-import type { ClaimOutcome, DeadLetter } from './dedupe-store.js';
+import type { ClaimOutcome, CompleteOptions, DeadLetter } from './dedupe-store.js';
 import { DEFAULT_RETENTION_MS } from './dedupe-store.js';
 import { recordedResult } from './transaction/recordable-result.js';
 import { type TransactionDialect, transactOnce } from './transaction/transact-once.js';
@@ -87,8 +87,17 @@ export interface MysqlStore<Connection = unknown> extends TransactionalStore<Con
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/i;
-// Ids are case-sensitive: a binary collation, or 'ABC' and 'abc' would be one webhook.
-const ID_COLUMN = 'VARCHAR(256) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL';
+/**
+ * Ids are stored by their exact bytes. A binary collation is not enough: utf8mb4_bin pads with
+ * spaces on MariaDB 10.11 and MySQL 8 alike, so 'wh-1 ' after 'wh-1' was a duplicate key, and
+ * a case-insensitive one would make 'ABC' and 'abc' one webhook. The room: the receiver takes
+ * ids of up to 256 UTF-16 units (at most 768 UTF-8 bytes), and the library prefixes some keys
+ * (`enqueued:`, `replay:`): 1,024 bytes hold both, within InnoDB's 3,072-byte key limit.
+ */
+const ID_TYPE = 'VARBINARY(1024)';
+const ID_COLUMN = `${ID_TYPE} NOT NULL`;
+/** profile_id is indexed as utf8mb4 (4 bytes a character): a longer one is not recorded. */
+const PROFILE_ID_CHARS = 256;
 
 /** The far-future expiry of an id whose dead letter exists: it is remembered until the letter goes. */
 const PINNED = "'9999-12-31 00:00:00'";
@@ -97,8 +106,9 @@ const PINNED = "'9999-12-31 00:00:00'";
  * The statements `migrate()` runs on a new database, one per array element (mysql2 runs one
  * statement per query unless `multipleStatements` is on), for teams that apply migrations with
  * their own tool. Upgrading tables made by an earlier version also needs the columns
- * `migrate()` adds (event, profile_id, done_at on the ids table; profile_id on the dead letters):
- * run `migrate()` once, or add them as it does.
+ * `migrate()` adds (event, profile_id, done_at, owner, started, fingerprint on the ids table;
+ * profile_id on the dead letters) and the id columns turned into `VARBINARY(1024)` (they were
+ * `VARCHAR(256)` in a padding collation): run `migrate()` once, or change them as it does.
  */
 export function mysqlSchemaSql(
   table = 'passfort_webhook_ids',
@@ -121,6 +131,9 @@ export function mysqlSchemaSql(
   event VARCHAR(256) NULL,
   profile_id VARCHAR(256) NULL,
   done_at DATETIME(3) NULL,
+  owner VARCHAR(255) NULL,
+  started TINYINT NULL,
+  fingerprint VARCHAR(300) NULL,
   INDEX expires_at (expires_at),
   INDEX profile_done (profile_id, done_at)
 ) ENGINE=InnoDB`,
@@ -155,8 +168,12 @@ const ADDED_COLUMNS = {
     ['event', 'VARCHAR(256) NULL'],
     ['profile_id', 'VARCHAR(256) NULL'],
     ['done_at', 'DATETIME(3) NULL'],
+    ['owner', 'VARCHAR(255) NULL'],
+    ['started', 'TINYINT NULL'],
+    ['fingerprint', 'VARCHAR(300) NULL'],
   ],
   dead: [['profile_id', 'VARCHAR(256) NULL']],
+  effects: [],
 } as const;
 
 /**
@@ -200,10 +217,15 @@ export function mysqlStore<P extends MysqlPool>(
 
   // Assignments run left to right and see the columns already assigned: the claim token is
   // set first from the old values, and every later column asks whether it is now ours.
+  // attempts counts runs; VALUES(started) is 1 when this claim's run starts now (and counts).
   const claimUpdate = `ON DUPLICATE KEY UPDATE
   claim_token = IF((state = 'done' AND expires_at <= NOW(3)) OR state = 'released'
                    OR (state = 'claimed' AND lease_until <= NOW(3)), VALUES(claim_token), claim_token),
-  attempts = IF(claim_token <=> VALUES(claim_token), IF(state = 'done', 1, attempts + 1), attempts),
+  attempts = IF(claim_token <=> VALUES(claim_token),
+                IF(state = 'done', 0, attempts) + VALUES(started), attempts),
+  started = IF(claim_token <=> VALUES(claim_token), VALUES(started), started),
+  owner = IF(claim_token <=> VALUES(claim_token), VALUES(owner), owner),
+  fingerprint = IF(claim_token <=> VALUES(claim_token), VALUES(fingerprint), fingerprint),
   done_at = IF(claim_token <=> VALUES(claim_token), NULL, done_at),
   state = IF(claim_token <=> VALUES(claim_token), 'claimed', state),
   lease_until = IF(claim_token <=> VALUES(claim_token), VALUES(lease_until), lease_until),
@@ -230,10 +252,10 @@ export function mysqlStore<P extends MysqlPool>(
     sql: string,
     values?: unknown[],
     on: MysqlQueryable = pool,
-  ): Promise<Row[] & { affectedRows?: number }> {
+  ): Promise<Row[] & { affectedRows?: number; info?: string }> {
     try {
       const [result] = await on.query(sql, values);
-      return result as Row[] & { affectedRows?: number };
+      return result as Row[] & { affectedRows?: number; info?: string };
     } catch (error) {
       throw explained(error);
     }
@@ -316,24 +338,37 @@ WHERE (t.TABLE_SCHEMA, t.TABLE_NAME) IN (${names.map(() => '(COALESCE(?, DATABAS
     return enginesChecked;
   }
 
-  /** Adds the columns an earlier version's tables lack (MySQL 8 has no ADD COLUMN IF NOT EXISTS). */
+  /**
+   * Upgrades an earlier version's tables: adds the columns they lack (MySQL 8 has no ADD COLUMN
+   * IF NOT EXISTS), and turns an id column of another type (VARCHAR(256) in a padding
+   * collation, before 0.9) into the exact bytes of {@link ID_TYPE}. Two ids that collided under
+   * padding could not both be stored before, so the conversion meets no duplicate.
+   */
   async function addMissingColumns(): Promise<void> {
     for (const [key, name] of [
       ['ids', table],
       ['dead', deadTable],
+      ['effects', effectTable],
     ] as const) {
       const parts = name.split('.');
-      const present = await query<{ name: string }>(
-        `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS
-WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?`,
+      const present = await query<{ name: string; type: string; length: unknown }>(
+        `SELECT COLUMN_NAME AS name, DATA_TYPE AS type, CHARACTER_MAXIMUM_LENGTH AS length
+FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?`,
         parts.length === 2 ? parts : [null, parts[0]],
       );
-      const have = new Set(present.map((row) => row.name.toLowerCase()));
+      const have = new Map(present.map((row) => [String(row.name).toLowerCase(), row]));
       for (const [column, type] of ADDED_COLUMNS[key]) {
         if (!have.has(column)) await pool.query(`ALTER TABLE ${name} ADD COLUMN ${column} ${type}`);
       }
       if (key === 'ids' && !have.has('profile_id')) {
         await pool.query(`ALTER TABLE ${name} ADD INDEX profile_done (profile_id, done_at)`);
+      }
+      const id = have.get('id');
+      if (
+        id !== undefined &&
+        (String(id.type).toLowerCase() !== 'varbinary' || Number(id.length) < 1024)
+      ) {
+        await pool.query(`ALTER TABLE ${name} MODIFY id ${ID_COLUMN}`);
       }
     }
   }
@@ -385,14 +420,17 @@ WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?`,
       await query('SELECT RELEASE_LOCK(?)', [lockName(key)], connection);
     },
     async readEffect(connection, id) {
-      const [row] = await query<{ result: string | null }>(
-        `SELECT result FROM ${effectTable} WHERE id = ?`,
-        [id],
+      // The claim's holder in the same read: no round trip added to see a taken-over claim.
+      const [row] = await query<{ committed: number; result: string | null; holder: unknown }>(
+        `SELECT e.id IS NOT NULL AS committed, e.result, w.owner AS holder
+FROM (SELECT 1) one LEFT JOIN ${effectTable} e ON e.id = ? LEFT JOIN ${table} w ON w.id = ?`,
+        [id, id],
         connection,
       );
-      return row === undefined
-        ? { committed: false, result: undefined }
-        : { committed: true, result: recordedResult(row.result) };
+      const holder = typeof row?.holder === 'string' ? row.holder : undefined;
+      return Number(row?.committed) !== 1
+        ? { committed: false, result: undefined, holder }
+        : { committed: true, result: recordedResult(row!.result), holder };
     },
     async begin(connection, isolation) {
       // For the next transaction only: the session's own level is left as the app set it.
@@ -400,12 +438,16 @@ WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?`,
       await connection.beginTransaction();
     },
     marks,
-    async record(connection, id, result) {
-      await query(
-        `INSERT INTO ${effectTable} (id, effect_at, result) VALUES (?, NOW(3), ?)`,
-        [id, result],
+    async record(connection, id, result, owner) {
+      // Refused (nothing inserted) when another owner holds the claim now.
+      const inserted = await query(
+        `INSERT INTO ${effectTable} (id, effect_at, result)
+SELECT ?, NOW(3), ? FROM DUAL WHERE NOT EXISTS (
+  SELECT 1 FROM ${table} WHERE id = ? AND owner IS NOT NULL AND owner <> ?)`,
+        [id, result, id, owner ?? null],
         connection,
       );
+      return (inserted.affectedRows ?? 0) > 0;
     },
     async commit(connection) {
       await connection.commit();
@@ -432,10 +474,63 @@ WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?`,
     timer.unref?.();
   }
 
+  /**
+   * Marks `ids` done, except those another owner holds; returns those. One statement: a row
+   * another owner holds is left unchanged by every assignment (each asks about the old
+   * owner, which is assigned last), so the server's counts tell whether any was refused
+   * (see {@link unchangedRows}), and only then a read says which. Completions name the profile
+   * of the webhooks that have one, so that a replayed dead letter can learn which newer
+   * webhooks for its profile were processed after it.
+   */
+  async function completeIds(ids: readonly string[], options: CompleteOptions): Promise<string[]> {
+    const owner = options.owner ?? null;
+    const profiles = new Map((options.profiles ?? []).map((each) => [each.id, each]));
+    const sorted = [...ids].sort();
+    const values: unknown[] = [];
+    for (const id of sorted) {
+      const profile = profiles.get(id);
+      // A profile id too long for its column is not recorded (only order-safe replay misses
+      // it), rather than failing the completion, and every redelivery of the batch with it.
+      const recorded =
+        profile !== undefined && profile.profileId.length <= PROFILE_ID_CHARS ? profile : undefined;
+      values.push(
+        id,
+        retentionUs,
+        recorded?.event ?? null,
+        recorded?.profileId ?? null,
+        recorded?.processedAt ?? null,
+        owner,
+      );
+    }
+    const ours = '(owner IS NULL OR VALUES(owner) IS NULL OR owner = VALUES(owner))';
+    const written = await query(
+      `INSERT INTO ${table} (id, state, lease_until, attempts, expires_at, event, profile_id, done_at, owner) VALUES ${sorted
+        .map(
+          () =>
+            "(?, 'done', NULL, 0, NOW(3) + INTERVAL ? MICROSECOND, ?, ?, COALESCE(FROM_UNIXTIME(? / 1000), NOW(3)), ?)",
+        )
+        .join(', ')}
+ON DUPLICATE KEY UPDATE state = IF(${ours}, 'done', state),
+  lease_until = IF(${ours}, NULL, lease_until),
+  expires_at = IF(${ours}, VALUES(expires_at), expires_at),
+  event = IF(${ours}, COALESCE(VALUES(event), event), event),
+  profile_id = IF(${ours}, COALESCE(VALUES(profile_id), profile_id), profile_id),
+  done_at = IF(${ours}, VALUES(done_at), done_at),
+  owner = IF(${ours}, COALESCE(VALUES(owner), owner), owner)`,
+      values,
+    );
+    if (owner === null || unchangedRows(written, sorted.length) === 0) return [];
+    const rows = await query<{ id: unknown }>(
+      `SELECT id FROM ${table} WHERE id IN (?) AND owner IS NOT NULL AND owner <> ?`,
+      [ids, owner],
+    );
+    return rows.map((row) => idText(row.id));
+  }
+
   const letterColumns = 'id, event, webhook, reason, error, attempts, failed_at, profile_id';
   function toLetter(row: Record<string, unknown>): DeadLetter {
     return {
-      id: row['id'] as string,
+      id: idText(row['id']),
       event: row['event'] as string,
       webhook: JSON.parse(row['webhook'] as string) as DeadLetter['webhook'],
       reason: row['reason'] as DeadLetter['reason'],
@@ -456,84 +551,100 @@ WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?`,
       for (const statement of schema.slice(3)) await pool.query(statement);
     },
     prune,
-    async claim(ids, { leaseMs }) {
+    async claim(ids, { leaseMs, owner, starts, fingerprints }) {
       if (ids.length === 0) return [];
       await enginesSafe();
       const token = globalThis.crypto.randomUUID();
+      const first = ids[0];
       // Rows are locked in id order, so two claimers of overlapping batches cannot deadlock.
-      const sorted = [...ids].sort();
+      const order = ids.map((_, i) => i).sort((a, b) => (ids[a]! < ids[b]! ? -1 : 1));
       const values: unknown[] = [];
-      for (const id of sorted) values.push(id, leaseMs * 1000, retentionUs, token);
+      for (const i of order) {
+        // 1 when this claim's run starts now, and counts: every id, or the first only.
+        const started = starts !== 'first' || ids[i] === first ? 1 : 0;
+        values.push(
+          ids[i],
+          leaseMs * 1000,
+          started,
+          retentionUs,
+          token,
+          owner ?? null,
+          started,
+          fingerprints?.[i] ?? null,
+        );
+      }
       await query(
-        `INSERT INTO ${table} (id, state, lease_until, attempts, expires_at, claim_token) VALUES ${sorted
+        `INSERT INTO ${table} (id, state, lease_until, attempts, expires_at, claim_token, owner, started, fingerprint) VALUES ${order
           .map(
             () =>
-              "(?, 'claimed', NOW(3) + INTERVAL ? MICROSECOND, 1, NOW(3) + INTERVAL ? MICROSECOND, ?)",
+              "(?, 'claimed', NOW(3) + INTERVAL ? MICROSECOND, ?, NOW(3) + INTERVAL ? MICROSECOND, ?, ?, ?, ?)",
           )
           .join(', ')} ${claimUpdate}`,
         values,
       );
-      const rows = await query<{ id: string; attempts: number; mine: number; done: number }>(
-        `SELECT id, attempts, claim_token <=> ? AS mine, (state = 'done' AND expires_at > NOW(3)) AS done
+      const rows = await query<{
+        id: unknown;
+        attempts: number;
+        started: unknown;
+        mine: number;
+        done: number;
+        fingerprint: unknown;
+      }>(
+        `SELECT id, attempts, started, claim_token <=> ? AS mine,
+  (state = 'done' AND expires_at > NOW(3)) AS done, fingerprint
 FROM ${table} WHERE id IN (?)`,
         [token, ids],
       );
-      const byId = new Map(rows.map((row) => [row.id, row]));
+      const byId = new Map(rows.map((row) => [idText(row.id), row]));
       return ids.map((id): ClaimOutcome => {
         const row = byId.get(id);
         if (row !== undefined && Number(row.mine) === 1) {
-          return { status: 'claimed', attempt: Number(row.attempts) };
+          const counted = Number(row.started) === 1;
+          return { status: 'claimed', attempt: Number(row.attempts) + (counted ? 0 : 1) };
         }
-        return row !== undefined && Number(row.done) === 1
-          ? { status: 'done' }
-          : { status: 'busy' };
+        if (row === undefined || Number(row.done) !== 1) return { status: 'busy' };
+        return typeof row.fingerprint === 'string'
+          ? { status: 'done', fingerprint: row.fingerprint }
+          : { status: 'done' };
       });
     },
-    async complete(ids, options) {
+    async complete(ids, options = {}) {
+      const { owner, started } = options;
+      // The start of the next webhook's run, on a connection of its own: its row is not
+      // among `ids`, so the two statements neither wait for nor deadlock with each other.
+      const marked =
+        started === undefined
+          ? undefined
+          : query(
+              `UPDATE ${table} SET started = 1, attempts = attempts + 1
+WHERE id = ? AND state = 'claimed' AND started = 0 AND lease_until > NOW(3)
+  AND (owner IS NULL OR ? IS NULL OR owner = ?)`,
+              [started, owner ?? null, owner ?? null],
+            );
+      const refused = ids.length === 0 ? [] : await completeIds(ids, options);
+      await marked;
+      return { refused };
+    },
+    async release(ids, { failed = false, owner } = {}) {
       if (ids.length === 0) return;
-      // Completions name the profile of the webhooks that have one, so that a replayed dead
-      // letter can learn which newer webhooks for its profile were processed after it.
-      const profiles = new Map((options?.profiles ?? []).map((each) => [each.id, each]));
-      const sorted = [...ids].sort();
-      const values: unknown[] = [];
-      for (const id of sorted) {
-        const profile = profiles.get(id);
-        values.push(
-          id,
-          retentionUs,
-          profile?.event ?? null,
-          profile?.profileId ?? null,
-          profile?.processedAt ?? null,
-        );
-      }
+      // failed: the handlers ran, their run is counted if it was not; else they never started,
+      // and a run counted is taken back. A released claim is nobody's.
       await query(
-        `INSERT INTO ${table} (id, state, lease_until, attempts, expires_at, event, profile_id, done_at) VALUES ${sorted
-          .map(
-            () =>
-              "(?, 'done', NULL, 0, NOW(3) + INTERVAL ? MICROSECOND, ?, ?, COALESCE(FROM_UNIXTIME(? / 1000), NOW(3)))",
-          )
-          .join(', ')}
-ON DUPLICATE KEY UPDATE state = 'done', lease_until = NULL, expires_at = VALUES(expires_at),
-  event = COALESCE(VALUES(event), event), profile_id = COALESCE(VALUES(profile_id), profile_id),
-  done_at = VALUES(done_at)`,
-        values,
+        `UPDATE ${table} SET
+  attempts = attempts + IF(?, IF(COALESCE(started, 1) = 1, 0, 1), IF(COALESCE(started, 1) = 1, -1, 0)),
+  state = 'released', lease_until = NULL, started = 0, owner = NULL
+WHERE id IN (?) AND state = 'claimed' AND (owner IS NULL OR ? IS NULL OR owner = ?)`,
+        [failed ? 1 : 0, ids, owner ?? null, owner ?? null],
       );
     },
-    async release(ids, { failed = false } = {}) {
+    async renew(ids, { leaseMs, owner }) {
       if (ids.length === 0) return;
-      await query(
-        `UPDATE ${table} SET attempts = attempts - ?, state = 'released', lease_until = NULL
-WHERE id IN (?) AND state = 'claimed'`,
-        [failed ? 0 : 1, ids],
-      );
-    },
-    async renew(ids, { leaseMs }) {
-      if (ids.length === 0) return;
-      // Live claims only: an ended lease may already be someone else's to take.
+      // Live claims of this owner only: an ended lease may already be someone else's to take.
       await query(
         `UPDATE ${table} SET lease_until = NOW(3) + INTERVAL ? MICROSECOND
-WHERE id IN (?) AND state = 'claimed' AND lease_until > NOW(3)`,
-        [leaseMs * 1000, ids],
+WHERE id IN (?) AND state = 'claimed' AND lease_until > NOW(3)
+  AND (owner IS NULL OR ? IS NULL OR owner = ?)`,
+        [leaseMs * 1000, ids, owner ?? null, owner ?? null],
       );
     },
     async addDeadLetter(letter) {
@@ -567,7 +678,7 @@ ON DUPLICATE KEY UPDATE event = VALUES(event), webhook = VALUES(webhook), reason
       });
     },
     async processedSince(profileId, since, { limit = 20, excluding = '' } = {}) {
-      const rows = await query<{ id: string; event: string; at: unknown; n: unknown }>(
+      const rows = await query<{ id: unknown; event: string; at: unknown; n: unknown }>(
         `SELECT id, event, UNIX_TIMESTAMP(done_at) * 1000 AS at, COUNT(*) OVER () AS n
 FROM ${table}
 WHERE profile_id = ? AND state = 'done' AND done_at > FROM_UNIXTIME(? / 1000) AND id <> ?
@@ -577,7 +688,7 @@ ORDER BY done_at, id LIMIT ?`,
       return {
         count: rows.length === 0 ? 0 : Number(rows[0]!.n),
         webhooks: rows.map((row) => ({
-          id: row.id,
+          id: idText(row.id),
           event: row.event,
           processedAt: Math.round(Number(row.at)),
         })),
@@ -651,6 +762,29 @@ function surviveConnectionErrors(pool: MysqlPool, logger: Logger): void {
       );
     });
   });
+}
+
+const utf8 = new TextDecoder();
+
+/** An id as read back: the column holds bytes, which mysql2 hands over as a Buffer. */
+function idText(value: unknown): string {
+  return value instanceof Uint8Array ? utf8.decode(value) : String(value);
+}
+
+/**
+ * How many rows of a multi-row `INSERT … ON DUPLICATE KEY UPDATE` of `count` rows were left
+ * unchanged, from the server's counts ("Records: n  Duplicates: d", affected rows): an inserted
+ * row counts 1, an updated one 2, an unchanged one 1 with the FOUND_ROWS flag (mysql2's
+ * default) and 0 without; without it the answer is twice the true one, which is all the caller
+ * asks (whether any). When the counts are missing, every duplicate may be unchanged.
+ */
+function unchangedRows(result: { affectedRows?: number; info?: string }, count: number): number {
+  const duplicates = /Duplicates:\s*(\d+)/.exec(result.info ?? '');
+  if (duplicates === null || result.affectedRows === undefined) return count;
+  const duplicated = Number(duplicates[1]);
+  const inserted = count - duplicated;
+  const changed = result.affectedRows - inserted - duplicated;
+  return duplicated - changed;
 }
 
 /** A named lock for a lock key: MySQL's names are at most 64 characters, so a digest of it. */

@@ -125,7 +125,9 @@ describe.runIf(await mysqlAvailable())('mysqlStore ctx.transaction at the edges'
       logger: false,
       pruneIntervalMs: 0,
     });
-    expect(await other.claim(ids, { leaseMs: 1000 })).toEqual(ids.map(() => ({ status: 'done' })));
+    expect(await other.claim(ids, { leaseMs: 1000 })).toMatchObject(
+      ids.map(() => ({ status: 'done' })),
+    );
     expect(await db.effectRows()).toEqual(ids);
     await webhooks.close();
   });
