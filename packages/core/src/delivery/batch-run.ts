@@ -20,6 +20,23 @@ import type { LeaseHold } from './lease-renewal.js';
 import { needsAwaitingFirst, type WebhookRunner, webhookContext } from './run-webhook.js';
 import type { WebhookResult } from './webhook-result.js';
 
+/**
+ * The id of the webhook that runs after `position` if it succeeds: the next one claimed, past
+ * ids already done and copies; none when a busy one comes first (the batch stops there).
+ */
+function nextToRun(
+  items: readonly BatchItem[],
+  claims: readonly BatchClaim[],
+  position: number,
+): string | undefined {
+  for (let next = position + 1; next < items.length; next++) {
+    const claim = claims[next];
+    if (claim === DUPLICATE_IN_BATCH || claim?.status === 'done') continue;
+    return claim?.status === 'claimed' ? items[next]!.event.id : undefined;
+  }
+  return undefined;
+}
+
 /** Where a {@link BatchRun} sends its answer, and keeps itself if it outlives it. */
 export interface BatchRunAnswer {
   resolve(outcome: DeliveryOutcome): void;
@@ -59,6 +76,9 @@ export class BatchRun {
   #watch: DeadlineWatch | undefined;
   #lease: LeaseHold | undefined;
   #loop: Promise<void> | undefined;
+  #completions: GroupedCompletions | undefined;
+  /** The last webhook whose handlers were started, -1 before the first. */
+  #lastStarted = -1;
 
   constructor(
     settings: DeliverySettings,
@@ -117,8 +137,13 @@ export class BatchRun {
     // cannot be continued by another. Once a completion could not be recorded
     // (`completions.failed`), no further handler starts: its effect could not be recorded
     // either, and would run again on redelivery.
-    const completions = new GroupedCompletions(settings.store);
+    const completions = new GroupedCompletions(settings.store, settings, (id) => this.#started(id));
+    this.#completions = completions;
+    completions.countedByClaim(items[0]!.event.id);
     const { status, logger } = settings;
+    // The id whose start the last completion write carries (see GroupedCompletions.next); the
+    // claim itself counted the batch's first id.
+    let carried: string | undefined = items[0]!.event.id;
     const scope = this.#scope;
     status.addWaiting(items.length);
     try {
@@ -134,7 +159,7 @@ export class BatchRun {
         // One clock read per webhook: for the deadline, and as its time for status().
         const now = Date.now();
         const stop =
-          claim?.status !== 'claimed'
+          claim?.status !== 'claimed' || completions.lost
             ? busyError(item)
             : now >= deadlineAt
               ? deadlineError(item)
@@ -147,8 +172,22 @@ export class BatchRun {
           await releaseUnstarted(settings, items, position, claims, deadlineAt);
           break;
         }
+        // Counted before its handlers can crash the process: by the claim (the batch's first
+        // id), by the completion write of the webhook before it, or else by a write of its own
+        // (the first to run after ids already done, or after a dead letter).
+        this.#lastStarted = position;
+        if (carried !== item.event.id) completions.start(item.event.id);
+        completions.next = nextToRun(items, claims, position);
+        carried = completions.next;
         const { attempt } = claim as { attempt: number };
-        const context = webhookContext(item, items.length, attempt, receivedAt, settings.store);
+        const context = webhookContext(
+          item,
+          items.length,
+          attempt,
+          receivedAt,
+          settings.store,
+          settings.owner,
+        );
         const report = startReport(logger, scope, item, context.attempt);
         let result: WebhookResult;
         if (needsAwaitingFirst(item)) {
@@ -185,6 +224,7 @@ export class BatchRun {
           if (recorded[recorded.length - 1] !== result.recorded) recorded.push(result.recorded);
         } else if (result.kind === 'dead-lettered') {
           outcome.deadLettered++;
+          carried = undefined; // no completion write carried the next one's start
         } else {
           outcome.error = result.error;
           await releaseUnstarted(settings, items, position + 1, claims, deadlineAt);
@@ -202,8 +242,20 @@ export class BatchRun {
     if (recorded.some((group) => !group.settled || group.failed)) {
       await this.#awaitCompletions(recorded);
     }
+    // A completion the store refused belongs to the delivery that took the claim over: this
+    // one cannot vouch for it, so it does not answer 200 either.
+    const refused = completions.refused[0];
+    if (refused !== undefined && outcome.error === undefined) {
+      outcome.error = busyError(items.find((item) => item.event.id === refused) ?? items[0]!);
+    }
     if (StoreUnavailableError.is(outcome.error)) runner.notifyDeliveryFailure(outcome.error);
     this.#answerWith(outcome);
+  }
+
+  /** Whether the handlers of webhook `id` have started (asked when a write failed). */
+  #started(id: string): boolean {
+    const position = this.#items.findIndex((item) => item.event.id === id);
+    return position >= 0 && position <= this.#lastStarted;
   }
 
   /** About to wait for a handler: the deadline may now answer, and the claims are renewed. */
@@ -224,6 +276,8 @@ export class BatchRun {
   #expire(): void {
     if (!this.#inHandler || this.#answered) return;
     const item = this.#items[this.#current]!;
+    // Nothing after the running webhook starts: its completion must not count one.
+    if (this.#completions !== undefined) this.#completions.next = undefined;
     this.#report.end({ outcome: 'deferred', errorCode: 'DEADLINE_EXCEEDED' });
     // A copy: the loop still records the running webhook's result after this answer.
     this.#answerWith({ ...this.#outcome, error: deadlineError(item) });

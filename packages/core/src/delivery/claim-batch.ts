@@ -2,8 +2,10 @@ import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import { describeError, type Logger } from '../observability/logger.js';
 import type { BatchItem } from '../receive/validate-envelope.js';
 import type { ClaimOutcome } from '../stores/dedupe-store.js';
+import { fingerprintEvent, webhookFingerprint } from '../stores/webhook-fingerprint.js';
 import { beforeDeadline, LATE } from './deadline.js';
 import type { DeliverySettings } from './delivery-settings.js';
+import { unrecordedRuns } from './grouped-completions.js';
 import { isThenable } from './is-thenable.js';
 
 /** The claim slot of a later copy of an id that appears earlier in the same batch. */
@@ -22,43 +24,62 @@ export interface BatchClaims {
  * Claims a batch's ids in one store call. The result is aligned with `items`: each
  * webhook's claim, or DUPLICATE_IN_BATCH for a later copy of an id the batch already holds.
  * A store answering synchronously (the memory store) is answered without a promise.
+ *
+ * The claim counts an attempt for the batch's first id only (`starts: 'first'`): the others
+ * may never run in this delivery (it stops at the first failure), and a crash while the first
+ * one runs must not cost them an attempt. Each later webhook is counted when it starts, by the
+ * completion write of the webhook before it (`GroupedCompletions.next`), a write that happens
+ * anyway: no round trip is added. Each id is claimed with its fingerprint, so that an id
+ * already processed with another event or payload is told apart from a redelivery (logged,
+ * counted, skipped as ever).
  */
 export function claimBatch(
-  { store, leaseMs, logger }: DeliverySettings,
+  settings: DeliverySettings,
   items: readonly BatchItem[],
   deadlineAt: number,
 ): BatchClaims | Promise<BatchClaims> {
+  const { store, leaseMs, logger, owner } = settings;
   const ids: string[] = [];
+  const fingerprints: string[] = [];
   const slots: number[] = new Array(items.length);
   if (items.length === 1) {
     // A single webhook (Passfort's batching off) has no copies to look for.
     ids.push(items[0]!.event.id);
+    fingerprints.push(webhookFingerprint(items[0]!.event));
     slots[0] = 0;
   } else {
-    const seen = new Set<string>();
+    const seen = new Map<string, number>();
     for (let position = 0; position < items.length; position++) {
-      const { id } = items[position]!.event;
-      if (seen.has(id)) {
+      const { event } = items[position]!;
+      const first = seen.get(event.id);
+      if (first !== undefined) {
         slots[position] = -1;
+        const fingerprint = webhookFingerprint(event);
+        if (fingerprint !== fingerprints[first]) {
+          changedPayload(settings, event.id, event.event, fingerprintEvent(fingerprints[first]!));
+        }
       } else {
-        seen.add(id);
-        slots[position] = ids.push(id) - 1;
+        seen.set(event.id, ids.length);
+        fingerprints.push(webhookFingerprint(event));
+        slots[position] = ids.push(event.id) - 1;
       }
     }
   }
   try {
-    const outcomes = store.claim(ids, { leaseMs });
+    const outcomes = store.claim(ids, { leaseMs, owner, starts: 'first', fingerprints });
     // A store answering synchronously (the memory store) costs no microtask and no timer.
-    if (!isThenable(outcomes)) return aligned(items, slots, outcomes);
+    if (!isThenable(outcomes)) return aligned(settings, items, slots, fingerprints, outcomes);
     // A claim that lands after the answer went out would hold ids nobody runs until their
     // lease ends, stalling Passfort's redelivery: give them back at once.
     const releaseLate = (late: readonly ClaimOutcome[]) => {
       const claimed = ids.filter((_, slot) => late[slot]?.status === 'claimed');
-      if (claimed.length > 0) Promise.resolve(store.release(claimed)).catch(() => {});
+      if (claimed.length > 0) Promise.resolve(store.release(claimed, { owner })).catch(() => {});
     };
     return beforeDeadline(outcomes, deadlineAt, releaseLate).then(
       (answered) =>
-        answered === LATE ? tooSlow(logger, deadlineAt) : aligned(items, slots, answered),
+        answered === LATE
+          ? tooSlow(logger, deadlineAt)
+          : aligned(settings, items, slots, fingerprints, answered),
       (cause: unknown) => unavailable(logger, cause),
     );
   } catch (cause) {
@@ -70,16 +91,53 @@ export function claimBatch(
 // allocation each even when unused, and the memory store's path uses one of them.
 
 function aligned(
+  settings: DeliverySettings,
   items: readonly BatchItem[],
   slots: readonly number[],
+  fingerprints: readonly string[],
   outcomes: readonly ClaimOutcome[],
 ): BatchClaims {
   const claims: BatchClaim[] = new Array(items.length);
+  const unrecorded = unrecordedRuns(settings.store);
   for (let position = 0; position < items.length; position++) {
     const slot = slots[position]!;
-    claims[position] = slot < 0 ? DUPLICATE_IN_BATCH : outcomes[slot];
+    if (slot < 0) {
+      claims[position] = DUPLICATE_IN_BATCH;
+      continue;
+    }
+    let outcome = outcomes[slot];
+    // Runs this process made while the store could not record them (see unrecordedRuns).
+    if (outcome?.status === 'claimed' && unrecorded !== undefined && unrecorded.size > 0) {
+      const missed = unrecorded.get(items[position]!.event.id);
+      if (missed !== undefined) outcome = { status: 'claimed', attempt: outcome.attempt + missed };
+    }
+    claims[position] = outcome;
+    const processed = (outcome as { fingerprint?: string } | undefined)?.fingerprint;
+    if (processed !== undefined && processed !== fingerprints[slot]) {
+      const { id, event } = items[position]!.event;
+      changedPayload(settings, id, event, fingerprintEvent(processed));
+    }
   }
   return { claims, error: undefined };
+}
+
+/**
+ * An id arrived with another event or payload than the webhook processed (or claimed first)
+ * under it: still a duplicate, skipped, but never silently. Events only: no payload value.
+ */
+function changedPayload(
+  { logger, status }: DeliverySettings,
+  id: string,
+  event: string,
+  processedEvent: string,
+): void {
+  status.recordChangedDuplicate();
+  logger.warn?.(
+    { id, event, processedEvent },
+    processedEvent === event
+      ? 'webhook id already processed with another payload: skipped as a duplicate'
+      : 'webhook id already processed as another event: skipped as a duplicate',
+  );
 }
 
 function unavailable(logger: Logger, cause: unknown): BatchClaims {
@@ -100,7 +158,7 @@ function tooSlow(logger: Logger, deadlineAt: number): BatchClaims {
  * Passfort's redelivery can take them at once instead of waiting out the lease.
  */
 export async function releaseUnstarted(
-  { store, logger }: DeliverySettings,
+  { store, logger, owner }: DeliverySettings,
   items: readonly BatchItem[],
   from: number,
   claims: readonly BatchClaim[],
@@ -116,7 +174,7 @@ export async function releaseUnstarted(
   if (ids.length === 0) return;
   try {
     // Bounded too: a release that comes late still lands, and the lease covers one that never does.
-    await beforeDeadline(Promise.resolve(store.release(ids)), deadlineAt);
+    await beforeDeadline(Promise.resolve(store.release(ids, { owner })), deadlineAt);
   } catch (cause) {
     logger.warn?.({ error: describeError(cause) }, 'dedupe store release failed');
   }

@@ -30,4 +30,10 @@ export interface DeliverySettings {
   readonly instrumentation: WebhookInstrumentation | undefined;
   /** Renews the claims of running deliveries, so leases can be short. */
   readonly leases: LeaseKeeper;
+  /**
+   * This receiver's or worker's fencing token: a random id the store records with its claims,
+   * so that a delivery that lost its lease (paused past it, then taken over) cannot complete,
+   * release or renew the claim that took it over (see `OwnerOption`).
+   */
+  readonly owner: string;
 }

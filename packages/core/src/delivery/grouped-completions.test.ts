@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CompleteOptions, DedupeStore } from '../stores/dedupe-store.js';
 import { memoryStore } from '../stores/memory/memory-store.js';
-import { GroupedCompletions } from './grouped-completions.js';
+import { GroupedCompletions, unrecordedRuns } from './grouped-completions.js';
 
 /** A store whose complete() waits until the test lets each write finish. */
 function slowStore() {
@@ -143,5 +143,79 @@ describe('GroupedCompletions', () => {
     const profile = { id: 'c', event: 'CHECK_COMPLETED', profileId: 'p' };
     expect(completions.add('c', profile).settled).toBe(true);
     expect(calls).toEqual([[['a']], [['b']], [['c'], { profiles: [profile] }]]);
+  });
+
+  it('carries the next webhook’s start on each write, and a start with no write to ride on alone, once a write is free', async () => {
+    const writes: { ids: string[]; options: CompleteOptions | undefined; finish(): void }[] = [];
+    const store = {
+      ...memoryStore(),
+      complete: (ids: readonly string[], options?: CompleteOptions) =>
+        new Promise<void>((resolve) => {
+          writes.push({ ids: [...ids], options, finish: resolve });
+        }),
+    } satisfies DedupeStore;
+    const logger = { warn: () => {} };
+    const completions = new GroupedCompletions(store, { owner: 'me', logger }, () => true);
+    completions.start('a'); // the first to run after ids already done: a write of its own
+    completions.next = 'b';
+    const first = completions.add('a'); // in flight meanwhile: gathered, with b's start
+    completions.next = 'c';
+    completions.add('b');
+    writes[0]!.finish();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(writes.map(({ ids, options }) => [ids, options])).toEqual([
+      [[], { owner: 'me', started: 'a' }],
+      [['a', 'b'], { owner: 'me', started: 'c' }],
+    ]);
+    writes[1]!.finish();
+    await first.written();
+  });
+
+  it('remembers the runs a failed write could not count, and forgets them once the id completes', async () => {
+    const memory = memoryStore();
+    let down = true;
+    const store: DedupeStore = {
+      ...memory,
+      complete: (ids, options) =>
+        down ? Promise.reject(new Error('store down')) : memory.complete(ids, options),
+    };
+    const completions = new GroupedCompletions(
+      store,
+      { owner: 'me', logger: {} },
+      (id) => id !== 'c',
+    );
+    completions.countedByClaim('a');
+    completions.next = 'b';
+    const group = completions.add('a');
+    await group.written().catch(() => {});
+    // b started (its start rode on the failed write), then completed in a write that failed too.
+    completions.next = 'c';
+    await completions
+      .add('b')
+      .written()
+      .catch(() => {});
+    // a was counted by the claim; b's run is remembered once; c never started.
+    expect([...(unrecordedRuns(store) ?? [])]).toEqual([['b', 1]]);
+    down = false;
+    await new GroupedCompletions(store).add('b').written();
+    expect(unrecordedRuns(store)?.size).toBe(0);
+  });
+
+  it('logs the ids the store refused, and marks the delivery lost', () => {
+    const warnings: unknown[][] = [];
+    const store = { ...memoryStore(), complete: () => ({ refused: ['a'] }) };
+    const completions = new GroupedCompletions(store, {
+      owner: 'me',
+      logger: { warn: (...args: unknown[]) => void warnings.push(args) },
+    });
+    completions.add('a');
+    expect(completions.lost).toBe(true);
+    expect(completions.refused).toEqual(['a']);
+    expect(warnings).toEqual([
+      [
+        { ids: ['a'] },
+        "completion refused: another delivery took the claim over after this one's lease ended",
+      ],
+    ]);
   });
 });

@@ -14,6 +14,7 @@ export class LeaseKeeper {
   readonly #store: DedupeStore;
   readonly #leaseMs: number;
   readonly #logger: Logger;
+  readonly #owner: (() => string) | undefined;
   /**
    * What is held, in the order it was taken; released holds stay until they reach the end
    * or a compaction. Not a Set: adding and deleting a key per request made the Set rehash
@@ -29,10 +30,12 @@ export class LeaseKeeper {
    */
   #renewing = false;
 
-  constructor(store: DedupeStore, leaseMs: number, logger: Logger) {
+  /** `owner`: who holds the claims renewed; the store extends only that owner's claims. */
+  constructor(store: DedupeStore, leaseMs: number, logger: Logger, owner?: () => string) {
     this.#store = store;
     this.#leaseMs = leaseMs;
     this.#logger = logger;
+    this.#owner = owner;
   }
 
   /**
@@ -83,7 +86,11 @@ export class LeaseKeeper {
     this.#renewing = true;
     let renewal: Promise<void>;
     try {
-      renewal = Promise.resolve(this.#store.renew!([...ids], { leaseMs: this.#leaseMs }));
+      const options =
+        this.#owner === undefined
+          ? { leaseMs: this.#leaseMs }
+          : { leaseMs: this.#leaseMs, owner: this.#owner() };
+      renewal = Promise.resolve(this.#store.renew!([...ids], options));
     } catch (error) {
       renewal = Promise.reject(error);
     }

@@ -28,7 +28,7 @@ export async function processQueued(
   const { store, leaseMs, retryDelayMs, logger } = settings;
   for (;;) {
     signal?.throwIfAborted();
-    const [claim] = await store.claim([item.event.id], { leaseMs });
+    const [claim] = await store.claim([item.event.id], { leaseMs, owner: settings.owner });
     if (claim === undefined || claim.status === 'done') return;
     if (claim.status === 'busy') {
       await sleep(Math.min(leaseMs, retryDelayMs), signal);
@@ -40,6 +40,7 @@ export async function processQueued(
       claim.attempt,
       new Date(queued.receivedAt),
       store,
+      settings.owner,
     );
     const started = Date.now();
     const scope = settings.instrumentation?.delivery('worker') ?? NO_SCOPE;
@@ -47,7 +48,7 @@ export async function processQueued(
     const lease = settings.leases.hold(() => [item.event.id]);
     let result: WebhookResult;
     try {
-      result = await runner.run(item, context, new GroupedCompletions(store));
+      result = await runner.run(item, context, new GroupedCompletions(store, settings));
     } finally {
       lease.release();
     }

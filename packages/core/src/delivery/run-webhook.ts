@@ -24,6 +24,7 @@ export function webhookContext(
   attempt: number,
   receivedAt: Date,
   store: DedupeStore,
+  owner?: string,
 ): WebhookContext {
   return {
     id: item.event.id,
@@ -33,7 +34,7 @@ export function webhookContext(
     receivedAt,
     validated: item.validated,
     transaction: isTransactionalStore(store)
-      ? transactionOnce(store, item.event.id)
+      ? transactionOnce(store, item.event.id, owner)
       : withoutTransactions,
   };
 }
@@ -45,6 +46,7 @@ export function webhookContext(
 function transactionOnce(
   store: TransactionalStore<unknown>,
   id: string,
+  owner: string | undefined,
 ): WebhookContext['transaction'] {
   let called = false;
   return (effect, options) => {
@@ -63,7 +65,8 @@ function transactionOnce(
         ),
       );
     }
-    return store.transactOnce(id, effect, options);
+    // The owner: a delivery whose claim was taken over meanwhile runs and records nothing.
+    return store.transactOnce(id, effect, owner === undefined ? options : { ...options, owner });
   };
 }
 
@@ -263,7 +266,7 @@ export class WebhookRunner {
     });
     await this.notify({ error, event: item.event, context, deadLettered: false });
     try {
-      await settings.store.release([id], { failed: true });
+      await settings.store.release([id], { failed: true, owner: settings.owner });
     } catch (releaseError) {
       // The claim expires after its lease; the redelivery waits until then.
       settings.logger.warn?.({ error: describeError(releaseError) }, 'dedupe store release failed');

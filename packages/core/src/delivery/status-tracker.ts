@@ -45,6 +45,11 @@ export interface WebhookCounts {
   readonly processed: number;
   /** Webhooks already handled, skipped. */
   readonly duplicates: number;
+  /**
+   * Of those duplicates, ids that arrived with another event or payload than the webhook
+   * processed under them (each logged as a warning, with both events and no payload value).
+   */
+  readonly changedDuplicates: number;
   /** Collected-data echoes of our own writes. */
   readonly echoes: number;
   /** Handler failures (each attempt), dead letters included. */
@@ -72,6 +77,7 @@ export class StatusTracker {
   #received = 0;
   #processed = 0;
   #duplicates = 0;
+  #changedDuplicates = 0;
   #failureCount = 0;
   #deadLettered = 0;
   // A ring of the last answers' latencies: a write per request, sorted only when read.
@@ -112,6 +118,11 @@ export class StatusTracker {
     this.#duplicates += duplicates;
     this.#latencies[this.#latencyCount % LATENCY_WINDOW] = latencyMs;
     this.#latencyCount++;
+  }
+
+  /** A duplicate's id was processed with another event or payload (see `changedDuplicates`). */
+  recordChangedDuplicate(): void {
+    this.#changedDuplicates++;
   }
 
   recordSchemaMismatch(): void {
@@ -157,6 +168,7 @@ export class StatusTracker {
         received: this.#received,
         processed: this.#processed,
         duplicates: this.#duplicates,
+        changedDuplicates: this.#changedDuplicates,
         echoes: this.#echoes,
         failures: this.#failureCount,
         deadLettered: this.#deadLettered,

@@ -185,11 +185,21 @@ export function createWebhookEngine<Tx = unknown>(
   }
   const status = new StatusTracker(stalledAfterMs);
   const logger = resolveLogger(options.logger);
+  // One fencing token per receiver or worker instance (see DeliverySettings.owner), made on
+  // first use: Workers refuse random values at a module's top level, where receivers are made.
+  let owner: string | undefined;
+  const ownerOf = () => {
+    owner ??= globalThis.crypto.randomUUID();
+    return owner;
+  };
   const settings: DeliverySettings = {
     store,
     handlers,
     logger,
-    leases: new LeaseKeeper(store, leaseMs, logger),
+    get owner() {
+      return ownerOf();
+    },
+    leases: new LeaseKeeper(store, leaseMs, logger, ownerOf),
     status,
     leaseMs,
     maxAttempts,
