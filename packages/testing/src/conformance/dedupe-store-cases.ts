@@ -1,4 +1,9 @@
-import type { CompletedWebhook, DeadLetter, DedupeStore } from '@passfort-webhooks/core';
+import {
+  type CompletedWebhook,
+  createPassfortWebhooks,
+  type DeadLetter,
+  type DedupeStore,
+} from '@passfort-webhooks/core';
 import {
   type ConformanceCase,
   expectEqual,
@@ -6,6 +11,7 @@ import {
   expectTrue,
   sleep,
 } from './conformance-case.js';
+import { KIT_SECRET, kitHeaders, kitWebhook, kitWebhookId } from './kit-webhooks.js';
 
 /** A fresh, empty store for one case, and how to clean up after it. */
 export interface StoreFixture<S> {
@@ -60,10 +66,16 @@ function skipCase(context: unknown, name: string, reason: string): never {
  * exactly one winner between two concurrent claimers, batches of 1,000, dead letters (their
  * ids kept done while they exist, whatever the retention; their `profileId`), and, for a store
  * that has the optional `processedSince`, the completions it lists for order-safe replay.
+ * Then the edges: owners (another owner's complete, release and renew refused; a delivery
+ * paused past its lease cannot complete what another took over, and its receiver logs it),
+ * runs counted as they start (`starts: 'first'`, `started`: a crash costs an attempt to the
+ * webhook that was running only), fingerprints kept with a claim, and leases that a wall
+ * clock set forward in this process does not end.
  *
  * A case for an optional method the store does not implement is skipped with its reason:
  * through the test context's `skip(note)` when the runner passes one to the test function
- * (vitest, node:test), else with a console warning.
+ * (vitest, node:test), else with a console warning. So is a case of an optional part of the
+ * contract the store says it leaves out (`owners`, `runCounting`, `fingerprints`: false).
  *
  * @example
  * const cases = dedupeStoreConformanceCases(async ({ retentionMs }) => {
@@ -81,6 +93,24 @@ export function dedupeStoreConformanceCases(
      * @default true
      */
     leaseRenewal?: boolean;
+    /**
+     * Whether the store checks owners (`ClaimOptions.owner`): `false` skips those cases, and a
+     * delivery paused past its lease can then complete what another delivery took over.
+     * @default true
+     */
+    owners?: boolean;
+    /**
+     * Whether the store counts runs as `ClaimOptions.starts` and `CompleteOptions.started` say:
+     * `false` skips that case, and a crash then costs every claimed webhook an attempt.
+     * @default true
+     */
+    runCounting?: boolean;
+    /**
+     * Whether the store keeps fingerprints (`ClaimOptions.fingerprints`): `false` skips that
+     * case, and an id arriving with another payload is not told apart from a redelivery.
+     * @default true
+     */
+    fingerprints?: boolean;
   } = {},
 ): ConformanceCase[] {
   const c = (
@@ -103,6 +133,50 @@ export function dedupeStoreConformanceCases(
     },
   });
   const lease = { leaseMs: 30_000 };
+  /** A case of an optional part of the contract, skipped when the store says it leaves it out. */
+  const part = (
+    included: boolean | undefined,
+    reason: string,
+    name: string,
+    retentionMs: number,
+    run: (fixture: StoreFixture<DedupeStore>) => Promise<void>,
+  ) =>
+    c(name, retentionMs, async (fixture, skip) => {
+      if (included === false) skip(reason);
+      await run(fixture);
+    });
+  const noOwners =
+    'the store does not check owners (optional): a delivery paused past its lease can complete what another delivery took over';
+  const refusedOf = (result: unknown) =>
+    (result as { refused?: readonly string[] } | undefined)?.refused ?? [];
+  const clockStep: ConformanceCase = {
+    name: 'a wall clock set forward in this process ends no lease: no second concurrent claim',
+    // Date.now is stepped from before the store opens, so that a store reading it (or keeping
+    // a reference to it) sees the step, as it would see NTP or a resumed VM step the clock.
+    async run() {
+      const realNow = Date.now;
+      let step = 0;
+      Date.now = () => realNow() + step;
+      try {
+        const fixture = await open({ retentionMs: 60_000 });
+        try {
+          const { store } = fixture;
+          await store.claim(['stepped'], { leaseMs: 5_000, owner: 'running' });
+          step = 10_000;
+          expectEqual(
+            await store.claim(['stepped'], { leaseMs: 5_000, owner: 'second' }),
+            [{ status: 'busy' }],
+            'the clock jumped 10 s past a 5 s lease taken a moment ago: still busy',
+          );
+        } finally {
+          step = 0;
+          await fixture.cleanup();
+        }
+      } finally {
+        Date.now = realNow;
+      }
+    },
+  };
   const renewal = c(
     'renews a live claim’s lease, and neither revives an ended lease nor touches a done id',
     60_000,
@@ -373,6 +447,226 @@ export function dedupeStoreConformanceCases(
         expectEqual((await processedSince('P', times[3]!)).count, 0, 'and not after the newest');
       },
     ),
+    part(
+      options.owners,
+      noOwners,
+      'refuses another owner’s complete, release and renew of a claim; its holder’s own, and calls that name no owner, still work',
+      60_000,
+      async ({ store }) => {
+        const held = { leaseMs: 30_000, owner: 'owner-a' };
+        await store.claim(['a', 'b', 'c'], held);
+        expectEqual(
+          refusedOf(await store.complete(['a'], { owner: 'owner-b' })),
+          ['a'],
+          'complete by another owner: refused, and reported',
+        );
+        await store.release(['b'], { owner: 'owner-b' });
+        expectEqual(
+          await store.claim(['a', 'b'], { leaseMs: 30_000, owner: 'owner-c' }),
+          [{ status: 'busy' }, { status: 'busy' }],
+          'still held by their owner after the refused complete and release',
+        );
+        if (store.renew !== undefined) {
+          await store.claim(['d'], { leaseMs: 400, owner: 'owner-a' });
+          await store.renew(['d'], { leaseMs: 30_000, owner: 'owner-b' });
+          await sleep(600);
+          expectEqual(
+            (await store.claim(['d'], { leaseMs: 30_000, owner: 'owner-c' })).map((o) => o.status),
+            ['claimed'],
+            'renew by another owner did not extend the lease',
+          );
+        }
+        expectEqual(
+          refusedOf(await store.complete(['a'], { owner: 'owner-a' })),
+          [],
+          'complete by the holder',
+        );
+        await store.release(['b'], { owner: 'owner-a' });
+        expectEqual(refusedOf(await store.complete(['c'])), [], 'complete naming no owner');
+        expectEqual(
+          (await store.claim(['a', 'b', 'c'], { leaseMs: 30_000, owner: 'owner-c' })).map(
+            (o) => o.status,
+          ),
+          ['done', 'claimed', 'done'],
+          'after the holder’s complete and release',
+        );
+      },
+    ),
+    part(
+      options.owners,
+      noOwners,
+      'a delivery paused past its lease: once another owner claimed the id its late completion is refused, even after that owner completed it; a lapsed lease nobody took over can still be completed',
+      60_000,
+      async ({ store, another }) => {
+        const other = await another();
+        try {
+          await store.claim(['late', 'lapsed'], { leaseMs: 300, owner: 'paused' });
+          await sleep(500); // the process froze past its lease
+          expectEqual(
+            (await other.claim(['late'], { leaseMs: 30_000, owner: 'taker' })).map((o) => o.status),
+            ['claimed'],
+            'the redelivery takes the lapsed claim over',
+          );
+          expectEqual(
+            refusedOf(await store.complete(['late', 'lapsed'], { owner: 'paused' })),
+            ['late'],
+            'the paused delivery resumes: its completion of the taken-over id is refused',
+          );
+          expectEqual(
+            await other.claim(['late', 'lapsed'], { leaseMs: 30_000, owner: 'third' }),
+            [{ status: 'busy' }, { status: 'done' }],
+            'the taker still holds it; the id nobody took over is done',
+          );
+          expectEqual(
+            refusedOf(await other.complete(['late'], { owner: 'taker' })),
+            [],
+            'the taker completes it',
+          );
+          expectEqual(
+            refusedOf(await store.complete(['late'], { owner: 'paused' })),
+            ['late'],
+            'a late completion after the taker completed it is refused too',
+          );
+        } finally {
+          if (other !== store) await other.close?.();
+        }
+      },
+    ),
+    part(
+      options.owners,
+      noOwners,
+      'a paused receiver’s late completion is refused and logged, and it does not answer 200 for it',
+      60_000,
+      async ({ store }) => {
+        // No renewals, and a short lease: the receiver stands for a process frozen past it.
+        const { renew: _renew, ...unrenewed } = store;
+        const warnings: { fields: unknown; message: string }[] = [];
+        const webhooks = createPassfortWebhooks({
+          secret: KIT_SECRET,
+          store: unrenewed,
+          leaseMs: 300,
+          logger: {
+            warn: (fields: unknown, message?: string) =>
+              void warnings.push({ fields, message: message ?? '' }),
+          },
+        });
+        let resume = () => {};
+        let started = () => {};
+        const running = new Promise<void>((resolve) => {
+          started = resolve;
+        });
+        webhooks.onAny(async () => {
+          started();
+          await new Promise<void>((resolve) => {
+            resume = resolve;
+          });
+        });
+        const webhook = kitWebhook(kitWebhookId(900));
+        const answer = webhooks.handle({
+          method: 'POST',
+          headers: kitHeaders(),
+          body: JSON.stringify(webhook),
+        });
+        await running;
+        await sleep(500); // past the lease
+        expectEqual(
+          (await store.claim([webhook.id], { leaseMs: 30_000, owner: 'another-receiver' })).map(
+            (o) => o.status,
+          ),
+          ['claimed'],
+          'another receiver takes the claim over',
+        );
+        resume();
+        const response = await answer;
+        expectTrue(
+          response.status !== 200,
+          `the paused receiver does not ack it (${response.status})`,
+        );
+        expectTrue(
+          warnings.some(
+            ({ fields, message }) =>
+              /completion refused/.test(message) && JSON.stringify(fields).includes(webhook.id),
+          ),
+          `the refusal is logged with the id (${JSON.stringify(warnings)})`,
+        );
+        expectEqual(
+          (await store.claim([webhook.id], { leaseMs: 30_000, owner: 'third' })).map(
+            (o) => o.status,
+          ),
+          ['busy'],
+          'the receiver that took it over still holds it',
+        );
+        await webhooks.close();
+      },
+    ),
+    part(
+      options.runCounting,
+      'the store counts every claimed id as a run (optional): a crash costs every webhook of the batch an attempt',
+      'counts a run as it starts: with starts: first only ids[0]; a started mark once; a failed release counts a run not counted, an unstarted one takes a counted run back',
+      60_000,
+      async ({ store }) => {
+        const claimFirst = (list: string[], owner: string, leaseMs = 300) =>
+          store.claim(list, { leaseMs, owner, starts: 'first' });
+        const attempts = (outcomes: readonly { status: string; attempt?: number }[]) =>
+          outcomes.map((o) => (o.status === 'claimed' ? o.attempt : o.status));
+        expectEqual(attempts(await claimFirst(['a', 'b', 'c'], 'crashed-1')), [1, 1, 1], 'first');
+        await sleep(500); // the process died while running a: nothing was released
+        expectEqual(
+          attempts(await claimFirst(['a', 'b', 'c'], 'crashed-2')),
+          [2, 1, 1],
+          'the crash cost an attempt to a only: b and c never ran',
+        );
+        await store.complete(['a'], { owner: 'crashed-2', started: 'b' });
+        await store.complete([], { owner: 'crashed-2', started: 'b' });
+        await sleep(500); // b ran (counted once, whatever the marks), and the process died
+        expectEqual(
+          attempts(await claimFirst(['b', 'c'], 'third', 30_000)),
+          [2, 1],
+          'b’s run was counted once; c still never ran',
+        );
+        await store.release(['c'], { failed: true, owner: 'third' });
+        await store.release(['b'], { owner: 'third' });
+        expectEqual(
+          attempts(await claimFirst(['b', 'c'], 'fourth', 30_000)),
+          [2, 2],
+          'c’s failed run counted by its release; b’s unstarted claim taken back',
+        );
+        await store.complete([], { owner: 'someone-else', started: 'c' });
+        await store.release(['c'], { owner: 'fourth' });
+        expectEqual(
+          attempts(await store.claim(['c'], { leaseMs: 30_000, owner: 'fifth' })),
+          [2],
+          'another owner’s started mark counted nothing',
+        );
+      },
+    ),
+    part(
+      options.fingerprints,
+      'the store keeps no fingerprints (optional): an id arriving with another payload is not told apart from a redelivery',
+      'reports the fingerprint a done id was claimed with, and none for an id claimed without one',
+      60_000,
+      async ({ store }) => {
+        await store.claim(['f1', 'f2'], {
+          ...lease,
+          fingerprints: ['CHECK_COMPLETED#0000abcd', 'any string a store keeps as it is'],
+        });
+        await store.claim(['f4'], lease);
+        await store.complete(['f1', 'f2', 'f4']);
+        expectEqual(
+          await store.claim(['f1', 'f2', 'f4'], {
+            ...lease,
+            fingerprints: ['RISK_SCORE_CHANGED#00000001', 'another', 'X#00000002'],
+          }),
+          [
+            { status: 'done', fingerprint: 'CHECK_COMPLETED#0000abcd' },
+            { status: 'done', fingerprint: 'any string a store keeps as it is' },
+            { status: 'done' },
+          ],
+          'the processed claim’s fingerprints, never the new ones',
+        );
+      },
+    ),
+    clockStep,
     c('accepts empty batches', 60_000, async ({ store }) => {
       expectEqual(await store.claim([], { leaseMs: 1000 }), [], 'empty claim');
       await store.complete([]);

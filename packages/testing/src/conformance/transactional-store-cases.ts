@@ -196,14 +196,15 @@ export function transactionalStoreConformanceCases<Tx>(
     }),
 
     c(
-      'a second claimer after the first lease ended waits for the first transaction and commits nothing',
+      'a delivery paused inside its transaction past its lease, then taken over, cannot commit: its transaction rolls back and the one that took over commits once',
       async (f) => {
         // Leases of 200 ms and no renewal: the second receiver takes the claim while the first
-        // one's transaction is still open.
+        // one's transaction is still open (a GC pause, a frozen VM).
         const withoutRenewal = ({ renew: _renew, ...store }: TransactionalStore<Tx>) => store;
         const first = kitReceiver(withoutRenewal(f.store), { leaseMs: 200 });
         const second = kitReceiver(withoutRenewal(await f.another()), { leaseMs: 200 });
         const values: unknown[] = [];
+        const after: string[] = [];
         first.on('PRODUCT_STATUS_CHANGED', async (event, ctx) => {
           values.push(
             await ctx.transaction(async (tx) => {
@@ -212,6 +213,7 @@ export function transactionalStoreConformanceCases<Tx>(
               return 'first';
             }),
           );
+          after.push('first');
         });
         second.on('PRODUCT_STATUS_CHANGED', async (event, ctx) => {
           values.push(
@@ -220,19 +222,56 @@ export function transactionalStoreConformanceCases<Tx>(
               return 'second';
             }),
           );
+          after.push('second');
         });
         const webhook = kitWebhook(kitWebhookId(4));
         const firstAnswer = send(first, webhook);
         await sleep(500);
         const secondAnswer = await send(second, webhook);
-        expectEqual((await firstAnswer).status, 200, 'the first delivery is acked');
-        expectEqual(secondAnswer.status, 200, 'the second delivery is acked');
-        expectEqual(await f.effects(), [webhook.id], 'one effect, the first one');
-        expectEqual(
-          values,
-          ['first', 'first'],
-          'the second transaction returned the first one’s value',
+        expectTrue(
+          (await firstAnswer).status !== 200,
+          'the paused delivery is not acked: its claim was taken over',
         );
+        expectEqual(secondAnswer.status, 200, 'the delivery that took it over is acked');
+        expectEqual(await f.effects(), [webhook.id], 'one effect, the second one');
+        expectEqual(values, ['second'], 'only the second transaction committed and returned');
+        expectEqual(after, ['second'], 'the work after the transaction ran once');
+        await first.close();
+        await second.close();
+      },
+    ),
+
+    c(
+      'a delivery paused before its transaction, then taken over, runs neither its transaction nor what follows it',
+      async (f) => {
+        const withoutRenewal = ({ renew: _renew, ...store }: TransactionalStore<Tx>) => store;
+        const first = kitReceiver(withoutRenewal(f.store), { leaseMs: 200 });
+        const second = kitReceiver(withoutRenewal(await f.another()), { leaseMs: 200 });
+        const runs: string[] = [];
+        const after: string[] = [];
+        const handler =
+          (name: string, pauseMs: number) =>
+          async (
+            event: { id: string },
+            ctx: { transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> },
+          ) => {
+            await sleep(pauseMs); // the process froze here
+            await ctx.transaction(async (tx) => {
+              runs.push(name);
+              await f.insertEffect(tx, event.id);
+            });
+            after.push(name); // an e-mail, a call to another system: outside the transaction
+          };
+        first.on('PRODUCT_STATUS_CHANGED', handler('first', 800));
+        second.on('PRODUCT_STATUS_CHANGED', handler('second', 0));
+        const webhook = kitWebhook(kitWebhookId(8));
+        const firstAnswer = send(first, webhook);
+        await sleep(400);
+        expectEqual((await send(second, webhook)).status, 200, 'the takeover is acked');
+        expectTrue((await firstAnswer).status !== 200, 'the paused delivery is not acked');
+        expectEqual(await f.effects(), [webhook.id], 'one effect');
+        expectEqual(runs, ['second'], 'the paused delivery’s transaction did not run');
+        expectEqual(after, ['second'], 'nor did what follows it in its handler');
         await first.close();
         await second.close();
       },
