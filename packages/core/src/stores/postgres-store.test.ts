@@ -80,6 +80,48 @@ if (await postgresAvailable()) {
       }
     });
 
+    it('claims and completes overlapping batches in a stable order: 40 rounds of a batch of 100 and its reverse at once, no deadlock', async () => {
+      const pools = [0, 1].map(() => new pg.Pool({ connectionString: DATABASE_URL, max: 2 }));
+      const table = uniqueName('pfw_order');
+      const stores = pools.map((pool) =>
+        postgresStore({ pool, table, deadLetterTable: `${table}_dead`, pruneIntervalMs: 0 }),
+      );
+      await stores[0]!.migrate();
+      const deadlocks: unknown[] = [];
+      const settled = async <T>(work: Promise<T>): Promise<T | undefined> => {
+        try {
+          return await work;
+        } catch (error) {
+          if ((error as { code?: string }).code !== '40P01') throw error;
+          deadlocks.push(error);
+          return undefined;
+        }
+      };
+      try {
+        for (let round = 0; round < 40; round++) {
+          const ids = Array.from({ length: 100 }, (_, i) => `r${round}-${i}`);
+          const reversed = [...ids].reverse();
+          const [first, second] = await Promise.all([
+            settled(Promise.resolve(stores[0]!.claim(ids, { leaseMs: 30_000, owner: 'a' }))),
+            settled(Promise.resolve(stores[1]!.claim(reversed, { leaseMs: 30_000, owner: 'b' }))),
+          ]);
+          if (first === undefined || second === undefined) continue;
+          // Each id went to one of them.
+          const winners = ids.map((_, i) => [first[i]!.status, second[99 - i]!.status].sort());
+          expect(winners.every(([a, b]) => a === 'busy' && b === 'claimed')).toBe(true);
+          await Promise.all([
+            settled(Promise.resolve(stores[0]!.complete(ids, { owner: 'a' }))),
+            settled(Promise.resolve(stores[1]!.complete(reversed, { owner: 'b' }))),
+          ]);
+        }
+        expect(deadlocks.length).toBe(0);
+      } finally {
+        await pools[0]!.query(`DROP TABLE ${table}, ${table}_dead, ${table}_effects`);
+        for (const store of stores) await store.close?.();
+        await Promise.all(pools.map((pool) => pool.end()));
+      }
+    });
+
     it('prunes ids whose retention has passed', async () => {
       const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
       const table = uniqueName('pfw_prune');
