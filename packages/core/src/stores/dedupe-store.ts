@@ -169,8 +169,8 @@ export interface ListDeadLettersOptions {
 export interface DedupeStore {
   /**
    * Claims ids for processing; returns one outcome per id, in the same order. Leases are
-   * measured by a clock that does not jump when the wall clock is set: the database's, or a
-   * monotonic one.
+   * measured by a clock no caller's clock can move: the database's (one clock for every
+   * process), or a monotonic one in a store that lives in one process.
    */
   claim(ids: readonly string[], options: ClaimOptions): Awaitable<readonly ClaimOutcome[]>;
   /**
