@@ -113,7 +113,8 @@ const PINNED = "'9999-12-31 00:00:00'";
 export function mysqlSchemaSql(
   table = 'passfort_webhook_ids',
   deadLetterTable = 'passfort_webhook_dead_letters',
-  effectTable = 'passfort_webhook_effects',
+  // The store's own default: beside a table of another name, its own effects table.
+  effectTable = table === 'passfort_webhook_ids' ? 'passfort_webhook_effects' : `${table}_effects`,
 ): string[] {
   for (const name of [table, deadLetterTable, effectTable]) {
     if (!IDENTIFIER.test(name)) throw new ConfigurationError(`Invalid MySQL table name: ${name}`);
@@ -129,7 +130,7 @@ export function mysqlSchemaSql(
   effect_at DATETIME(3) NULL,
   effect_result LONGTEXT NULL,
   event VARCHAR(256) NULL,
-  profile_id VARCHAR(256) NULL,
+  profile_id VARBINARY(1024) NULL,
   done_at DATETIME(3) NULL,
   owner VARCHAR(255) NULL,
   started TINYINT NULL,
@@ -145,7 +146,7 @@ export function mysqlSchemaSql(
   error TEXT NOT NULL,
   attempts INT NOT NULL,
   failed_at BIGINT NOT NULL,
-  profile_id VARCHAR(256) NULL,
+  profile_id VARBINARY(1024) NULL,
   INDEX failed_at (failed_at, id)
 ) ENGINE=InnoDB`,
     `CREATE TABLE IF NOT EXISTS ${effectTable} (
@@ -166,13 +167,13 @@ export function mysqlSchemaSql(
 const ADDED_COLUMNS = {
   ids: [
     ['event', 'VARCHAR(256) NULL'],
-    ['profile_id', 'VARCHAR(256) NULL'],
+    ['profile_id', 'VARBINARY(1024) NULL'],
     ['done_at', 'DATETIME(3) NULL'],
     ['owner', 'VARCHAR(255) NULL'],
     ['started', 'TINYINT NULL'],
     ['fingerprint', 'VARCHAR(300) NULL'],
   ],
-  dead: [['profile_id', 'VARCHAR(256) NULL']],
+  dead: [['profile_id', 'VARBINARY(1024) NULL']],
   effects: [],
 } as const;
 
@@ -438,6 +439,13 @@ FROM (SELECT 1) one LEFT JOIN ${effectTable} e ON e.id = ? LEFT JOIN ${table} w 
       await connection.beginTransaction();
     },
     marks,
+    async outcomeOf() {
+      return 'unknown'; // MySQL keeps no record of an ended transaction's outcome
+    },
+    // Statements that end the transaction, or commit it implicitly (DDL, LOCK TABLES, a
+    // nested BEGIN): https://mariadb.com/kb/en/sql-statements-that-cause-an-implicit-commit/
+    forbidden:
+      /^(?:BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK(?!\s+TO)|XA\s|LOCK\s+TABLES?|UNLOCK\s+TABLES?|SET\s+(?:(?:SESSION|@@SESSION\.|@@)\s*)?autocommit|(?:CREATE|ALTER|DROP|RENAME|TRUNCATE)\s|(?:ANALYZE|OPTIMIZE|REPAIR|CHECK)\s+TABLE|FLUSH\s|LOAD\s+(?:DATA|INDEX)|GRANT\s|REVOKE\s)/i,
     async record(connection, id, result, owner) {
       // Refused (nothing inserted) when another owner holds the claim now.
       const inserted = await query(
@@ -537,7 +545,8 @@ ON DUPLICATE KEY UPDATE state = IF(${ours}, 'done', state),
       error: row['error'] as string,
       attempts: Number(row['attempts']),
       failedAt: Number(row['failed_at']),
-      ...(typeof row['profile_id'] === 'string' ? { profileId: row['profile_id'] } : {}),
+      // Compared by exact bytes, as ids are: 'PROF-ABC' and 'prof-abc ' are other profiles.
+      ...(row['profile_id'] == null ? {} : { profileId: idText(row['profile_id']) }),
     };
   }
 

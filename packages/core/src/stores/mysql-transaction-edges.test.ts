@@ -104,35 +104,45 @@ describe.runIf(await mysqlAvailable())('mysqlStore ctx.transaction at the edges'
     await webhooks.close();
   });
 
-  it('SET autocommit = 0 inside fn does not leak into the pool: the connection is closed', async () => {
+  it('statements that end the transaction (SET autocommit, BEGIN, COMMIT, LOCK TABLES, DDL) are refused before they are sent, and nothing is kept', async () => {
     const db = await open({ connectionLimit: 1 });
-    const webhooks = db.receiver();
-    webhooks.on('PRODUCT_STATUS_CHANGED', async (event, ctx) => {
-      await ctx.transaction(async (tx) => {
-        await tx.query('SET autocommit = 0');
-        await db.insert(tx, event.id);
-      });
-    });
-    const ids = [webhookId(200), webhookId(201), webhookId(202)];
-    for (const id of ids) expect((await db.send(webhooks, id)).status).toBe(200);
+    const statements = [
+      'SET autocommit = 0',
+      'BEGIN',
+      '/* a comment */ COMMIT',
+      `LOCK TABLES ${db.table}_fx WRITE`,
+      `CREATE TABLE ${db.table}_ddl (id INT) ENGINE=InnoDB`,
+    ];
+    const refused: string[] = [];
+    for (const [n, statement] of statements.entries()) {
+      const id = webhookId(200 + n);
+      await db.store
+        .transactOnce(id, async (tx) => {
+          await db.insert(tx, id);
+          await tx.query(statement);
+        })
+        .catch((error: Error) => refused.push(error.message));
+    }
+    expect(refused).toHaveLength(statements.length);
+    expect(refused.every((message) => /may not send .*Nothing was sent/.test(message))).toBe(true);
+    expect(await db.effectRows()).toEqual([]);
     const [rows] = await db.pool.query('SELECT @@autocommit AS autocommit');
     expect(Number((rows as { autocommit: unknown }[])[0]!.autocommit)).toBe(1);
-    // Every completion was committed, seen from another connection: none left claimed.
-    const other = mysqlStore({
-      pool: db.pool,
-      table: db.table,
-      deadLetterTable: `${db.table}_dead`,
-      logger: false,
-      pruneIntervalMs: 0,
-    });
-    expect(await other.claim(ids, { leaseMs: 1000 })).toMatchObject(
-      ids.map(() => ({ status: 'done' })),
-    );
-    expect(await db.effectRows()).toEqual(ids);
-    await webhooks.close();
   });
 
-  it('DDL inside fn (an implicit commit) then a failure: a clear error, and the effect is not doubled on retry', async () => {
+  it('a session setting fn changed does not leak into the pool: the connection is closed', async () => {
+    const db = await open({ connectionLimit: 1 });
+    const id = webhookId(210);
+    await db.store.transactOnce(id, async (tx) => {
+      await tx.query("SET SESSION sql_mode = 'ANSI_QUOTES'");
+      await db.insert(tx, id);
+    });
+    const [rows] = await db.pool.query('SELECT @@sql_mode AS mode');
+    expect(String((rows as { mode: unknown }[])[0]!.mode)).not.toMatch(/ANSI_QUOTES/);
+    expect(await db.effectRows()).toEqual([id]);
+  });
+
+  it('DDL that slips past the check (a prepared statement) then a failure: a clear error, and the effect is not doubled on retry', async () => {
     const db = await open();
     const webhooks = db.receiver();
     const errors: string[] = [];
@@ -140,7 +150,10 @@ describe.runIf(await mysqlAvailable())('mysqlStore ctx.transaction at the edges'
       await ctx
         .transaction(async (tx) => {
           await db.insert(tx, event.id);
-          await tx.query(`CREATE TABLE IF NOT EXISTS ${db.table}_ddl (id INT) ENGINE=InnoDB`);
+          await tx.query(
+            `PREPARE ddl FROM 'CREATE TABLE IF NOT EXISTS ${db.table}_ddl (id INT) ENGINE=InnoDB'`,
+          );
+          await tx.query('EXECUTE ddl'); // an implicit commit
           throw new Error('failed after the DDL');
         })
         .catch((error: Error) => {
@@ -154,6 +167,28 @@ describe.runIf(await mysqlAvailable())('mysqlStore ctx.transaction at the edges'
     expect((await db.send(webhooks, id)).status).toBe(200);
     expect(await db.effectRows()).toEqual([id]);
     await webhooks.close();
+  });
+
+  it('a deadlock rolls back and runs fn again: both effects happen once', async () => {
+    const db = await open({ connectionLimit: 5 });
+    await db.pool.query(`CREATE TABLE ${db.table}_ddl (id INT PRIMARY KEY, v INT) ENGINE=InnoDB`);
+    await db.pool.query(`INSERT INTO ${db.table}_ddl VALUES (1, 0), (2, 0)`);
+    const transfer = (id: string, first: number, second: number) =>
+      db.store.transactOnce(id, async (tx) => {
+        await tx.query(`UPDATE ${db.table}_ddl SET v = v + 1 WHERE id = ?`, [first]);
+        await sleep(150);
+        await tx.query(`UPDATE ${db.table}_ddl SET v = v + 1 WHERE id = ?`, [second]);
+        await db.insert(tx, id);
+        return 'ok';
+      });
+    const results = await Promise.all([
+      transfer(webhookId(400), 1, 2),
+      transfer(webhookId(401), 2, 1),
+    ]);
+    expect(results).toEqual(['ok', 'ok']);
+    const [rows] = await db.pool.query(`SELECT v FROM ${db.table}_ddl ORDER BY id`);
+    expect((rows as { v: number }[]).map((row) => Number(row.v))).toEqual([2, 2]);
+    expect((await db.effectRows()).sort()).toEqual([webhookId(400), webhookId(401)]);
   });
 
   it('a write to a MyISAM table then a failure: a clear error, and the kept write is not made twice', async () => {

@@ -105,7 +105,8 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/i;
 export function postgresSchemaSql(
   table = 'passfort_webhook_ids',
   deadLetterTable = 'passfort_webhook_dead_letters',
-  effectTable = 'passfort_webhook_effects',
+  // The store's own default: beside a table of another name, its own effects table.
+  effectTable = table === 'passfort_webhook_ids' ? 'passfort_webhook_effects' : `${table}_effects`,
 ): string {
   for (const name of [table, deadLetterTable, effectTable]) {
     if (!IDENTIFIER.test(name))
@@ -377,15 +378,21 @@ SELECT count(*)::int AS n FROM gone`,
 
   const connectable = pool as unknown as Partial<ConnectablePool>;
   const dialect: TransactionDialect<PooledConnection> = {
-    connect() {
+    async connect() {
       if (typeof connectable.connect !== 'function') {
         throw new ConfigurationError(
           'ctx.transaction needs postgresStore({ pool }) to be given a pg Pool (it has no connect())',
         );
       }
-      return connectable.connect();
+      const connection = await connectable.connect();
+      // A checked-out pg client has no 'error' listener of the pool's: a backend terminated
+      // while fn runs would emit an unhandled 'error' and end the process. The failure reaches
+      // fn's query (or the commit) as a rejection instead, and the connection is discarded.
+      (connection as Partial<ErrorEmitter>).on?.('error', swallowConnectionError);
+      return connection;
     },
     release(connection, discard) {
+      (connection as Partial<ErrorEmitter>).off?.('error', swallowConnectionError);
       // pg's Pool closes a connection released with an error instead of reusing it.
       connection.release(discard ? new Error('closed by ctx.transaction') : undefined);
     },
@@ -414,6 +421,16 @@ FROM (SELECT 1) one LEFT JOIN ${effectTable} e ON e.id = $1 LEFT JOIN ${table} w
     async begin(connection, isolation) {
       await connection.query(`BEGIN ISOLATION LEVEL ${isolation.toUpperCase()}`);
     },
+    async outcomeOf(connection, transaction) {
+      if (transaction === undefined) return 'unknown';
+      const { rows } = await connection.query('SELECT pg_xact_status($1::xid8) AS status', [
+        transaction,
+      ]);
+      const status = rows[0]?.['status'];
+      return status === 'aborted' ? 'aborted' : status === 'committed' ? 'committed' : 'unknown';
+    },
+    forbidden:
+      /^(?:BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK(?!\s+TO)|ABORT|PREPARE\s+TRANSACTION|SET\s+(?:SESSION\s+)?(?:CHARACTERISTICS|TRANSACTION\s+SNAPSHOT))\b/i,
     async marks(connection) {
       const { rows } = await connection.query(`SELECT ${MARKS}`);
       return {
@@ -561,12 +578,12 @@ RETURNING id`,
 
 /**
  * What tells whether `fn` ended the transaction or changed the session (see `transact-once.ts`):
- * the transaction's start time is the same for every statement of one transaction (and a
- * statement outside one is its own), and the
+ * the transaction's id (assigned here, so that `pg_xact_status` can later tell whether it
+ * committed or was rolled back; text, not a time, whose form SET LOCAL DateStyle changes), and the
  * settings a handler might change (a role, a search path, timeouts) sum up the session. Read
  * with current_setting, not pg_settings: 0.05 ms against 0.5 ms a transaction.
  */
-const MARKS = `transaction_timestamp()::text AS pfw_transaction, concat_ws('|', current_user,
+const MARKS = `pg_current_xact_id()::text AS pfw_transaction, concat_ws('|', current_user,
   current_setting('search_path'), current_setting('statement_timeout'),
   current_setting('lock_timeout'), current_setting('idle_in_transaction_session_timeout'),
   current_setting('TimeZone'), current_setting('DateStyle'), current_setting('client_encoding'),
@@ -577,3 +594,11 @@ const MARKS = `transaction_timestamp()::text AS pfw_transaction, concat_ws('|', 
 function lockNumber(key: string): string {
   return createHash('sha1').update(key).digest().readBigInt64BE(0).toString();
 }
+
+interface ErrorEmitter {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/** See `connect()` in the transaction dialect: the rejection of the query carries the failure. */
+function swallowConnectionError(): void {}

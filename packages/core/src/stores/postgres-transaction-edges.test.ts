@@ -157,29 +157,90 @@ describe.runIf(await postgresAvailable())('postgresStore ctx.transaction at the 
     expect((await db.effectRows()).sort()).toEqual([webhookId(4), webhookId(5)]);
   });
 
-  it('fn that commits by itself gets a clear error, and its effect is not run a second time', async () => {
+  it('COMMIT or ROLLBACK sent by fn is refused before it is sent; one that slips past (a multi-statement query) is caught: a commit is recorded once, a rollback is run again', async () => {
     const db = await open();
     const webhooks = db.receiver();
     const errors: string[] = [];
     let runs = 0;
+    const statements: Record<string, string> = {
+      [webhookId(6)]: 'COMMIT',
+      [webhookId(7)]: 'SELECT 1; COMMIT',
+      [webhookId(8)]: 'SELECT 1; ROLLBACK',
+    };
+    let misuse = true;
     webhooks.on('PRODUCT_STATUS_CHANGED', async (event, ctx) => {
       await ctx
         .transaction(async (tx) => {
           runs++;
           await db.insert(tx, event.id);
-          await tx.query('COMMIT');
+          if (misuse) await tx.query(statements[event.id]!);
         })
         .catch((error: Error) => {
           errors.push(error.message);
           throw error;
         });
     });
-    const id = webhookId(6);
-    expect((await db.send(webhooks, id)).status).toBe(500);
-    expect(errors[0]).toMatch(/ended its transaction itself/);
-    expect((await db.send(webhooks, id)).status).toBe(200);
-    expect(runs).toBe(1);
-    expect(await db.effectRows()).toEqual([id]);
+    for (const id of Object.keys(statements))
+      expect((await db.send(webhooks, id)).status).toBe(500);
+    expect(errors[0]).toMatch(/may not send COMMIT.*Nothing was sent/);
+    expect(errors[1]).toMatch(/ended its transaction itself.*effect is recorded/);
+    expect(errors[2]).toMatch(/by rolling it back.*nothing it wrote was kept/);
+    // What each left: the refused one nothing; the committed one its effect, recorded; the
+    // rolled-back one nothing, so it runs again.
+    expect(await db.effectRows()).toEqual([webhookId(7)]);
+    misuse = false;
+    for (const id of Object.keys(statements))
+      expect((await db.send(webhooks, id)).status).toBe(200);
+    expect((await db.effectRows()).sort()).toEqual(Object.keys(statements).sort());
+    expect(runs).toBe(5); // three first runs, then 6 and 8 again; 7 was recorded
     await webhooks.close();
+  });
+
+  it('SET LOCAL inside fn is fine (it ends with the transaction)', async () => {
+    const db = await open();
+    const id = webhookId(9);
+    await db.store.transactOnce(id, async (tx) => {
+      await tx.query("SET LOCAL DateStyle = 'German'");
+      await tx.query("SELECT set_config('TimeZone', 'Asia/Tokyo', true)");
+      await db.insert(tx, id);
+    });
+    expect(await db.effectRows()).toEqual([id]);
+  });
+
+  it('a backend terminated while fn runs rejects the call; the process lives and a retry commits once', async () => {
+    const db = await open();
+    const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+    db.pools.push(admin);
+    const id = webhookId(10);
+    await expect(
+      db.store.transactOnce(id, async (tx) => {
+        await db.insert(tx, id);
+        const { rows } = await tx.query('SELECT pg_backend_pid() AS pid');
+        await admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+        await sleep(300);
+        await db.insert(tx, id);
+      }),
+    ).rejects.toThrow();
+    expect(await db.effectRows()).toEqual([]);
+    await db.store.transactOnce(id, (tx) => db.insert(tx, id).then(() => undefined));
+    expect(await db.effectRows()).toEqual([id]);
+  });
+
+  it('a method kept past fn (tx.query.bind(tx)) is refused like the connection', async () => {
+    const db = await open({ max: 1 });
+    let kept: ((text: string, values: unknown[]) => Promise<unknown>) | undefined;
+    await db.store.transactOnce(webhookId(11), async (tx) => {
+      kept = tx.query.bind(tx) as never;
+    });
+    let refused = '';
+    await db.store.transactOnce(webhookId(12), async () => {
+      try {
+        await kept!(`INSERT INTO ${db.table}_fx (webhook_id) VALUES ($1)`, ['late']);
+      } catch (error) {
+        refused = (error as Error).name;
+      }
+    });
+    expect(refused).toBe('ConfigurationError');
+    expect(await db.effectRows()).toEqual([]);
   });
 });

@@ -435,6 +435,16 @@ export function dedupeStoreConformanceCases(
           { count: 0, webhooks: [] },
           'a profile never seen',
         );
+        // Profiles are told apart by exact bytes, as ids are: case and a trailing space count.
+        await store.claim(['h', 'i'], lease);
+        await store.complete(['h', 'i'], {
+          profiles: [done('h', 'prof-abc'), done('i', 'PROF-ABC ')],
+        });
+        expectEqual(
+          (await processedSince('prof-abc', 0)).webhooks.map((webhook) => webhook.id),
+          ['h'],
+          'profiles compared by exact bytes',
+        );
         // A replayed letter is filed where it stands in Passfort's order, not now.
         await store.claim(['g'], lease);
         await store.complete(['g'], { profiles: [{ ...done('g', 'P'), processedAt: since + 1 }] });

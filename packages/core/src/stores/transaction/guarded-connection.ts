@@ -21,7 +21,35 @@ export interface GuardedConnection<C> {
 
 const GIVEN_BACK_BY_US = new Set<PropertyKey>(['release', 'destroy', 'end']);
 
-export function guardConnection<C extends object>(raw: C, webhookId: string): GuardedConnection<C> {
+/**
+ * Throws before a statement that would end or replace ctx.transaction's transaction is sent:
+ * afterwards it could only be detected, and what it committed could not be undone.
+ */
+function refuseForbidden(query: unknown, forbidden: RegExp, webhookId: string): void {
+  const text =
+    typeof query === 'string'
+      ? query
+      : typeof (query as { text?: unknown } | null)?.text === 'string'
+        ? (query as { text: string }).text
+        : typeof (query as { sql?: unknown } | null)?.sql === 'string'
+          ? (query as { sql: string }).sql
+          : undefined;
+  if (text === undefined) return;
+  // Leading comments and blanks do not hide the statement.
+  const statement = text.replace(/^(?:\s+|--[^\n]*\n|\/\*[\s\S]*?\*\/)*/, '');
+  const match = forbidden.exec(statement);
+  if (match !== null) {
+    throw new ConfigurationError(
+      `ctx.transaction's function may not send ${match[0].trim().toUpperCase()} (webhook ${webhookId}): it would end or replace the transaction that records the webhook's effect. Nothing was sent; move transaction control and (on MySQL) DDL out of the function, or throw to roll back`,
+    );
+  }
+}
+
+export function guardConnection<C extends object>(
+  raw: C,
+  webhookId: string,
+  forbidden?: RegExp,
+): GuardedConnection<C> {
   let open = true;
   const bound = new Map<PropertyKey, unknown>();
   const ended = (what: string) =>
@@ -42,7 +70,16 @@ export function guardConnection<C extends object>(raw: C, webhookId: string): Gu
       if (typeof value !== 'function') return value;
       let method = bound.get(property);
       if (method === undefined) {
-        method = (value as (...args: unknown[]) => unknown).bind(target);
+        const call = value as (...args: unknown[]) => unknown;
+        // A method kept past fn (tx.query.bind(tx), a reference taken inside fn) is refused
+        // once fn settled, like the connection itself.
+        method = (...args: unknown[]) => {
+          if (!open) throw ended(`.${String(property)}()`);
+          if (forbidden !== undefined && (property === 'query' || property === 'execute')) {
+            refuseForbidden(args[0], forbidden, webhookId);
+          }
+          return call.apply(target, args);
+        };
         bound.set(property, method);
       }
       return method;

@@ -44,6 +44,20 @@ describe('recordableResult keeps only values that read back the same', () => {
     ['a class instance', new (class PoolClient {})(), /a PoolClient at result/],
     ['own toJSON', { toJSON: () => 1 }, /toJSON/],
     ['symbol keys', { [Symbol('s')]: 1 }, /symbol keys/],
+    [
+      'an array with a key besides its elements',
+      Object.assign([1], { foo: 2 }),
+      /key besides its elements \("foo"\) at result/,
+    ],
+    [
+      'a getter',
+      {
+        get a() {
+          return Math.random();
+        },
+      },
+      /a getter at result\.a/,
+    ],
   ])('%s is refused, naming where it is', (_name, value, message) => {
     expect(() => recordableResult(value)).toThrow(TypeError);
     expect(() => recordableResult(value)).toThrow(message);

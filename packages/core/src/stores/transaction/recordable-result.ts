@@ -52,6 +52,13 @@ function unrecordable(value: unknown, path: string, ancestors: object[]): string
   if (Array.isArray(object)) {
     if (prototype !== Array.prototype) return describeInstance(prototype, path);
     const array = object as unknown[];
+    const keys = Object.keys(array);
+    if (keys.length !== array.length) {
+      const extra = keys.find((key) => String(Number(key)) !== key);
+      if (extra !== undefined) {
+        return `an array with a key besides its elements (${JSON.stringify(extra)}) at ${path} (JSON keeps only the elements)`;
+      }
+    }
     ancestors.push(object);
     for (let index = 0; index < array.length; index++) {
       if (!(index in array)) return `an empty array slot at ${path}[${index}] (JSON stores null)`;
@@ -71,6 +78,15 @@ function unrecordable(value: unknown, path: string, ancestors: object[]): string
     return `an object with its own toJSON() at ${path} (it is stored as what toJSON returns)`;
   }
   ancestors.push(object);
+  for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(object))) {
+    if (descriptor.get !== undefined || descriptor.set !== undefined) {
+      if (descriptor.enumerable === true) {
+        return `a getter at ${path}.${key} (it may answer differently each time it is read)`;
+      }
+      continue;
+    }
+    if (descriptor.enumerable !== true) continue;
+  }
   for (const key of Object.keys(object)) {
     const problem = unrecordable(
       (object as Record<string, unknown>)[key],

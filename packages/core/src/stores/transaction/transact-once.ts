@@ -54,6 +54,20 @@ export interface TransactionDialect<C extends object> {
   /** The connection's {@link TransactionMarks} now. */
   marks(connection: C): Promise<TransactionMarks>;
   /**
+   * Whether the transaction marked `transaction` (by {@link marks}, before `fn`) committed or
+   * rolled back, once it ended; `'unknown'` where the database cannot say (MySQL).
+   */
+  outcomeOf(
+    connection: C,
+    transaction: string | undefined,
+  ): Promise<'committed' | 'aborted' | 'unknown'>;
+  /**
+   * The statements `fn` may not send through `tx`, because they end or replace the
+   * transaction: checked on each query's text before it is sent (the after-check in
+   * {@link transactOnce} is the net for what slips past, e.g. a dynamic EXECUTE).
+   */
+  readonly forbidden: RegExp;
+  /**
    * Inserts the effect record; with an `owner`, only if no other owner holds the id's claim:
    * false when refused (nothing inserted).
    */
@@ -126,7 +140,7 @@ export async function transactOnce<C extends object, T>(
       await dialect.begin(connection, isolation);
       inTransaction = true;
       const before = await dialect.marks(connection);
-      const guarded = guardConnection(connection, id);
+      const guarded = guardConnection(connection, id, dialect.forbidden);
       let value: T | undefined;
       let failure: { error: unknown } | undefined;
       try {
@@ -140,12 +154,22 @@ export async function transactOnce<C extends object, T>(
       // query runs: it is still ours, and is rolled back below.
       const after = await dialect.marks(connection).catch(() => before);
       if (after.session !== before.session) discard = true;
-      if (after.transaction !== before.transaction) {
-        // fn ended our transaction (DDL's implicit commit, COMMIT, SET autocommit): what it
-        // wrote is committed already, so the record is committed too (a second run would
-        // double it), and the handler hears why, whether fn went on to succeed or to fail.
+      const serverRolledBack = failure !== undefined && dialect.isRetryable(failure.error);
+      if (after.transaction !== before.transaction && !serverRolledBack) {
+        // fn ended our transaction (DDL's implicit commit, COMMIT, ROLLBACK, SET autocommit).
+        // A deadlock ends it too, on MySQL, but that is the database rolling back: retried
+        // below like any serialization failure.
         discard = true;
         inTransaction = false;
+        if ((await dialect.outcomeOf(connection, before.transaction)) === 'aborted') {
+          // Nothing it wrote was kept (Postgres tells): running fn again is safe.
+          throw new ConfigurationError(
+            `ctx.transaction's function ended its transaction itself for webhook ${id} by rolling it back (ROLLBACK, ABORT): nothing it wrote was kept, and the webhook will run it again. Throw instead of rolling back`,
+          );
+        }
+        // What it wrote is committed already (or the database cannot tell), so the record is
+        // committed too (a second run would double it), and the handler hears why, whether fn
+        // went on to succeed or to fail.
         await dialect.record(connection, id, failure === undefined ? safeRecord(value) : null);
         await dialect.commit(connection);
         throw new ConfigurationError(
