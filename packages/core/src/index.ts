@@ -122,11 +122,13 @@ export {
   type ClaimOutcome,
   type CompletedWebhook,
   type CompleteOptions,
+  type CompleteResult,
   DEFAULT_RETENTION_MS,
   type DeadLetter,
   type DeadLetterReason,
   type DedupeStore,
   type ListDeadLettersOptions,
+  type OwnerOption,
   type ProcessedSince,
   type ProcessedSinceOptions,
   type ProcessedWebhook,
@@ -138,6 +140,7 @@ export type {
   TransactionClientOf,
   TransactionIsolation,
   TransactionOptions,
+  TransactOnceOptions,
 } from './stores/transactional-store.js';
 
 // Sync: the collected-data diff and the loop guard (the API client is `./client`).
