@@ -147,16 +147,7 @@ export function createDeadLetters(
         settings.logger.info?.({ id }, 'dead letter handed to the workers for replay');
         return { outcome: 'enqueued' };
       }
-      const superseded = await supersession(store, letter);
-      if (superseded.count > 0 && how.ifSuperseded === 'skip') {
-        throw new DeadLetterSupersededError(
-          letter.id,
-          profileOf(letter)!,
-          superseded.count,
-          superseded.webhooks,
-        );
-      }
-      return { outcome: 'ran', handlers: await replay(settings, runner, letter, superseded, how) };
+      return { outcome: 'ran', handlers: await replay(settings, runner, letter, how) };
     },
   };
 }
@@ -208,10 +199,18 @@ async function replay(
   settings: DeliverySettings,
   runner: WebhookRunner,
   letter: DeadLetter,
-  superseded: ProcessedSince,
   how: QueuedReplay,
 ): Promise<number> {
   const { store, status, logger, leaseMs } = settings;
+  const superseded = await supersession(store, letter);
+  if (superseded.count > 0 && how.ifSuperseded === 'skip') {
+    throw new DeadLetterSupersededError(
+      letter.id,
+      profileOf(letter)!,
+      superseded.count,
+      superseded.webhooks,
+    );
+  }
   const event = eventOf(letter);
   const checked = validateEventData(event, 0);
   const validation =
@@ -326,16 +325,7 @@ export async function replayOnWorker(
     return;
   }
   try {
-    const superseded = await supersession(store, letter);
-    if (superseded.count > 0 && how.ifSuperseded === 'skip') {
-      throw new DeadLetterSupersededError(
-        letter.id,
-        profileOf(letter)!,
-        superseded.count,
-        superseded.webhooks,
-      );
-    }
-    const handlers = await replay(settings, runner, letter, superseded, how);
+    const handlers = await replay(settings, runner, letter, how);
     logger.info?.({ id, handlers }, 'dead letter replayed on the worker');
   } catch (error) {
     logger.warn?.(
