@@ -6,8 +6,14 @@ export interface Logger {
   error?(object: Record<string, unknown>, message?: string): void;
 }
 
-/** Describes an error for a log line without carrying the error object (or its payload). */
-export function describeError(error: unknown): Record<string, unknown> {
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { message: String(error) };
+/**
+ * Describes an error for a log line without carrying the error object (or its payload).
+ * `redact` scrubs known secrets from the message (see `createRedactor`).
+ */
+export function describeError(
+  error: unknown,
+  redact: (text: string) => string = (text) => text,
+): Record<string, unknown> {
+  if (error instanceof Error) return { name: error.name, message: redact(error.message) };
+  return { message: redact(String(error)) };
 }
