@@ -12,6 +12,7 @@ import { ReceiverClosingError } from './errors/receiver-closing-error.js';
 import { StoreUnavailableError } from './errors/store-unavailable-error.js';
 import { resolveLogger } from './observability/console-logger.js';
 import { NO_SCOPE } from './observability/instrumentation.js';
+import { createRedactor, REDACT_SECRETS } from './observability/redact-secrets.js';
 import { SampledWarnings } from './observability/sampled-warnings.js';
 import { positiveInteger } from './options/positive-integer.js';
 import { resolveDeadlines } from './options/resolve-deadlines.js';
@@ -147,7 +148,8 @@ export function createPassfortWebhooks<S extends DedupeStore = DedupeStore>(
   if (typeof options !== 'object' || options === null) {
     throw new ConfigurationError('createPassfortWebhooks needs an options object with a secret');
   }
-  const verifier = createSecretVerifier(resolveSecrets(options.secret));
+  const secrets = resolveSecrets(options.secret);
+  const verifier = createSecretVerifier(secrets);
   const limits = {
     maxBodyBytes: positiveInteger('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
     maxBatchSize: positiveInteger('maxBatchSize', options.maxBatchSize, PASSFORT_MAX_BATCH_SIZE),
@@ -170,6 +172,7 @@ export function createPassfortWebhooks<S extends DedupeStore = DedupeStore>(
   const engine = createWebhookEngine<TransactionClientOf<S>>(
     options as WebhookEngineOptions,
     engineQueue,
+    secrets,
   );
   const logger = resolveLogger(options.logger);
   const refusals = new SampledWarnings();
@@ -291,6 +294,8 @@ export function createPassfortWebhooks<S extends DedupeStore = DedupeStore>(
   Object.defineProperty(receiver, MATCHES_WEBHOOK_SECRET, {
     value: (candidate: string) => verifier.verifyAll([candidate]),
   });
+  // Likewise: lets the console scrub the webhook secrets from what it answers and logs.
+  Object.defineProperty(receiver, REDACT_SECRETS, { value: createRedactor(secrets) });
   return receiver;
 }
 

@@ -4,6 +4,7 @@ import {
   type WebhookHandling,
 } from './delivery/webhook-engine.js';
 import { ConfigurationError } from './errors/configuration-error.js';
+import { resolveSecrets } from './options/resolve-secrets.js';
 import type { WebhookQueue } from './queues/webhook-queue.js';
 import type { DedupeStore } from './stores/dedupe-store.js';
 import type { TransactionClientOf } from './stores/transactional-store.js';
@@ -13,6 +14,14 @@ export interface WorkerOptions<S extends DedupeStore = DedupeStore>
   extends WebhookEngineOptions<S> {
   /** The queue the receivers enqueue into, e.g. `bullmqQueue(...)`. */
   queue: WebhookQueue;
+  /**
+   * The receivers' webhook secret(s), rotated ones too. A worker verifies nothing: it uses
+   * them only to scrub them from failure text (dead letters, `status()`, logs), in case a
+   * handler's error quotes one.
+   * @default none (failure text is kept as the handler's error says it)
+   * @example process.env.PASSFORT_WEBHOOK_SECRET
+   */
+  secret?: string | readonly string[];
 }
 
 /** A queue worker: runs handlers for webhooks a receiver enqueued, possibly elsewhere. */
@@ -40,10 +49,12 @@ export function createWorker<S extends DedupeStore = DedupeStore>(
   options: WorkerOptions<S>,
 ): PassfortWorker<TransactionClientOf<S>> {
   if (options?.queue === undefined) throw new ConfigurationError('createWorker needs a queue');
-  const engine = createWebhookEngine<TransactionClientOf<S>>(options as WebhookEngineOptions, {
-    queue: options.queue,
-    owned: true,
-  });
+  const secrets = options.secret === undefined ? [] : resolveSecrets(options.secret);
+  const engine = createWebhookEngine<TransactionClientOf<S>>(
+    options as WebhookEngineOptions,
+    { queue: options.queue, owned: true },
+    secrets,
+  );
   let started = false;
   return {
     on: engine.on,

@@ -8,6 +8,12 @@ import { HandlerError } from '../errors/handler-error.js';
 import { WebhookBusyError } from '../errors/webhook-busy-error.js';
 import { resolveLogger } from '../observability/console-logger.js';
 import { describeError, type Logger } from '../observability/logger.js';
+import {
+  createRedactor,
+  noRedaction,
+  REDACT_SECRETS,
+  type Redact,
+} from '../observability/redact-secrets.js';
 import { readBody } from '../receive/read-body.js';
 import { MATCHES_WEBHOOK_SECRET } from '../receive/verify-secret.js';
 import type { DeadLetter, ProcessedSince } from '../stores/dedupe-store.js';
@@ -94,6 +100,12 @@ export function createConsole(webhooks: PassfortWebhooks, options: ConsoleOption
   const path = (options.path ?? '/console').replace(/\/+$/, '');
   if (!path.startsWith('/')) throw new ConfigurationError('The console path must start with /');
   const logger = resolveLogger(options.logger);
+  // The receiver's webhook secrets and this console's token: failure text is scrubbed of them
+  // at the source, and again here for letters kept before that (and for the token).
+  const receiverRedact =
+    (webhooks as unknown as Record<symbol, Redact | undefined>)[REDACT_SECRETS] ?? noRedaction;
+  const tokenRedact = createRedactor([token]);
+  const redact: Redact = (text) => tokenRedact(receiverRedact(text));
   const sessions = new ConsoleSessions(
     options.sessionTtlMs ?? 8 * 60 * 60_000,
     MAX_SIGN_IN_FAILURES,
@@ -227,11 +239,14 @@ export function createConsole(webhooks: PassfortWebhooks, options: ConsoleOption
             });
           }
           if (!HandlerError.is(error)) throw error;
-          logger.warn?.({ ip, id, error: describeError(error) }, 'console: replay failed again');
+          logger.warn?.(
+            { ip, id, error: describeError(error, redact) },
+            'console: replay failed again',
+          );
           return json(409, {
             error: {
               code: 'REPLAY_FAILED',
-              message: `The handlers failed again: ${(error as Error).message}`,
+              message: `The handlers failed again: ${redact((error as Error).message)}`,
             },
           });
         }
@@ -240,7 +255,7 @@ export function createConsole(webhooks: PassfortWebhooks, options: ConsoleOption
       }
       return json(404, { error: { code: 'NOT_FOUND', message: 'No such console page' } });
     } catch (error) {
-      logger.error?.({ ip, route, error: describeError(error) }, 'console: request failed');
+      logger.error?.({ ip, route, error: describeError(error, redact) }, 'console: request failed');
       return json(500, {
         error: { code: 'INTERNAL_ERROR', message: 'The console could not answer' },
       });
@@ -303,7 +318,11 @@ export function createConsole(webhooks: PassfortWebhooks, options: ConsoleOption
       webhooks.deadLetters.list({ limit: 100 }),
     ]);
     const deadLetters = await Promise.all(letters.map((letter) => shownLetter(letter, false)));
-    return { status, deadLetters, now: Date.now() };
+    const recentFailures = status.recentFailures.map((failure) => ({
+      ...failure,
+      error: redact(failure.error),
+    }));
+    return { status: { ...status, recentFailures }, deadLetters, now: Date.now() };
   }
 
   /**
@@ -318,12 +337,13 @@ export function createConsole(webhooks: PassfortWebhooks, options: ConsoleOption
       superseded = await webhooks.deadLetters.supersededBy(letter);
     } catch (error) {
       logger.warn?.(
-        { id: letter.id, error: describeError(error) },
+        { id: letter.id, error: describeError(error, redact) },
         'console: could not tell whether a dead letter was superseded',
       );
     }
     return {
       ...rest,
+      error: redact(rest.error),
       webhook: maskedWebhook(webhook, reveal),
       ...(superseded === undefined ? {} : { superseded }),
     };

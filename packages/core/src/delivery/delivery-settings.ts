@@ -1,5 +1,6 @@
 import type { WebhookInstrumentation } from '../observability/instrumentation.js';
 import type { Logger } from '../observability/logger.js';
+import type { Redact } from '../observability/redact-secrets.js';
 import type { DedupeStore } from '../stores/dedupe-store.js';
 import type { LoopGuard } from '../sync/loop-guard.js';
 import type { HandlerRegistry } from './handler-registry.js';
@@ -36,4 +37,10 @@ export interface DeliverySettings {
    * release or renew the claim that took it over (see `OwnerOption`).
    */
   readonly owner: string;
+  /**
+   * Scrubs the webhook secrets (rotated ones too) from the failure text delivery keeps or logs:
+   * dead letters, `status().recentFailures`, handler-failure log lines. None: text unchanged
+   * (a worker created without `secret`).
+   */
+  readonly redact?: Redact;
 }

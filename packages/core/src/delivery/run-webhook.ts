@@ -4,6 +4,7 @@ import { HandlerTimeoutError } from '../errors/handler-timeout-error.js';
 import type { QueueUnavailableError } from '../errors/queue-unavailable-error.js';
 import type { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import { describeError } from '../observability/logger.js';
+import { noRedaction } from '../observability/redact-secrets.js';
 import type { BatchItem, EventValidation } from '../receive/validate-envelope.js';
 import type { DedupeStore } from '../stores/dedupe-store.js';
 import { isTransactionalStore, type TransactionalStore } from '../stores/transactional-store.js';
@@ -174,7 +175,10 @@ export class WebhookRunner {
           });
         }
       } catch (error) {
-        this.#settings.logger.warn?.({ error: describeError(error) }, 'onError listener threw');
+        this.#settings.logger.warn?.(
+          { error: describeError(error, this.#settings.redact) },
+          'onError listener threw',
+        );
       }
     }
   }
@@ -250,8 +254,15 @@ export class WebhookRunner {
     const settings = this.#settings;
     const { id, event } = item.event;
     const error = new HandlerError(event, { cause, index: item.index, id });
+    const redact = settings.redact ?? noRedaction;
     settings.logger.error?.(
-      { id, event, index: item.index, attempt: context.attempt, error: describeError(cause) },
+      {
+        id,
+        event,
+        index: item.index,
+        attempt: context.attempt,
+        error: describeError(cause, redact),
+      },
       'webhook handler failed',
     );
     if (context.attempt >= settings.maxAttempts) {
@@ -260,7 +271,7 @@ export class WebhookRunner {
     settings.status.recordFailure({
       id,
       event,
-      error: error.message,
+      error: redact(error.message),
       attempts: context.attempt,
       deadLettered: false,
     });
@@ -269,7 +280,10 @@ export class WebhookRunner {
       await settings.store.release([id], { failed: true, owner: settings.owner });
     } catch (releaseError) {
       // The claim expires after its lease; the redelivery waits until then.
-      settings.logger.warn?.({ error: describeError(releaseError) }, 'dedupe store release failed');
+      settings.logger.warn?.(
+        { error: describeError(releaseError, redact) },
+        'dedupe store release failed',
+      );
     }
     return { kind: 'failed', error };
   }

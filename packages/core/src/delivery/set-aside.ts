@@ -2,6 +2,7 @@ import type { HandlerError } from '../errors/handler-error.js';
 import type { SchemaMismatchError } from '../errors/schema-mismatch-error.js';
 import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import { describeError } from '../observability/logger.js';
+import { noRedaction } from '../observability/redact-secrets.js';
 import type { BatchItem } from '../receive/validate-envelope.js';
 import type { DeadLetter } from '../stores/dedupe-store.js';
 import { profileIdOf } from './completed-webhook.js';
@@ -15,7 +16,7 @@ import type { WebhookResult } from './webhook-result.js';
  * webhook is not acked, and Passfort's redelivery tries again.
  */
 export async function setAside(
-  { store, logger, status }: DeliverySettings,
+  { store, logger, status, redact = noRedaction }: DeliverySettings,
   notify: (failure: WebhookFailure) => Promise<void>,
   item: BatchItem,
   context: WebhookContext,
@@ -23,7 +24,8 @@ export async function setAside(
   reason: DeadLetter['reason'],
 ): Promise<WebhookResult> {
   const { id, event } = item.event;
-  const cause = error.cause instanceof Error ? error.cause.message : error.message;
+  // Scrubbed before it is kept: a handler's error may quote a webhook secret.
+  const cause = redact(error.cause instanceof Error ? error.cause.message : error.message);
   // The profile lets a replay ask which webhooks for it were processed after this one was set
   // aside (order-safe replay); no key at all when there is none, so a letter reads back equal.
   const profileId = profileIdOf(item.event);
@@ -39,7 +41,10 @@ export async function setAside(
       ...(profileId === undefined ? {} : { profileId }),
     });
   } catch (storeError) {
-    logger.error?.({ id, error: describeError(storeError) }, 'could not store a dead letter');
+    logger.error?.(
+      { id, error: describeError(storeError, redact) },
+      'could not store a dead letter',
+    );
     return {
       kind: 'failed',
       error: new StoreUnavailableError(undefined, { cause: storeError, index: item.index, id }),

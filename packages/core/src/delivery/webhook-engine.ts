@@ -5,6 +5,7 @@ import type { PassfortEventName } from '../events/event-schemas.js';
 import { resolveLogger } from '../observability/console-logger.js';
 import type { WebhookInstrumentation } from '../observability/instrumentation.js';
 import type { Logger } from '../observability/logger.js';
+import { createRedactor } from '../observability/redact-secrets.js';
 import { positiveInteger } from '../options/positive-integer.js';
 import { inProcessQueue } from '../queues/in-process-queue.js';
 import type { QueuedWebhook, WebhookQueue } from '../queues/webhook-queue.js';
@@ -157,9 +158,14 @@ export interface EngineQueue {
   readonly consumed?: boolean;
 }
 
+/**
+ * Builds the engine. `secrets` are the webhook secrets (rotated ones too) to scrub from every
+ * failure text delivery keeps or logs; none for a worker created without `secret`.
+ */
 export function createWebhookEngine<Tx = unknown>(
   options: WebhookEngineOptions,
   engineQueue?: EngineQueue,
+  secrets: readonly string[] = [],
 ): WebhookEngine<Tx> {
   const ownsStore = options.store === undefined;
   const store = options.store ?? memoryStore();
@@ -209,6 +215,7 @@ export function createWebhookEngine<Tx = unknown>(
     loopGuard: options.loopGuard,
     deliverEchoes: options.deliverEchoes ?? false,
     instrumentation: options.instrumentation,
+    redact: createRedactor(secrets),
   };
   const runner = new WebhookRunner(settings);
   const inline = new InlineDelivery(settings, runner);

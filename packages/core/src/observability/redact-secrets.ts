@@ -12,6 +12,12 @@
 /** Replaces every known secret, whole or in part, in `text` with `[redacted]`. */
 export type Redact = (text: string) => string;
 
+/**
+ * Where a receiver keeps its redaction function, not enumerable and not public: the console
+ * finds it there, so it scrubs the webhook secrets without ever holding them.
+ */
+export const REDACT_SECRETS: unique symbol = Symbol('passfort-webhooks.redact-secrets');
+
 /** What takes a secret's place. */
 export const REDACTED = '[redacted]';
 
