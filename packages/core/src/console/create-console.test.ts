@@ -358,3 +358,119 @@ describe('the console’s security rules', () => {
     expect(ran).toEqual([]);
   });
 });
+
+describe('the console’s hardening', () => {
+  const bearerFrom = (
+    call: ReturnType<typeof setUp>['call'],
+    token: string,
+    ip: string,
+    path = '/console/state.json',
+  ) => call(path, { headers: { authorization: `Bearer ${token}` }, ip });
+
+  it('counts wrong bearer tokens toward the sign-in limit, and then refuses the right one', async () => {
+    const { call, signIn, logs } = setUp();
+    const ip = '198.51.100.20';
+    for (let i = 0; i < 5; i++) expect((await bearerFrom(call, `wrong-${i}`, ip)).status).toBe(401);
+    expect(logs.filter((log) => log.message === 'console: wrong bearer token')).toHaveLength(5);
+    const blocked = await bearerFrom(call, TOKEN, ip);
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Nothing the console holds comes back in the refusal.
+    expect(await blocked.text()).not.toContain('deadLetters');
+    // Another address is not held up.
+    expect((await bearerFrom(call, TOKEN, '198.51.100.21')).status).toBe(200);
+    expect((await signIn('198.51.100.22')).res.status).toBe(303);
+  });
+
+  it('refuses a blocked address whatever it presents: bearer, sign-in, or a session', async () => {
+    const { call, signIn } = setUp();
+    const ip = '198.51.100.30';
+    const { cookie } = await signIn(ip);
+    // Wrong bearers and wrong sign-ins count together.
+    for (let i = 0; i < 3; i++) await bearerFrom(call, 'wrong', ip);
+    for (let i = 0; i < 2; i++) {
+      await call('/console/sign-in', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: 'wrong' }).toString(),
+        ip,
+      });
+    }
+    expect((await bearerFrom(call, TOKEN, ip)).status).toBe(429);
+    expect((await call('/console/state.json', { headers: { cookie }, ip })).status).toBe(429);
+    const page = await call('/console/', { ip });
+    expect(page.status).toBe(429);
+    expect(await page.text()).toContain('Too many failed attempts');
+    const signInAgain = await call('/console/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: TOKEN }).toString(),
+      ip,
+    });
+    expect(signInAgain.status).toBe(429);
+  });
+
+  it('sends the CSP and the security headers with JSON and redirect answers, as with HTML', async () => {
+    const { call, signIn } = setUp();
+    const page = await call('/console/');
+    const { cookie, csrf } = await signIn();
+    const answers = [
+      await call('/console/state.json', { headers: { cookie } }),
+      await call('/console/state.json'),
+      await call('/console/nowhere', { headers: { cookie } }),
+      await call('/console/fragment'),
+      await call('/console/sign-out', {
+        method: 'POST',
+        headers: { cookie, 'x-csrf-token': csrf, origin: ORIGIN },
+      }),
+    ];
+    expect(answers.map((res) => res.status)).toEqual([200, 401, 404, 303, 303]);
+    for (const res of answers) {
+      for (const name of [
+        'cache-control',
+        'pragma',
+        'x-content-type-options',
+        'x-frame-options',
+        'referrer-policy',
+      ]) {
+        expect(res.headers.get(name), name).toBe(page.headers.get(name));
+      }
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("base-uri 'none'");
+    }
+  });
+});
+
+describe('the Node bridge’s last-resort answer', () => {
+  it('writes the security headers with its 500', async () => {
+    const { consoleForNode } = await import('../node/console-for-node.js');
+    const { webhooks } = setUp();
+    const serve = consoleForNode(webhooks, { token: TOKEN, logger: false });
+    let written: { status: number; headers: Record<string, string> } | undefined;
+    const res = {
+      headersSent: false,
+      writeHead(status: number, headers: Record<string, string> = {}) {
+        written = { status, headers };
+        return res;
+      },
+      end() {
+        return res;
+      },
+    };
+    // A Host header no URL can hold: the Web Request cannot be built.
+    const req = {
+      url: '/console/',
+      method: 'GET',
+      headers: { host: 'not a host' },
+      rawHeaders: ['Host', 'not a host'],
+      socket: { remoteAddress: '203.0.113.7' },
+    };
+    await serve(req as never, res as never);
+    expect(written?.status).toBe(500);
+    expect(written?.headers['x-frame-options']).toBe('DENY');
+    expect(written?.headers['cache-control']).toBe('no-store');
+    expect(written?.headers['content-security-policy']).toContain("default-src 'none'");
+  });
+});

@@ -25,6 +25,7 @@ import {
   signInPage,
   supersededText,
 } from './console-page.js';
+import { CONSOLE_SECURITY_HEADERS } from './console-security-headers.js';
 import { type ConsoleSession, ConsoleSessions } from './console-sessions.js';
 import { randomToken, sameSecret } from './constant-time.js';
 import { maskedWebhook } from './masked-webhook.js';
@@ -66,6 +67,7 @@ const COOKIE = 'pfw_console';
 const MAX_SIGN_IN_FAILURES = 5;
 const SIGN_IN_WINDOW_MS = 15 * 60_000;
 const MAX_FORM_BYTES = 4096;
+const TOO_MANY = 'Too many failed attempts: try again later.';
 
 /**
  * The operator console of a receiver: its status as Passfort's own status page shows it, counts
@@ -131,7 +133,26 @@ export function createConsole(webhooks: PassfortWebhooks, options: ConsoleOption
         if (method !== 'POST') return methodNotAllowed('POST');
         return await signIn(request, url, ip);
       }
+      // An address that guessed too often is refused whatever it presents, the right bearer
+      // or a session included: otherwise the limit only slows down the sign-in form.
+      const waitMs = sessions.blockedFor(ip);
+      if (waitMs > 0) {
+        logger.warn?.({ ip, route }, 'console: refused, too many failed attempts');
+        const retryAfter = { 'retry-after': String(Math.ceil(waitMs / 1000)) };
+        if (method === 'GET' && route === '/') {
+          return html(429, (nonce) => signInPage(path, nonce, TOO_MANY), retryAfter);
+        }
+        return json(429, { error: { code: 'TOO_MANY_ATTEMPTS', message: TOO_MANY } }, retryAfter);
+      }
       const auth = await authenticate(request);
+      if (auth === 'wrong') {
+        // A wrong bearer is a guess like a wrong sign-in: it counts toward the same limit.
+        sessions.recordFailure(ip);
+        logger.warn?.({ ip, route }, 'console: wrong bearer token');
+        return json(401, {
+          error: { code: 'UNAUTHORIZED', message: 'That is not the console token' },
+        });
+      }
       if (auth === undefined) {
         if (method === 'GET' && route === '/') {
           return html(200, (nonce) => signInPage(path, nonce));
@@ -262,12 +283,17 @@ export function createConsole(webhooks: PassfortWebhooks, options: ConsoleOption
     }
   };
 
-  /** The bearer token, or the session cookie; undefined when neither holds. */
-  async function authenticate(request: Request): Promise<{ session?: ConsoleSession } | undefined> {
+  /**
+   * The bearer token, or the session cookie; `'wrong'` for a bearer (or any `Authorization`)
+   * that is not the token, undefined when no credential was presented or the session is gone.
+   */
+  async function authenticate(
+    request: Request,
+  ): Promise<{ session?: ConsoleSession } | 'wrong' | undefined> {
     const authorization = request.headers.get('authorization');
     if (authorization !== null) {
       const match = /^Bearer ([^\s]+)$/i.exec(authorization.trim());
-      return match !== null && (await sameSecret(match[1]!, token)) ? {} : undefined;
+      return match !== null && (await sameSecret(match[1]!, token)) ? {} : 'wrong';
     }
     const session = sessions.find(readCookie(request.headers.get('cookie')));
     return session === undefined ? undefined : { session };
@@ -277,13 +303,9 @@ export function createConsole(webhooks: PassfortWebhooks, options: ConsoleOption
     const waitMs = sessions.blockedFor(ip);
     if (waitMs > 0) {
       logger.warn?.({ ip }, 'console: sign-in refused, too many failed attempts');
-      return html(
-        429,
-        (nonce) => signInPage(path, nonce, 'Too many failed attempts: try again later.'),
-        {
-          'retry-after': String(Math.ceil(waitMs / 1000)),
-        },
-      );
+      return html(429, (nonce) => signInPage(path, nonce, TOO_MANY), {
+        'retry-after': String(Math.ceil(waitMs / 1000)),
+      });
     }
     const form = await readForm(request);
     const presented = form.get('token') ?? '';
@@ -350,20 +372,14 @@ export function createConsole(webhooks: PassfortWebhooks, options: ConsoleOption
   }
 }
 
-/** Headers every console answer carries: nothing cached, nothing framed or sniffed. */
-const SECURITY_HEADERS = {
-  'cache-control': 'no-store',
-  pragma: 'no-cache',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  // Not no-referrer: with it, browsers send `Origin: null` on the console's own form posts.
-  'referrer-policy': 'same-origin',
-};
-
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', ...headers },
+    headers: {
+      ...CONSOLE_SECURITY_HEADERS,
+      'content-type': 'application/json; charset=utf-8',
+      ...headers,
+    },
   });
 }
 
@@ -376,7 +392,7 @@ function html(
   return new Response(render(nonce), {
     status,
     headers: {
-      ...SECURITY_HEADERS,
+      ...CONSOLE_SECURITY_HEADERS,
       'content-type': 'text/html; charset=utf-8',
       'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
       ...headers,
@@ -385,7 +401,7 @@ function html(
 }
 
 function redirect(location: string, cookie?: string): Response {
-  const headers: Record<string, string> = { ...SECURITY_HEADERS, location };
+  const headers: Record<string, string> = { ...CONSOLE_SECURITY_HEADERS, location };
   if (cookie !== undefined) headers['set-cookie'] = cookie;
   return new Response(null, { status: 303, headers });
 }

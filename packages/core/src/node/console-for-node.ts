@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CONSOLE_SECURITY_HEADERS } from '../console/console-security-headers.js';
 import { type ConsoleOptions, createConsole } from '../console/create-console.js';
 import type { PassfortWebhooks } from '../create-passfort-webhooks.js';
 import { toWebRequest, writeWebResponse } from './web-request.js';
@@ -23,10 +24,19 @@ export function consoleForNode(
     const end = url.indexOf('?');
     const pathname = end === -1 ? url : url.slice(0, end);
     if (pathname !== path && !pathname.startsWith(`${path}/`)) return undefined;
-    return handler(toWebRequest(req), { ip: req.socket.remoteAddress })
+    let answer: Promise<Response>;
+    try {
+      answer = handler(toWebRequest(req), { ip: req.socket.remoteAddress });
+    } catch (error) {
+      // A request Node accepted but the Web API refuses (a Host header no URL can hold) gets
+      // the same 500 as a failed answer, not an exception in the framework's middleware.
+      answer = Promise.reject(error);
+    }
+    return answer
       .then((response) => writeWebResponse(res, response))
       .catch(() => {
-        if (!res.headersSent) res.writeHead(500);
+        // The console's own answers carry these headers; its last-resort answer must too.
+        if (!res.headersSent) res.writeHead(500, CONSOLE_SECURITY_HEADERS);
         res.end();
       });
   };
