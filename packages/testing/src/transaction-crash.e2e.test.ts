@@ -12,7 +12,9 @@ for (const database of ['postgres', 'mysql'] as ChaosDatabase[]) {
     it('keeps every effect exactly once, in order, over 8 SIGKILLs', async () => {
       const result = await runChaos({ database, mode: 'transaction', kills: 8 });
       expect(result.kills).toBe(8);
-      expect(result.webhooks).toBeGreaterThan(8 * 10);
+      // Traffic went through the kills: more than the 3 calm batches at the end. (It was "more
+      // than 80", a throughput figure: a loaded machine acked 80 and failed a correct run.)
+      expect(result.webhooks).toBeGreaterThan(3 * 10);
       expect({ lost: result.lost, doubled: result.doubled, outOfOrder: result.outOfOrder }).toEqual(
         {
           lost: 0,
