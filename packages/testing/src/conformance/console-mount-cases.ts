@@ -28,7 +28,8 @@ export interface ConsoleMountTarget {
  * What a console mount must do, over real HTTP: the sign-in page for a visitor without the
  * token, the state for the bearer, a session cookie that opens the dashboard, no state change
  * without the CSRF token, no part of a webhook secret a handler's error quoted in any answer,
- * wrong bearer tokens rate-limited, and the app's other routes and the webhook route untouched.
+ * payload values masked until revealed, wrong bearer tokens rate-limited, and the app's other
+ * routes and the webhook route untouched.
  *
  * @example
  * for (const check of consoleMountCases({ start: (receiver, token) => startMyApp(receiver, token) }))
@@ -165,6 +166,29 @@ export function consoleMountCases(target: ConsoleMountTarget): ConformanceCase[]
       // Whole, and the rotated one cut at a length limit at the end of the message.
       `CRM answered 401 to Authorization: Bearer ${KIT_SECRET}; retried with ${KIT_OTHER_SECRET.slice(0, 12)}`,
     ),
+    c('masks payload values in every answer until one dead letter is revealed', async (url) => {
+      const id = kitWebhookId(4);
+      await httpRequest(`${url}/webhooks/passfort`, {
+        method: 'POST',
+        headers: kitHeaders(),
+        body: JSON.stringify(kitWebhook(id)),
+      });
+      const get = (path: string) =>
+        httpRequest(`${url}/console${path}`, {
+          method: 'GET',
+          headers: { authorization: `Bearer ${KIT_CONSOLE_TOKEN}` },
+        });
+      const values = ['analyst@example.com', 'An Analyst', 'profile-1', 'cust-1', `app-${id}`];
+      for (const path of ['/', '/fragment', '/state.json', `/dead-letters/${id}`]) {
+        const answer = await get(path);
+        expectEqual(answer.status, 200, `${path} answers`);
+        for (const value of values) {
+          expectTrue(!answer.text.includes(value), `${path} masks "${value}"`);
+        }
+      }
+      const revealed = await get(`/dead-letters/${id}?reveal=1`);
+      expectTrue(revealed.text.includes('analyst@example.com'), 'the revealed letter shows it');
+    }),
     c(
       'counts wrong bearer tokens toward the sign-in limit, and then refuses the right one',
       async (url) => {
