@@ -284,7 +284,7 @@ async function replay(
     // The handlers ran and the letter is gone: failing the replay now would only invite a
     // second run. What is lost is the profile's record, so say so.
     logger.warn?.(
-      { id: letter.id, error: describeError(error) },
+      { id: letter.id, error: describeError(error, settings.redact) },
       'replayed dead letter ran, but its completion could not be recorded for order-safe replay',
     );
   }
@@ -329,7 +329,7 @@ export async function replayOnWorker(
     logger.info?.({ id, handlers }, 'dead letter replayed on the worker');
   } catch (error) {
     logger.warn?.(
-      { id, error: describeError(error) },
+      { id, error: describeError(error, settings.redact) },
       'dead letter replay on the worker did not run',
     );
     if (HandlerError.is(error)) {
