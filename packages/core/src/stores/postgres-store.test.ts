@@ -116,7 +116,7 @@ if (await postgresAvailable()) {
         }
         expect(deadlocks.length).toBe(0);
       } finally {
-        await pools[0]!.query(`DROP TABLE ${table}, ${table}_dead, ${table}_effects`);
+        await pools[0]!.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects`);
         for (const store of stores) await store.close?.();
         await Promise.all(pools.map((pool) => pool.end()));
       }
