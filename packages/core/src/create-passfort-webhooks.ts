@@ -216,6 +216,7 @@ export function createPassfortWebhooks<S extends DedupeStore = DedupeStore>(
             ? readerResult(await request.body(limits.maxBodyBytes))
             : await readBody(request.body, limits.maxBodyBytes);
         const received = receiveBody(body, head, verifier, limits);
+        engine.observeReceived(received.items);
         const deadlineAt = Date.now() + (received.batched ? deadlines.batch : deadlines.single);
         const outcome =
           engineQueue === undefined

@@ -2,6 +2,7 @@ import { ConfigurationError } from '../errors/configuration-error.js';
 import { HandlerError } from '../errors/handler-error.js';
 import { HandlerTimeoutError } from '../errors/handler-timeout-error.js';
 import type { QueueUnavailableError } from '../errors/queue-unavailable-error.js';
+import type { SenderSilentError } from '../errors/sender-silent-error.js';
 import type { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import { describeError } from '../observability/logger.js';
 import { noRedaction } from '../observability/redact-secrets.js';
@@ -187,7 +188,9 @@ export class WebhookRunner {
    * Tells `onError` that the store or the queue failed a delivery, without holding up the
    * answer: the listeners run after it.
    */
-  notifyDeliveryFailure(error: StoreUnavailableError | QueueUnavailableError): void {
+  notifyDeliveryFailure(
+    error: StoreUnavailableError | QueueUnavailableError | SenderSilentError,
+  ): void {
     void this.notify({ error, deadLettered: false });
   }
 

@@ -1,4 +1,7 @@
+import type { DriftReport } from '../observability/drift-report.js';
+import type { SilenceStatus } from '../observability/silence-watch.js';
 import type { QueueProgress } from '../queues/webhook-queue.js';
+import { MinuteHistory, type MinuteSummary } from './minute-history.js';
 
 /** One recent failure, as `status().recentFailures` lists it. Never a secret or payload. */
 export interface FailureSummary {
@@ -35,6 +38,18 @@ export interface WebhookStatus {
    * aside), in milliseconds; `count` 0 before the first.
    */
   readonly ackLatencyMs: LatencyPercentiles;
+  /**
+   * The last 60 minutes, oldest first: webhooks by outcome and ack latency per minute (the
+   * console's charts). Minutes without activity are zeros.
+   */
+  readonly lastHour: readonly MinuteSummary[];
+  /**
+   * What Passfort sent that this version does not know yet: unknown event names, keys outside
+   * the documented schemas, enum values outside the documented ones (see the `drift` option).
+   */
+  readonly drift: DriftReport;
+  /** Whether the sender fell silent (see the `expectWebhookWithin` option). */
+  readonly silence: SilenceStatus;
 }
 
 /** Counts since start-up, per outcome. */
@@ -86,6 +101,7 @@ export class StatusTracker {
   #lastProcessedAt: number | null = null;
   #lastProgressAt = Date.now();
   readonly #failures: FailureSummary[] = [];
+  readonly #minutes = new MinuteHistory();
 
   constructor(readonly stalledAfterMs: number) {}
 
@@ -102,6 +118,7 @@ export class StatusTracker {
   /** A webhook was processed at `at` (a clock read the caller already made, when it has one). */
   recordProcessed(at = Date.now()): void {
     this.#processed++;
+    this.#minutes.count('processed', 1, at);
     this.#lastProcessedAt = at;
     this.#lastProgressAt = at;
   }
@@ -109,6 +126,7 @@ export class StatusTracker {
   recordEcho(): void {
     this.#echoes++;
     this.#lastProcessedAt = Date.now();
+    this.#minutes.count('echoes', 1, this.#lastProcessedAt);
     this.#lastProgressAt = this.#lastProcessedAt;
   }
 
@@ -118,6 +136,10 @@ export class StatusTracker {
     this.#duplicates += duplicates;
     this.#latencies[this.#latencyCount % LATENCY_WINDOW] = latencyMs;
     this.#latencyCount++;
+    const now = Date.now();
+    this.#minutes.request(latencyMs, now);
+    this.#minutes.count('received', received, now);
+    this.#minutes.count('duplicates', duplicates, now);
   }
 
   /** A duplicate's id was processed with another event or payload (see `changedDuplicates`). */
@@ -131,8 +153,10 @@ export class StatusTracker {
 
   recordFailure(failure: Omit<FailureSummary, 'at'>): void {
     this.#failureCount++;
+    this.#minutes.count('failures');
     if (failure.deadLettered) {
       this.#deadLettered++;
+      this.#minutes.count('deadLettered');
       this.#lastProgressAt = Date.now();
     }
     this.#failures.unshift({ ...failure, at: new Date() });
@@ -143,7 +167,12 @@ export class StatusTracker {
    * `queue`: what the queue knows of every process consuming it (`WebhookQueue.progress`), so
    * that workers elsewhere count as progress; without it, only this process's own counts.
    */
-  snapshot(deadLetters: number, queuedWaiting = 0, queue?: QueueProgress): WebhookStatus {
+  snapshot(
+    deadLetters: number,
+    seen: { readonly drift: DriftReport; readonly silence: SilenceStatus },
+    queuedWaiting = 0,
+    queue?: QueueProgress,
+  ): WebhookStatus {
     const waiting = this.#waiting + queuedWaiting;
     // Queued work is stalled once neither a completion nor the oldest item's arrival is
     // recent: an idle hour before a new batch is no stall, and a head retried for an hour is.
@@ -174,6 +203,9 @@ export class StatusTracker {
         deadLettered: this.#deadLettered,
       },
       ackLatencyMs: this.#percentiles(),
+      lastHour: this.#minutes.lastHour(),
+      drift: seen.drift,
+      silence: seen.silence,
     };
   }
 

@@ -1,14 +1,19 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
 import type { QueueUnavailableError } from '../errors/queue-unavailable-error.js';
+import { SenderSilentError } from '../errors/sender-silent-error.js';
 import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import type { PassfortEventName } from '../events/event-schemas.js';
+import { inspectDrift } from '../events/schema-drift.js';
 import { resolveLogger } from '../observability/console-logger.js';
+import { DEFAULT_DRIFT_ENTRIES, DriftTracker } from '../observability/drift-report.js';
 import type { WebhookInstrumentation } from '../observability/instrumentation.js';
 import type { Logger } from '../observability/logger.js';
 import { createRedactor } from '../observability/redact-secrets.js';
+import { SILENCE_OFF, SilenceWatch } from '../observability/silence-watch.js';
 import { positiveInteger } from '../options/positive-integer.js';
 import { inProcessQueue } from '../queues/in-process-queue.js';
 import type { QueuedWebhook, WebhookQueue } from '../queues/webhook-queue.js';
+import type { BatchItem } from '../receive/validate-envelope.js';
 import type { DedupeStore } from '../stores/dedupe-store.js';
 import { memoryStore } from '../stores/memory/memory-store.js';
 import type { TransactionClientOf } from '../stores/transactional-store.js';
@@ -94,6 +99,23 @@ export interface WebhookEngineOptions<S extends DedupeStore = DedupeStore> {
    * `@passfort-webhooks/core/otel`. Nothing is called when unset.
    */
   instrumentation?: WebhookInstrumentation;
+  /**
+   * Report what Passfort sent that this version does not know yet: unknown event names, keys
+   * outside the documented schemas (by path) and enum values outside the documented ones, in
+   * `status().drift`, as a metric, on the console, and as one warn log per new entry. Values
+   * are never kept, only paths and the unknown enum value. `maxEntries` caps the distinct
+   * entries kept; later ones are counted as "N more".
+   * @default true ({ maxEntries: 200 })
+   */
+  drift?: boolean | { maxEntries?: number };
+  /**
+   * Report the sender silent when no authentic webhook has arrived for this long: `status()`
+   * says since when, one warn log fires, `onError` hears a `SenderSilentError`, and the
+   * console shows a badge. It recovers on the next authentic webhook. Off by default: a quiet
+   * account is not a fault. For an account with steady traffic, a few times its longest
+   * usual gap, e.g. `6 * 60 * 60 * 1000` (6 hours).
+   */
+  expectWebhookWithin?: number;
   /** Handlers by event name, registered as if by `on()`. */
   on?: WebhookHandlerMap<TransactionClientOf<S>>;
   /**
@@ -143,6 +165,11 @@ export interface WebhookEngine<Tx = unknown> extends WebhookHandling<Tx> {
   notifyDeliveryFailure(error: StoreUnavailableError | QueueUnavailableError): void;
   /** Counts an answered delivery request for `status()`: its webhooks, duplicates, latency. */
   recordRequest(received: number, duplicates: number, latencyMs: number): void;
+  /**
+   * An authentic delivery request's webhooks, as received: the sender is heard (silence ends)
+   * and what they carry that this version does not know goes to the drift report.
+   */
+  observeReceived(items: readonly BatchItem[]): void;
   /**
    * Closes the queue it delivered to, given or created (an in-process queue drains first and
    * logs what it drops), waits for running handlers, closes the default store.
@@ -219,6 +246,15 @@ export function createWebhookEngine<Tx = unknown>(
   };
   const runner = new WebhookRunner(settings);
   const inline = new InlineDelivery(settings, runner);
+  const { instrumentation } = options;
+  const drift = createDriftTracker(options.drift, logger, instrumentation);
+  const recordDrift = drift === undefined ? undefined : drift.record.bind(drift);
+  const silence = createSilenceWatch(
+    options.expectWebhookWithin,
+    logger,
+    instrumentation,
+    (error) => runner.notifyDeliveryFailure(error),
+  );
 
   return {
     store,
@@ -246,7 +282,14 @@ export function createWebhookEngine<Tx = unknown>(
     onError: (handler) => handlers.onError(handler),
     recordRequest: (received, duplicates, latencyMs) =>
       status.recordRequest(received, duplicates, latencyMs),
+    observeReceived(items) {
+      silence?.heard();
+      if (recordDrift !== undefined) {
+        for (const item of items) inspectDrift(item.event, recordDrift);
+      }
+    },
     async status() {
+      silence?.start();
       const queue = engineQueue?.queue;
       // The queue's own record of completions covers every process consuming it, so a
       // receiver with consume: false reports its workers' progress, not its own idleness.
@@ -255,7 +298,11 @@ export function createWebhookEngine<Tx = unknown>(
         queue?.progress?.(),
         store.countDeadLetters(),
       ]);
-      return status.snapshot(deadLetters, waiting, progress);
+      const seen = {
+        drift: drift?.report() ?? { entries: [], more: 0 },
+        silence: silence?.status() ?? SILENCE_OFF,
+      };
+      return status.snapshot(deadLetters, seen, waiting, progress);
     },
     deadLetters: createDeadLetters(
       settings,
@@ -263,6 +310,7 @@ export function createWebhookEngine<Tx = unknown>(
       engineQueue?.consumed === false ? engineQueue.queue : undefined,
     ),
     async close() {
+      silence?.close();
       // Every queue it delivered to, given or created: an in-process queue holds acked
       // webhooks that only this drain can still run.
       if (engineQueue !== undefined) await engineQueue.queue.close({ logger });
@@ -275,4 +323,59 @@ export function createWebhookEngine<Tx = unknown>(
 /** The queue a `delivery: 'queue'` set-up uses: the one given, or an in-process one. */
 export function resolveQueue(queue: WebhookQueue | undefined): EngineQueue {
   return { queue: queue ?? inProcessQueue(), owned: queue === undefined };
+}
+
+/** The drift report the `drift` option asks for; undefined when it is off. */
+function createDriftTracker(
+  option: WebhookEngineOptions['drift'],
+  logger: Logger,
+  instrumentation: WebhookInstrumentation | undefined,
+): DriftTracker | undefined {
+  if (option === false) return undefined;
+  if (option !== undefined && option !== true && (typeof option !== 'object' || option === null)) {
+    throw new ConfigurationError('drift must be true, false or { maxEntries }');
+  }
+  const maxEntries = positiveInteger(
+    'drift.maxEntries',
+    typeof option === 'object' ? option.maxEntries : undefined,
+    DEFAULT_DRIFT_ENTRIES,
+  );
+  const onNew = instrumentation?.drift?.bind(instrumentation);
+  return new DriftTracker(maxEntries, logger, onNew);
+}
+
+/** The silence watch `expectWebhookWithin` asks for; undefined when it is off. */
+function createSilenceWatch(
+  expectWithinMs: number | undefined,
+  logger: Logger,
+  instrumentation: WebhookInstrumentation | undefined,
+  notify: (error: SenderSilentError) => void,
+): SilenceWatch | undefined {
+  if (expectWithinMs === undefined) return undefined;
+  const within = positiveInteger('expectWebhookWithin', expectWithinMs, 0);
+  const watch = new SilenceWatch(within, {
+    silent(since, lastAuthenticAt) {
+      logger.warn?.(
+        {
+          silentSince: since.toISOString(),
+          lastAuthenticAt: lastAuthenticAt?.toISOString() ?? null,
+          expectWebhookWithin: within,
+        },
+        'no authentic webhook from Passfort within expectWebhookWithin: check the webhook status in the Passfort portal',
+      );
+      instrumentation?.silence?.(true);
+      notify(new SenderSilentError(since, within));
+    },
+    heardAgain(silentForMs) {
+      logger.info?.({ silentForMs }, 'Passfort webhooks arrive again after a silence');
+      instrumentation?.silence?.(false);
+    },
+  });
+  try {
+    watch.start();
+  } catch {
+    // Workers refuse timers at a module's top level, where receivers are made: the watch
+    // then starts with the first request or status() read.
+  }
+  return watch;
 }

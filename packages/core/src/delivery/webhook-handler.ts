@@ -1,6 +1,7 @@
 import type { HandlerError } from '../errors/handler-error.js';
 import type { QueueUnavailableError } from '../errors/queue-unavailable-error.js';
 import type { SchemaMismatchError } from '../errors/schema-mismatch-error.js';
+import type { SenderSilentError } from '../errors/sender-silent-error.js';
 import type { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import type { PassfortEventName } from '../events/event-schemas.js';
 import type { AnyPassfortEvent, PassfortEvent } from '../events/passfort-event.js';
@@ -122,6 +123,8 @@ export type WebhookHandlerMap<Tx = unknown> = {
  * its schema (`event` and `context` set). About a whole delivery: the dedupe store or the
  * queue failed, so the answer was a 503 and Passfort will redeliver (`event` undefined; the
  * error is a `StoreUnavailableError` or a `QueueUnavailableError`, its `code` says which).
+ * About the sender: nothing authentic arrived within `expectWebhookWithin` (a
+ * `SenderSilentError`, heard once per silence).
  *
  * @example
  * webhooks.onError((failure) => {
@@ -138,7 +141,7 @@ export type WebhookFailure =
       readonly deadLettered: boolean;
     }
   | {
-      readonly error: StoreUnavailableError | QueueUnavailableError;
+      readonly error: StoreUnavailableError | QueueUnavailableError | SenderSilentError;
       readonly event?: undefined;
       readonly context?: undefined;
       readonly deadLettered: false;

@@ -27,6 +27,8 @@ export const errorStatus = {
   IN_PROGRESS: 503,
   DEADLINE_EXCEEDED: 503,
   SHUTTING_DOWN: 503,
+  /** Never an answer: what `onError` hears when the sender fell silent. */
+  SENDER_SILENT: 503,
   API_ERROR: 502,
   API_CONFLICT: 409,
   API_TIMEOUT: 504,

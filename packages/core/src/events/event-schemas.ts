@@ -13,6 +13,12 @@ import {
 // no key is guessed, since a guessed key of another JSON type would set a real webhook aside.
 const undocumented = z.looseObject(commonDataShape);
 
+/**
+ * Payload schemas whose keys Passfort does not document (only the common ones are known):
+ * other keys there are no news, so the drift report does not list them.
+ */
+export const keysUndocumented: ReadonlySet<z.ZodType> = new Set([undocumented]);
+
 // Whole snapshots [doc]; `old_data` may be null or absent (a profile's first data).
 const collectedDataChange = z.looseObject({
   ...commonDataShape,

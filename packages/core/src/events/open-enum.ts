@@ -7,12 +7,27 @@ import { z } from 'zod';
  * a real webhook the day Passfort adds a value.
  *
  * At run time it is `z.string()`: validation refuses only a value that is not a string,
- * which is what would make a handler's typed access lie.
+ * which is what would make a handler's typed access lie. A value outside the documented
+ * ones is reported in `status().drift` (unless `complete: false`: the list is known to be
+ * partial, as with check types).
  */
 export function openEnum<const Values extends readonly [string, ...string[]]>(
-  _documented: Values,
+  documented: Values,
+  options: { readonly complete?: boolean } = {},
 ): z.ZodType<Values[number] | (string & {})> {
-  return z.string() as z.ZodType as z.ZodType<Values[number] | (string & {})>;
+  const schema = z.string();
+  // Kept beside the schema (never in it: validation stays `z.string()`), for the drift
+  // report. A list known to be partial is not kept: every other value would be noise.
+  if (options.complete !== false) documentedValues.set(schema, new Set(documented));
+  return schema as z.ZodType as z.ZodType<Values[number] | (string & {})>;
+}
+
+/** The documented values of each complete open enum, for the drift report. */
+const documentedValues = new WeakMap<object, ReadonlySet<string>>();
+
+/** The documented values of an {@link openEnum}, or undefined for any other schema. */
+export function documentedValuesOf(schema: z.ZodType): ReadonlySet<string> | undefined {
+  return documentedValues.get(schema);
 }
 
 /** The type of an {@link openEnum}'s values: the documented ones, or any other string. */

@@ -4,6 +4,8 @@
  * OpenTelemetry; any other backend can implement it the same way.
  */
 
+import type { DriftObservation } from './drift-report.js';
+
 /** What became of one webhook in a delivery. */
 export type EnvelopeOutcome =
   /** Its handlers ran and succeeded, and it was recorded. */
@@ -71,6 +73,10 @@ export interface WebhookInstrumentation {
   delivery(kind: 'request' | 'worker'): DeliveryScope;
   /** The queue's depth, reported by queue delivery after it enqueues. */
   queueDepth?(waiting: number): void;
+  /** Something Passfort sent that this version does not know yet (see `status().drift`). */
+  drift?(observation: DriftObservation): void;
+  /** The sender fell silent (`true`) or was heard again (`false`); see `expectWebhookWithin`. */
+  silence?(silent: boolean): void;
 }
 
 const ENDED = { end() {} };

@@ -1,0 +1,115 @@
+/**
+ * Finds what a webhook carries that the documented schemas do not know: an unknown event
+ * name, keys outside a documented object's keys, and enum values outside the documented
+ * ones. It reads the same zod schemas validation uses, so the drift report and the types
+ * can never disagree about what is documented.
+ *
+ * Compiled once per event: the paths are fixed at compile time, so inspecting a webhook
+ * builds no strings unless it finds something. Objects whose contents are not documented
+ * (an empty shape, `z.unknown()`, the payloads of events Passfort documents no keys for)
+ * are not walked.
+ */
+import type { z } from 'zod';
+import { DRIFT_VALUE_MAX, type DriftObservation } from '../observability/drift-report.js';
+import { eventDataSchemas, keysUndocumented } from './event-schemas.js';
+import { documentedValuesOf } from './open-enum.js';
+import type { AnyPassfortEvent } from './passfort-event.js';
+
+/** Hears what an inspection found. */
+export type DriftSink = (observation: DriftObservation) => void;
+
+/** Inspects one value at a fixed path; reports through `found`. */
+type Inspect = (value: unknown, event: string, found: DriftSink) => void;
+
+/** The parts of a zod 4 definition the inspector reads. */
+interface Definition {
+  readonly type: string;
+  readonly shape?: Record<string, z.ZodType>;
+  readonly innerType?: z.ZodType;
+  readonly element?: z.ZodType;
+  readonly options?: readonly z.ZodType[];
+}
+
+const definitionOf = (schema: z.ZodType) =>
+  (schema as unknown as { _zod: { def: Definition } })._zod.def;
+
+/** Keys at most this long are reported whole; longer ones are cut (they are labels, not data). */
+const clip = (text: string) =>
+  text.length > DRIFT_VALUE_MAX ? text.slice(0, DRIFT_VALUE_MAX) : text;
+
+/** Builds the inspector of `schema` at `path`, or undefined when there is nothing to find there. */
+function compile(schema: z.ZodType, path: string): Inspect | undefined {
+  const values = documentedValuesOf(schema);
+  if (values !== undefined) {
+    return (value, event, found) => {
+      if (typeof value === 'string' && !values.has(value)) {
+        found({ event, kind: 'unknown-enum-value', path, value: clip(value) });
+      }
+    };
+  }
+  const definition = definitionOf(schema);
+  switch (definition.type) {
+    case 'optional':
+    case 'nullable':
+      return compile(definition.innerType!, path);
+    case 'array': {
+      const element = compile(definition.element!, `${path}[]`);
+      if (element === undefined) return undefined;
+      return (value, event, found) => {
+        if (!Array.isArray(value)) return;
+        for (const item of value) element(item, event, found);
+      };
+    }
+    case 'object': {
+      const shape = definition.shape ?? {};
+      const keys = Object.keys(shape);
+      // An empty shape says "an object, contents not documented": nothing is news in it.
+      const reportKeys = keys.length > 0 && !keysUndocumented.has(schema);
+      const children: [string, Inspect][] = [];
+      for (const key of keys) {
+        const child = compile(shape[key]!, `${path}.${key}`);
+        if (child !== undefined) children.push([key, child]);
+      }
+      if (!reportKeys && children.length === 0) return undefined;
+      const known = new Set(keys);
+      return (value, event, found) => {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+        const object = value as Record<string, unknown>;
+        if (reportKeys) {
+          for (const key in object) {
+            if (!known.has(key) && Object.hasOwn(object, key)) {
+              found({ event, kind: 'unknown-key', path: `${path}.${clip(key)}` });
+            }
+          }
+        }
+        for (const [key, child] of children) {
+          const inner = object[key];
+          if (inner !== undefined && inner !== null) child(inner, event, found);
+        }
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+// Compiled on first use per event: most receivers see a few event kinds.
+const inspectors = new Map<string, Inspect | null>();
+
+/**
+ * Reports through `found` what `event` carries that this version does not know. Never
+ * throws, never reads a value it does not report (except enum values, which it compares).
+ */
+export function inspectDrift(event: AnyPassfortEvent, found: DriftSink): void {
+  const name = event.event;
+  let inspect = inspectors.get(name);
+  if (inspect === undefined) {
+    if (!Object.hasOwn(eventDataSchemas, name)) {
+      found({ event: clip(name), kind: 'unknown-event' });
+      return;
+    }
+    inspect = compile(eventDataSchemas[name as keyof typeof eventDataSchemas], 'data') ?? null;
+    inspectors.set(name, inspect);
+  }
+  if (inspect !== null) inspect(event.data, name, found);
+}
