@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator } from './emulator.js';
+import { createEmulator, type Emulator, type RequestReport } from './emulator.js';
 import { passfortRetryDelay } from './passfort-retry-delay.js';
 
 interface Received {
@@ -30,6 +30,13 @@ async function receiver(answer: (n: number, body: unknown) => number | 'hang') {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
     server,
   };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !condition(); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  expect(condition()).toBe(true);
 }
 
 const ids = (body: unknown) =>
@@ -125,36 +132,92 @@ describe('createEmulator', () => {
   });
 
   it('aborts a request past its deadline and counts it as failed', async () => {
-    const { emulator } = await start({ deadlineMs: { single: 100 } }, (n) =>
-      n === 1 ? 'hang' : 200,
+    const reports: RequestReport[] = [];
+    const { emulator } = await start(
+      { deadlineMs: { single: 100 }, onRequest: (report) => void reports.push(report) },
+      (n) => (n === 1 ? 'hang' : 200),
     );
     emulator.emit('CHECK_COMPLETED');
     await emulator.drain();
     expect(emulator.stats).toMatchObject({ requests: 2, acked: 1, failedRequests: 1 });
-    expect(emulator.status().recentFailures[0]?.error).toMatch(
-      /no response within the 100 ms deadline/,
-    );
+    expect(reports[0]).toMatchObject({ failure: 'deadline', status: null });
+    expect(reports[0]?.error).toMatch(/no response within the 100 ms deadline/);
   });
 
-  it('reports status as Passfort’s portal does: empty, waiting, stalled, and the recent failures', async () => {
+  it('reports status as Passfort’s portal does: empty, waiting, stalled with its retry time, failed attempts and recent failures', async () => {
     let healthy = false;
     const { emulator } = await start({ timeScale: 1 }, () => (healthy ? 200 : 503));
     expect(emulator.status()).toMatchObject({
       queue: 'empty',
       lastProcessedAt: null,
       recentFailures: [],
+      nextRetryAt: null,
+      stalledForMs: null,
+      failedAttempts: 0,
     });
     const webhook = emulator.emit('RISK_LEVEL_CHANGED');
     expect(emulator.status().queue).toEqual({ waiting: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(emulator.status()).toMatchObject({
-      queue: 'stalled',
-      recentFailures: [{ id: webhook.id, event: 'RISK_LEVEL_CHANGED', status: 503, attempt: 1 }],
+    await until(() => emulator.status().queue === 'stalled');
+    const stalled = emulator.status();
+    expect(stalled).toMatchObject({
+      failedAttempts: 1,
+      stalledForMs: expect.any(Number),
+      recentFailures: [
+        { id: webhook.id, event: 'RISK_LEVEL_CHANGED', status: 503, attempt: 1, failedAttempts: 1 },
+      ],
     });
+    // Passfort's first retry is due 30 s after the failure (timeScale 1 here).
+    const dueIn = stalled.nextRetryAt!.getTime() - stalled.recentFailures[0]!.at.getTime();
+    expect(dueIn).toBeGreaterThanOrEqual(29_000);
     healthy = true;
     emulator.retryNow(); // the portal's Retry button: no 30 s wait
     await emulator.drain({ timeoutMs: 2000 });
-    expect(emulator.status()).toMatchObject({ queue: 'empty', lastProcessedAt: expect.any(Date) });
+    // Recent failures lists waiting payloads: none are left once the queue drains.
+    expect(emulator.status()).toMatchObject({
+      queue: 'empty',
+      lastProcessedAt: expect.any(Date),
+      recentFailures: [],
+      nextRetryAt: null,
+      stalledForMs: null,
+      failedAttempts: 0,
+    });
+  });
+
+  it('lists the 10 most recent waiting payloads under Recent failures, newest first, until Refresh clears them', async () => {
+    const { emulator } = await start({ timeScale: 1 }, () => 503);
+    const sent = Array.from({ length: 15 }, () => emulator.emit('CHECK_COMPLETED'));
+    await until(() => emulator.status().queue === 'stalled');
+    const { recentFailures } = emulator.status();
+    expect(recentFailures.map((failure) => failure.id)).toEqual(
+      sent
+        .slice(-10)
+        .reverse()
+        .map((envelope) => envelope.id),
+    );
+    // Unbatched, only the head was sent: the others wait behind its failure, never sent.
+    expect(recentFailures.map((failure) => [failure.failedAttempts, failure.status])).toEqual(
+      Array.from({ length: 10 }, () => [0, 503]),
+    );
+    emulator.refresh();
+    expect(emulator.status()).toMatchObject({ queue: 'stalled', recentFailures: [] });
+    emulator.retryNow();
+    await until(() => emulator.status().failedAttempts === 2);
+    expect(emulator.status().recentFailures).toHaveLength(10);
+  });
+
+  it('keeps failureRate as the deprecated name of lossBeforeReceiver, and refuses both or a share above 1', async () => {
+    const { emulator, received } = await start({ failureRate: 1 }, () => 200);
+    emulator.emit('CHECK_COMPLETED');
+    await until(() => emulator.stats.failedRequests >= 2);
+    expect(emulator.stats.lostBeforeReceiver).toBe(emulator.stats.failedRequests);
+    expect(received).toEqual([]);
+    const base = { target: 'http://127.0.0.1:9/', secret: 's' };
+    expect(() => createEmulator({ ...base, failureRate: 0.1, lossBeforeReceiver: 0.1 })).toThrow(
+      /failureRate is the deprecated name of lossBeforeReceiver/,
+    );
+    expect(() => createEmulator({ ...base, lossAfterReceiver: 2 })).toThrow(
+      /lossAfterReceiver must be a share from 0 to 1/,
+    );
   });
 
   it('rejects drain() on timeout, with the status', async () => {

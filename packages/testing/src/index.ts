@@ -5,6 +5,7 @@
  */
 export {
   createEmulator,
+  type DeliveryFailure,
   type Emulator,
   type EmulatorFailure,
   type EmulatorOptions,
@@ -12,6 +13,7 @@ export {
   type EmulatorStatus,
   type Envelope,
   type RequestReport,
+  SCALED_DEADLINE_FLOOR_MS,
 } from './emulator.js';
 export { eventFactories, individualCollectedData, portalUser } from './event-factories.js';
 export { FakePassfortApi, type FakePassfortApiOptions } from './fake-passfort-api.js';
