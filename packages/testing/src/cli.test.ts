@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createPassfortWebhooks } from '@passfort-webhooks/core';
@@ -23,6 +23,7 @@ function run(...args: string[]): Promise<{ code: number; stdout: string; stderr:
 
 describe('the passfort-webhooks CLI', () => {
   const received: string[] = [];
+  const handledIds: string[] = [];
   let url = '';
   const server = createServer(async (req, res) => {
     if (req.url !== '/webhooks') {
@@ -32,7 +33,10 @@ describe('the passfort-webhooks CLI', () => {
     writeServerResponse(res, await webhooks.handle(fromIncomingMessage(req)));
   });
   const webhooks = createPassfortWebhooks({ secret });
-  webhooks.onAny((event) => void received.push(event.event));
+  webhooks.onAny((event) => {
+    received.push(event.event);
+    handledIds.push(event.id);
+  });
   beforeAll(async () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
@@ -121,17 +125,122 @@ describe('the passfort-webhooks CLI', () => {
     });
   });
 
-  it('exits 3 when the target cannot be reached', async () => {
+  it('exits 3 when no connection can be made: a port that was just bound, then released', async () => {
+    const refused = await closedPort();
+    const sent = await run('send', 'CHECK_COMPLETED', '--target', refused, '--secret', secret);
+    expect(sent.code).toBe(3);
+    expect(sent.stderr).toContain('cannot reach');
+    expect(sent.stderr).toContain('ECONNREFUSED');
+    const emulated = await run('emulate', '--target', refused, '--secret', secret, '--events', '5');
+    expect(emulated.code).toBe(3);
+    expect(emulated.stderr).toContain('cannot reach');
+  });
+
+  it('exits 1, not 3, when the receiver is reached but answers after the deadline', async () => {
+    const slow = await plainServer(() => {}); // never answers
+    try {
+      const result = await run(
+        'send',
+        'CHECK_COMPLETED',
+        '--target',
+        slow.url,
+        '--secret',
+        secret,
+        '--deadline',
+        '0.3',
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('no answer within the deadline');
+      expect(result.stderr).toContain('not delivered: CHECK_COMPLETED');
+      expect(slow.seen).toEqual(['POST /hook']);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('does not follow a redirect: send exits 1 naming the Location, emulate stops on it', async () => {
+    const redirecting = await plainServer((_req, res) =>
+      res.writeHead(308, { location: 'https://example.test/hook/' }).end(),
+    );
+    try {
+      const sent = await run(
+        'send',
+        'CHECK_COMPLETED',
+        '--target',
+        redirecting.url,
+        '--secret',
+        secret,
+      );
+      expect(sent.code).toBe(1);
+      expect(sent.stderr).toContain('refused: 308 redirect to https://example.test/hook/');
+      expect(sent.stdout).not.toContain('delivered');
+      const emulated = await run(
+        'emulate',
+        '--target',
+        redirecting.url,
+        '--secret',
+        secret,
+        '--events',
+        '5',
+      );
+      expect(emulated.code).toBe(1);
+      expect(emulated.stderr).toContain('stopped: the receiver answered 308');
+      expect(emulated.stderr).toContain('https://example.test/hook/');
+      // Only POSTs to the target itself: nothing followed the Location.
+      expect(new Set(redirecting.seen)).toEqual(new Set(['POST /hook']));
+    } finally {
+      await redirecting.close();
+    }
+  });
+
+  it('emulate sends no HEAD probe: a receiver that hangs on HEAD gets every webhook', async () => {
+    const headHanger = await plainServer((req, res) => {
+      if (req.method === 'HEAD') return;
+      res.writeHead(200).end();
+    });
+    try {
+      const result = await run(
+        'emulate',
+        '--target',
+        headHanger.url,
+        '--secret',
+        secret,
+        '--events',
+        '3',
+        '--rate',
+        '1000',
+      );
+      expect(result.code).toBe(0);
+      expect(headHanger.seen).toEqual(['POST /hook', 'POST /hook', 'POST /hook']);
+    } finally {
+      await headHanger.close();
+    }
+  });
+
+  it('emulates answers lost after processing: every webhook is redelivered until acked and handled once', async () => {
+    const before = handledIds.length;
     const result = await run(
-      'send',
-      'CHECK_COMPLETED',
+      'emulate',
       '--target',
-      'http://127.0.0.1:1/x',
+      url,
       '--secret',
       secret,
+      '--events',
+      '40',
+      '--rate',
+      '2000',
+      '--loss-after',
+      '0.3',
+      '--loss-before',
+      '0.1',
+      '--time-scale',
+      '0.001',
     );
-    expect(result.code).toBe(3);
-    expect(result.stderr).toContain('cannot reach');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/processed, answer lost\s+\|\s+\d+ \|/);
+    const ids = handledIds.slice(before);
+    expect(ids).toHaveLength(40);
+    expect(new Set(ids).size).toBe(40);
   });
 
   it('emulates a batched stream and prints a summary', async () => {
@@ -166,3 +275,32 @@ describe('the passfort-webhooks CLI', () => {
     }
   });
 });
+
+/** A URL on which nothing listens: a port that was just bound, then released. */
+async function closedPort(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}/hook`;
+}
+
+/** A plain node:http receiver at /hook that records `METHOD path` of every request. */
+async function plainServer(answer: (req: IncomingMessage, res: ServerResponse) => void) {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    req.resume();
+    req.on('end', () => answer(req, res));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -4,8 +4,9 @@
  *   send      one webhook to a receiver
  *   emulate   a realistic stream, batched or not, with retries and a summary
  *   api       the fake collected_data API
- * Exit codes: 0 success, 1 the receiver refused or the queue did not drain, 2 usage error,
- * 3 the target could not be reached.
+ * Exit codes: 0 success, 1 the receiver was reached and did not acknowledge (refused,
+ * redirected, answered too late, dropped the connection) or the queue did not drain, 2 usage
+ * error, 3 the target could not be reached (no connection was ever made).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -18,16 +19,10 @@ import {
 import { createEmulator, type Emulator } from './emulator.js';
 import { FakePassfortApi } from './fake-passfort-api.js';
 import { formatSummary, percentile } from './format-summary.js';
+import { postWebhook } from './post-webhook.js';
 import { webhookEnvelope } from './test-kit.js';
 
 class UsageError extends Error {}
-
-function describeNetworkError(error: unknown): string {
-  const cause = (
-    error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }
-  ).cause;
-  return cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error as Error).message;
-}
 
 const HELP: Record<string, string> = {
   main: `passfort-webhooks <command> [options]
@@ -38,7 +33,7 @@ Commands:
   api            serve the fake Passfort collected_data API
 
 Run "passfort-webhooks <command> --help" for a command's options.`,
-  send: `passfort-webhooks send <EVENT> --target URL --secret S [--data file.json] [--id ID] [--any-event]
+  send: `passfort-webhooks send <EVENT> --target URL --secret S [--data file.json] [--id ID] [--any-event] [--deadline S]
 
 Sends one webhook of EVENT (e.g. PRODUCT_STATUS_CHANGED) and prints the receiver's answer.
   --target URL     the receiver, e.g. http://localhost:3000/webhooks/passfort
@@ -46,7 +41,10 @@ Sends one webhook of EVENT (e.g. PRODUCT_STATUS_CHANGED) and prints the receiver
   --data FILE      the webhook's data as JSON (default: a realistic payload)
   --id ID          the webhook id (default: a random UUID)
   --any-event      send EVENT even if Passfort documents no such event (with --data, or {})
-Exit: 0 on a 200, 1 on any other status, 2 on a usage error, 3 if the target is unreachable.`,
+  --deadline S     seconds to wait for the answer (default 10, Passfort's unbatched deadline)
+A redirect is not followed (Passfort follows none): it is reported with its Location.
+Exit: 0 on a 200; 1 on any other status, a redirect, no answer within the deadline or a
+dropped connection; 2 on a usage error; 3 if no connection could be made.`,
   emulate: `passfort-webhooks emulate --target URL --secret S [options]
 
 Sends a realistic mix of events through the emulator and prints a summary.
@@ -55,13 +53,19 @@ Sends a realistic mix of events through the emulator and prints a summary.
   --batch            Passfort's batching (up to 100 per request, about every 0-10 s, scaled)
   --events N         how many webhooks (default 100)
   --rate R           webhooks triggered per second (default 50)
-  --fail-rate P      share of requests failing in transit, 0-1 (default 0)
+  --loss-before P    share of requests lost before reaching the receiver, 0-1 (default 0)
+  --loss-after P     share of requests processed whose answer is lost, 0-1 (default 0):
+                     Passfort sends them again, and the receiver's dedupe must absorb them
+  --fail-rate P      deprecated name of --loss-before
   --time-scale X     multiply retry waits and batch intervals (default 0.01); the
                      response deadlines stay Passfort's real 5 s / 10 s
   --timeout S        seconds to wait for the queue to drain (default 120)
-It stops at once on 401, 403, 404, 405 or 413: those are configuration problems (secret,
-allow list, path, method, body limit) that no retry fixes.
-Exit: 0 when every webhook was acknowledged, 1 otherwise, 2 on a usage error, 3 if unreachable.`,
+It sends nothing but Passfort's POSTs (no probe first). It stops at once on a redirect, 401,
+403, 404, 405 or 413: those are configuration problems (URL, secret, allow list, path,
+method, body limit) that no retry fixes; and when no connection can be made before any
+answer has arrived.
+Exit: 0 when every webhook was acknowledged, 1 otherwise, 2 on a usage error, 3 if no
+connection could be made.`,
   api: `passfort-webhooks api [--port P] [--api-key K] [--profiles N] [--target URL --secret S]
 
 Serves the fake collected_data API at http://127.0.0.1:P/4.0 with N seeded profiles
@@ -104,16 +108,6 @@ function number(
   return parsed;
 }
 
-async function reachable(target: string): Promise<void> {
-  try {
-    await fetch(target, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
-  } catch (error) {
-    const reason = describeNetworkError(error);
-    console.error(`cannot reach ${target}: ${reason}`);
-    process.exit(3);
-  }
-}
-
 async function send(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -124,6 +118,7 @@ async function send(args: string[]): Promise<number> {
       data: { type: 'string' },
       id: { type: 'string' },
       'any-event': { type: 'boolean' },
+      deadline: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -141,6 +136,7 @@ async function send(args: string[]): Promise<number> {
   }
   const target = targetUrl(values.target);
   const secret = required('secret', values.secret);
+  const deadlineMs = number('deadline', values.deadline, 10, 0.001) * 1000;
   let data: Record<string, unknown> | undefined;
   if (values.data !== undefined) {
     try {
@@ -158,36 +154,52 @@ async function send(args: string[]): Promise<number> {
         timestamp: Math.floor(Date.now() / 1000),
         data: data ?? {},
       };
-  let response: Response;
-  try {
-    response = await fetch(target, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-      body: JSON.stringify(envelope),
-      signal: AbortSignal.timeout(10_000),
-    });
-  } catch (error) {
-    const reason = describeNetworkError(error);
-    console.error(`cannot reach ${target}: ${reason}`);
-    return 3;
-  }
-  // A receiver's 200 has no body: its counts come in a header (errors carry a JSON body).
-  const counts = response.headers.get(DELIVERY_COUNTS_HEADER);
-  const text = await response.text();
-  const answer = [String(response.status), counts, text].filter(Boolean).join(' ');
-  if (response.status !== 200) {
+  const outcome = await postWebhook(
+    new URL(target),
+    JSON.stringify(envelope),
+    { authorization: `Bearer ${secret}`, 'user-agent': 'passfort-webhooks-cli' },
+    deadlineMs,
+  );
+  const notDelivered = (reason: string) => {
     // Passfort counts only a 200 as delivered: anything else it would send again.
-    console.error(`refused: ${answer}`);
+    console.error(reason);
     console.error(`not delivered: ${envelope.event} ${envelope.id}`);
     return 1;
+  };
+  if (outcome.kind === 'unreachable') {
+    console.error(`cannot reach ${target}: ${outcome.reason}`);
+    return 3;
   }
+  if (outcome.kind === 'no-answer') {
+    return notDelivered(
+      `no answer within the deadline (${outcome.deadlineMs / 1000} s): the receiver was reached but did not answer in time`,
+    );
+  }
+  if (outcome.kind === 'dropped') {
+    return notDelivered(`the connection closed before an answer: ${outcome.reason}`);
+  }
+  // A receiver's 200 has no body: its counts come in a header (errors carry a JSON body).
+  const counts = outcome.headers[DELIVERY_COUNTS_HEADER];
+  const answer = [String(outcome.status), counts, outcome.body].filter(Boolean).join(' ');
+  if (outcome.status >= 300 && outcome.status < 400) {
+    return notDelivered(
+      `refused: ${outcome.status} redirect to ${outcome.headers.location ?? '(no Location)'}: Passfort follows no redirect, so use the final URL as --target`,
+    );
+  }
+  if (outcome.status !== 200) return notDelivered(`refused: ${answer}`);
   console.log(answer);
   console.log(`delivered ${envelope.event} ${envelope.id}`);
   return 0;
 }
 
 /** Answers no retry can fix, and what each usually means. */
+const REDIRECT = 'the receiver redirects, and Passfort follows no redirect: use the final URL';
 const CONFIGURATION_STATUSES = new Map<number, string>([
+  [301, REDIRECT],
+  [302, REDIRECT],
+  [303, REDIRECT],
+  [307, REDIRECT],
+  [308, REDIRECT],
   [401, 'wrong --secret'],
   [403, "this address is not on the receiver's allow list"],
   [404, 'no receiver at --target: check the path'],
@@ -215,6 +227,8 @@ async function emulate(args: string[]): Promise<number> {
       batch: { type: 'boolean' },
       events: { type: 'string' },
       rate: { type: 'string' },
+      'loss-before': { type: 'string' },
+      'loss-after': { type: 'string' },
       'fail-rate': { type: 'string' },
       'time-scale': { type: 'string' },
       timeout: { type: 'string' },
@@ -226,15 +240,28 @@ async function emulate(args: string[]): Promise<number> {
   const secret = required('secret', values.secret);
   const events = number('events', values.events, 100, 1);
   const rate = number('rate', values.rate, 50, 0.001);
-  const failureRate = number('fail-rate', values['fail-rate'], 0, 0, 1);
+  if (values['fail-rate'] !== undefined && values['loss-before'] !== undefined) {
+    throw new UsageError('--fail-rate is the old name of --loss-before: give one of them');
+  }
+  const lossBeforeReceiver = number(
+    values['fail-rate'] === undefined ? 'loss-before' : 'fail-rate',
+    values['loss-before'] ?? values['fail-rate'],
+    0,
+    0,
+    1,
+  );
+  const lossAfterReceiver = number('loss-after', values['loss-after'], 0, 0, 1);
   const timeScale = number('time-scale', values['time-scale'], 0.01, 0.000001);
   const timeoutMs = number('timeout', values.timeout, 120, 1) * 1000;
-  await reachable(target);
   const tty = process.stdout.isTTY === true;
   let lastPrint = 0;
   let lastStatus = '—';
   // A status that says the receiver is set up wrongly: retrying cannot help, so stop.
   let fatal: { status: number; body: string } | undefined;
+  // No connection before any answer: the target is wrong or down (exit 3). Once it has
+  // answered, a refused connection is a restart, retried as Passfort would.
+  let unreachable: string | undefined;
+  let answered = false;
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => {
     stop = resolve;
@@ -244,13 +271,22 @@ async function emulate(args: string[]): Promise<number> {
     secret,
     batching: values.batch === true,
     timeScale,
-    failureRate,
+    lossBeforeReceiver,
+    lossAfterReceiver,
     // Retry waits and batch intervals are scaled; the receiver still gets Passfort's real deadlines.
     deadlineMs: { batched: 5_000, single: 10_000 },
     onRequest: (report) => {
       lastStatus = report.status === null ? (report.error ?? 'no answer') : String(report.status);
+      if (report.status !== null || report.lostAnswer !== undefined) answered = true;
       if (report.status !== null && CONFIGURATION_STATUSES.has(report.status) && !fatal) {
-        fatal = { status: report.status, body: report.body ?? '' };
+        fatal = {
+          status: report.status,
+          body: report.failure === 'redirect' ? (report.error ?? '') : (report.body ?? ''),
+        };
+        stop();
+      }
+      if (report.failure === 'unreachable' && !answered && unreachable === undefined) {
+        unreachable = report.error ?? 'no connection';
         stop();
       }
       const now = Date.now();
@@ -267,19 +303,24 @@ async function emulate(args: string[]): Promise<number> {
     else console.log(line);
   }
   const started = Date.now();
-  for (let i = 0; i < events && fatal === undefined; i++) {
+  for (let i = 0; i < events && fatal === undefined && unreachable === undefined; i++) {
     emulator.emit(MIX[i % MIX.length]!);
     await new Promise((resolve) => setTimeout(resolve, 1000 / rate));
   }
   let drained = true;
   try {
     await Promise.race([emulator.drain({ timeoutMs }), stopped]);
-    if (fatal !== undefined) drained = false;
+    if (fatal !== undefined || unreachable !== undefined) drained = false;
   } catch {
     drained = false;
   }
   progress();
   if (tty) process.stdout.write('\n');
+  if (unreachable !== undefined) {
+    await emulator.close();
+    console.error(`cannot reach ${target}: ${unreachable}`);
+    return 3;
+  }
   if (fatal !== undefined) {
     await emulator.close();
     console.error(
@@ -296,6 +337,8 @@ async function emulate(args: string[]): Promise<number> {
       ['events', String(stats.emitted)],
       ['requests', String(stats.requests)],
       ['retries (failed requests)', String(stats.failedRequests)],
+      ['  lost before the receiver', String(stats.lostBeforeReceiver)],
+      ['  processed, answer lost', String(stats.lostAfterReceiver)],
       ['ack latency p50', `${percentile(latencies, 50).toFixed(1)} ms`],
       ['ack latency p99', `${percentile(latencies, 99).toFixed(1)} ms`],
       ['duration', `${((Date.now() - started) / 1000).toFixed(1)} s`],

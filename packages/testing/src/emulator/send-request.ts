@@ -14,7 +14,7 @@ const UNREACHABLE_CODES = new Set([
 ]);
 
 /** The innermost error code of a failed fetch (undici nests it in `cause`). */
-export function networkErrorCode(error: unknown): string | undefined {
+function networkErrorCode(error: unknown): string | undefined {
   const cause = (error as { cause?: { code?: string; errors?: { code?: string }[] } }).cause;
   return cause?.code ?? cause?.errors?.[0]?.code;
 }
