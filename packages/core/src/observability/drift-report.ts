@@ -50,6 +50,11 @@ export interface DriftObservation {
 
 /** Longest event name or enum value kept: enough for any label, not for smuggled data. */
 export const DRIFT_VALUE_MAX = 64;
+/**
+ * Keys remembered past the cap, so that `more` counts distinct entries rather than arrivals;
+ * past this many, each arrival of an unremembered one counts (bounded memory first).
+ */
+const OVERFLOW_TRACKED = 2_000;
 /** Distinct entries kept by default. */
 export const DEFAULT_DRIFT_ENTRIES = 200;
 
@@ -87,7 +92,7 @@ export class DriftTracker {
     if (this.#entries.size >= this.maxEntries) {
       if (!this.#overflow.has(key)) {
         this.#more++;
-        if (this.#overflow.size < this.maxEntries) this.#overflow.add(key);
+        if (this.#overflow.size < OVERFLOW_TRACKED) this.#overflow.add(key);
       }
       return;
     }
