@@ -44,7 +44,7 @@ describe('inspectDrift', () => {
       data: { check: Record<string, unknown>; risk_note?: string };
     };
     sample.data.risk_note = 'customer value that must not be kept';
-    sample.data.check.flags = ['x'];
+    sample.data.check['flags'] = ['x'];
     const found = drift(sample);
     expect(found).toEqual([
       { event: 'CHECK_COMPLETED', kind: 'unknown-key', path: 'data.risk_note' },
@@ -101,8 +101,8 @@ describe('inspectDrift', () => {
         new_data: Record<string, unknown>;
       },
     };
-    (change.data.new_data.personal_details as Record<string, unknown>).nickname = 'x';
-    change.data.new_data.tax_residency = 'GB';
+    (change.data.new_data['personal_details'] as Record<string, unknown>)['nickname'] = 'x';
+    change.data.new_data['tax_residency'] = 'GB';
     expect(drift(change)).toEqual([
       {
         event: 'COLLECTED_DATA_CHANGED',
@@ -129,8 +129,8 @@ describe('inspectDrift', () => {
 
   it('ignores values of the wrong type (validation reports those) and prototype keys', () => {
     const sample = productStatusChangedSample() as unknown as { data: Record<string, unknown> };
-    sample.data.new_status = 7;
-    sample.data.product = 'not an object';
+    sample.data['new_status'] = 7;
+    sample.data['product'] = 'not an object';
     expect(drift(sample)).toEqual([]);
     const parsed = JSON.parse(
       '{"id":"i","event":"CHECK_COMPLETED","timestamp":1,"data":{"check":{"id":"c"}}}',
