@@ -340,8 +340,8 @@ function createDriftTracker(
     typeof option === 'object' ? option.maxEntries : undefined,
     DEFAULT_DRIFT_ENTRIES,
   );
-  const onNew = instrumentation?.drift?.bind(instrumentation);
-  return new DriftTracker(maxEntries, logger, onNew);
+  const onObserved = instrumentation?.drift?.bind(instrumentation);
+  return new DriftTracker(maxEntries, logger, onObserved);
 }
 
 /** The silence watch `expectWebhookWithin` asks for; undefined when it is off. */

@@ -40,7 +40,7 @@ describe('DriftTracker', () => {
       { ...status, count: 2, firstSeen: new Date(1_000), lastSeen: new Date(5_000) },
     ]);
     expect(warnings).toHaveLength(2);
-    expect(heard).toEqual([status, { event: 'X', kind: 'unknown-event' }]);
+    expect(heard).toEqual([status, status, { event: 'X', kind: 'unknown-event' }]);
   });
 
   it('keeps at most maxEntries and counts distinct ones past the cap as more', () => {

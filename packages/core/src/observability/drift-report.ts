@@ -78,10 +78,12 @@ export class DriftTracker {
   constructor(
     readonly maxEntries: number,
     private readonly logger: Logger,
-    private readonly onNew?: (observation: DriftObservation) => void,
+    /** Hears every observation, new or not (the drift metric counts each sighting). */
+    private readonly onObserved?: (observation: DriftObservation) => void,
   ) {}
 
   record(observation: DriftObservation, now = Date.now()): void {
+    this.onObserved?.(observation);
     const key = `${observation.kind}\u0000${observation.event}\u0000${observation.path ?? ''}\u0000${observation.value ?? ''}`;
     const known = this.#entries.get(key);
     if (known !== undefined) {
@@ -106,7 +108,6 @@ export class DriftTracker {
       },
       'Passfort sent something this version does not know yet (accepted; see status().drift)',
     );
-    this.onNew?.(observation);
   }
 
   report(): DriftReport {

@@ -73,7 +73,7 @@ export interface WebhookInstrumentation {
   delivery(kind: 'request' | 'worker'): DeliveryScope;
   /** The queue's depth, reported by queue delivery after it enqueues. */
   queueDepth?(waiting: number): void;
-  /** Something Passfort sent that this version does not know yet (see `status().drift`). */
+  /** Each sighting of something Passfort sent that this version does not know yet (see `status().drift`). */
   drift?(observation: DriftObservation): void;
   /** The sender fell silent (`true`) or was heard again (`false`); see `expectWebhookWithin`. */
   silence?(silent: boolean): void;

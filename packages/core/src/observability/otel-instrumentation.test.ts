@@ -162,4 +162,45 @@ describe('openTelemetryInstrumentation', () => {
     trace.disable();
     metrics.disable();
   });
+
+  it('counts drift by kind and a bounded event, and reports silence as a gauge', async () => {
+    const reader = new TestReader();
+    const meterProvider = new MeterProvider({ readers: [reader] });
+    const webhooks = createPassfortWebhooks({
+      secret: SECRET,
+      logger: false,
+      expectWebhookWithin: 1,
+      instrumentation: openTelemetryInstrumentation({ meter: meterProvider.getMeter('t') }),
+    });
+    const points = async (name: string) => {
+      const { resourceMetrics } = await reader.collect();
+      return resourceMetrics.scopeMetrics
+        .flatMap((scope) => scope.metrics)
+        .filter((metric) => metric.descriptor.name === name)
+        .flatMap((metric) => metric.dataPoints.map((p) => ({ ...p.attributes, value: p.value })));
+    };
+    // Silent from start-up after 1 ms; status() notices it at once.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((await webhooks.status()).silence.silentSince).not.toBeNull();
+    expect(await points(METRIC_NAMES.silent)).toEqual([{ value: 1 }]);
+
+    const drifting = envelope(1);
+    Object.assign(drifting.data, { new_status: 'ON_HOLD' });
+    const unknown = { ...envelope(2), event: `NEW_EVENT_${PAYLOAD_MARKER}` };
+    const answer = await webhooks.handle({
+      method: 'POST',
+      headers: bearer(),
+      body: JSON.stringify([drifting, unknown, drifting]),
+    });
+    expect(answer.status).toBe(200);
+    expect(await points(METRIC_NAMES.silent)).toEqual([{ value: 0 }]);
+    expect(await points(METRIC_NAMES.drift)).toEqual(
+      expect.arrayContaining([
+        { kind: 'unknown-enum-value', event: 'PRODUCT_STATUS_CHANGED', value: 2 },
+        { kind: 'unknown-event', event: 'other', value: 1 },
+      ]),
+    );
+    expect(JSON.stringify(await points(METRIC_NAMES.drift))).not.toContain(PAYLOAD_MARKER);
+    await webhooks.close();
+  });
 });

@@ -11,6 +11,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
+import { isPassfortEventName } from '../events/event-schemas.js';
 import type { EnvelopeOutcome, WebhookInstrumentation } from './instrumentation.js';
 
 /** Options of {@link openTelemetryInstrumentation}. */
@@ -32,6 +33,8 @@ export const METRIC_NAMES = {
   queued: 'passfort_webhooks_queued',
   ackDuration: 'passfort_webhooks_ack_duration',
   queueDepth: 'passfort_webhooks_queue_depth',
+  drift: 'passfort_webhooks_drift',
+  silent: 'passfort_webhooks_silent',
 } as const;
 
 /**
@@ -44,7 +47,10 @@ export const METRIC_NAMES = {
  * Metrics ({@link METRIC_NAMES}): counters of webhooks received, processed, skipped as
  * duplicates, suppressed as echoes, failed, dead-lettered and queued, each with an `event`
  * attribute (the Passfort event name); `passfort_webhooks_ack_duration` (seconds, by
- * `status`); the queue depth as a gauge.
+ * `status`); the queue depth as a gauge; `passfort_webhooks_drift`, sightings of what this
+ * version does not know yet, by `kind` and `event` (a documented name, or `other` for unknown
+ * events, so the attribute stays bounded); `passfort_webhooks_silent`, 1 while the sender is
+ * silent (`expectWebhookWithin`), else 0.
  *
  * @example
  * const webhooks = createPassfortWebhooks({ secret, instrumentation: openTelemetryInstrumentation() });
@@ -78,7 +84,27 @@ export function openTelemetryInstrumentation(
     })
     .addCallback((result) => result.observe(depth));
 
+  const drift = counter(
+    METRIC_NAMES.drift,
+    'Sightings of event names, keys and enum values this version does not know yet',
+  );
+  let silent = 0;
+  meter
+    .createObservableGauge(METRIC_NAMES.silent, {
+      description: '1 while no authentic webhook arrived within expectWebhookWithin, else 0',
+    })
+    .addCallback((result) => result.observe(silent));
+
   return {
+    drift(observation) {
+      drift.add(1, {
+        kind: observation.kind,
+        event: isPassfortEventName(observation.event) ? observation.event : 'other',
+      });
+    },
+    silence(isSilent) {
+      silent = isSilent ? 1 : 0;
+    },
     delivery(kind) {
       const span = tracer.startSpan(
         kind === 'request' ? 'passfort.webhooks.receive' : 'passfort.webhooks.work',
