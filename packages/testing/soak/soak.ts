@@ -1,5 +1,6 @@
 /**
- * pnpm soak — SOAK_MINUTES (default 10) of local-Passfort traffic with lost requests and
+ * pnpm soak — SOAK_MINUTES (default 10) of local-Passfort traffic with requests lost before
+ * the receiver, answers lost after it processed them (redelivered, for dedupe to absorb) and
  * failing handlers into examples/express with the Redis store. Every minute it prints RSS
  * and event-loop delay; at the end it fails if memory kept growing or any webhook was lost
  * or handled twice.
@@ -61,7 +62,8 @@ const passfort = createEmulator({
   secret: 'soak-secret',
   batching: true,
   timeScale: 0.001,
-  failureRate: 0.02,
+  lossBeforeReceiver: 0.02,
+  lossAfterReceiver: 0.02,
   deadlineMs: { batched: 5_000 },
 });
 const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -109,7 +111,7 @@ const series = gc === undefined ? samples : heapSamples;
 const firstHalf = series.slice(1, Math.max(2, Math.ceil(series.length / 2)));
 const growth = series.length >= 4 ? series.at(-1)! - Math.max(...firstHalf) : 0;
 console.log(
-  `\nemitted ${emitted}, handled ${handledCount}, lost ${lost}, doubled ${doubled}, first-attempt failures ${failures}, requests ${passfort.stats.requests}, failed requests ${passfort.stats.failedRequests}`,
+  `\nemitted ${emitted}, handled ${handledCount}, lost ${lost}, doubled ${doubled}, first-attempt failures ${failures}, requests ${passfort.stats.requests}, failed requests ${passfort.stats.failedRequests} (lost before the receiver ${passfort.stats.lostBeforeReceiver}, processed and answer lost ${passfort.stats.lostAfterReceiver})`,
 );
 console.log(`RSS by minute (MB): ${samples.map((v) => v.toFixed(0)).join(', ')}`);
 console.log(`heap after GC by minute (MB): ${heapSamples.map((v) => v.toFixed(1)).join(', ')}`);
