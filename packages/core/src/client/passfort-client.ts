@@ -2,6 +2,7 @@ import { ConfigurationError } from '../errors/configuration-error.js';
 import { PassfortApiError, type PassfortApiErrorDetail } from '../errors/passfort-api-error.js';
 import { PassfortConflictError } from '../errors/passfort-conflict-error.js';
 import type { CollectedData } from '../events/collected-data-schema.js';
+import { createRedactor } from '../observability/redact-secrets.js';
 import {
   type CollectedDataChange,
   compileDiffOptions,
@@ -11,7 +12,7 @@ import {
 import type { LoopGuard, PendingWrite } from '../sync/loop-guard.js';
 import { type CollectedDataEdit, mergeCollectedData } from '../sync/merge-collected-data.js';
 import { Deadline } from './deadline.js';
-import { scrubbedError, scrubbedJson, scrubSecret } from './scrub-api-key.js';
+import { scrubbedError, scrubbedJson } from './scrubbed-errors.js';
 
 /** The longest timer `setTimeout` keeps: a longer one fires at once. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -264,7 +265,7 @@ export function createPassfortClient(options: PassfortClientOptions): PassfortCl
 
   const urlOf = (profileId: string) =>
     `${baseUrl}/profiles/${encodeURIComponent(profileId)}/collected_data`;
-  const scrub = (text: string) => scrubSecret(text, apiKey);
+  const scrub = createRedactor([apiKey]);
 
   function apiError(
     code: PassfortApiError['code'],
@@ -273,8 +274,8 @@ export function createPassfortClient(options: PassfortClientOptions): PassfortCl
   ): PassfortApiError {
     return new PassfortApiError(code, scrub(message), {
       httpStatus: details.httpStatus,
-      errors: scrubbedJson(details.errors ?? [], apiKey),
-      cause: scrubbedError(details.cause, apiKey),
+      errors: scrubbedJson(details.errors ?? [], scrub),
+      cause: scrubbedError(details.cause, scrub),
     });
   }
 

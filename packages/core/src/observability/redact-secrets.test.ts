@@ -33,11 +33,20 @@ describe('createRedactor', () => {
 
   it('leaves text without secrets, short pieces and short secrets alone', () => {
     expect(redact('nothing to see')).toBe('nothing to see');
-    // 7 characters at the end and 11 in the middle are not enough to tell apart.
-    expect(redact(`end ${SECRET.slice(0, 7)}`)).toBe(`end ${SECRET.slice(0, 7)}`);
-    expect(redact(`a ${SECRET.slice(2, 13)} b`)).toBe(`a ${SECRET.slice(2, 13)} b`);
+    // 3 characters at the end and 7 in the middle are not enough to tell apart.
+    expect(redact(`end ${SECRET.slice(0, 3)}`)).toBe(`end ${SECRET.slice(0, 3)}`);
+    expect(redact(`a ${SECRET.slice(2, 9)} b`)).toBe(`a ${SECRET.slice(2, 9)} b`);
     expect(createRedactor(['s'])('secrets stay')).toBe('secrets stay');
     expect(createRedactor([])).toBe(noRedaction);
+  });
+
+  it('replaces the URL-encoded and JSON-escaped forms, and a prefix cut before an ellipsis', () => {
+    const key = 'pk_live+a/b"c\\d=e&f0123';
+    const one = createRedactor([key]);
+    expect(one(`GET /x?key=${encodeURIComponent(key)}`)).toBe(`GET /x?key=${REDACTED}`);
+    expect(one(JSON.stringify({ authorization: key }))).toBe(`{"authorization":"${REDACTED}"}`);
+    expect(one(`sent ${key.slice(0, 5)}… (truncated)`)).toBe(`sent ${REDACTED}… (truncated)`);
+    expect(one(`sent ${key.slice(0, 6)}... more`)).toBe(`sent ${REDACTED}... more`);
   });
 
   it('leaves no character of the secret next to a redaction it can be rebuilt from', () => {

@@ -30,35 +30,50 @@ export const noRedaction: Redact = (text) => text;
  */
 const MIN_SECRET_LENGTH = 4;
 /** A piece of a secret this long is redacted wherever it appears. */
-const MIN_INNER_PIECE = 12;
-/** A secret's prefix this long at a line's end (or suffix at a line's start) is redacted. */
-const MIN_CUT_PIECE = 8;
+const MIN_INNER_PIECE = 8;
+/**
+ * A secret's prefix this long where a text was cut (the end of the text or of a line, or
+ * before `…` / `...`), or its suffix this long at the start of a line, is redacted.
+ */
+const MIN_CUT_PIECE = 4;
 
 /**
  * Builds the one redaction function for a set of secrets (webhook secrets including rotated
- * ones, the console token, the API key).
+ * ones, the console token, the API key). Every text the library keeps or shows about a
+ * failure passes through one of these.
  *
- * It replaces, with `[redacted]`:
- * - every whole occurrence of each secret;
- * - every piece of 12 or more characters of a secret, anywhere;
- * - a prefix of 8 or more characters of a secret at the end of the text or of a line, and a
- *   suffix of 8 or more at the start of one (the secret was cut at a length limit).
+ * It replaces, with `[redacted]`, in each form a secret takes in text (as is, URL-encoded,
+ * JSON-escaped):
+ * - every whole occurrence;
+ * - every piece of 8 or more characters, anywhere;
+ * - a prefix of 4 or more characters where the text was cut (the end of the text or of a
+ *   line, or before `…` or `...`), and a suffix of 4 or more at the start of a line.
+ *
+ * Over-redacting an error message costs a little readability; under-redacting leaks a
+ * credential to every reader of a log. The thresholds lean to the first.
  *
  * @example
  * const redact = createRedactor([process.env.PASSFORT_WEBHOOK_SECRET!]);
  * logger.error({ error: redact(String(error)) });
  */
 export function createRedactor(secrets: readonly (string | undefined)[]): Redact {
-  const known = [
+  const raw = [
     ...new Set(
       secrets.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH),
     ),
   ];
-  if (known.length === 0) return noRedaction;
+  if (raw.length === 0) return noRedaction;
+  const forms = new Set<string>();
+  for (const secret of raw) {
+    forms.add(secret);
+    forms.add(encodeURIComponent(secret));
+    forms.add(JSON.stringify(secret).slice(1, -1));
+  }
+  const known = [...forms];
   const pieces = new Set<string>();
-  for (const secret of known) {
-    for (let i = 0; i + MIN_INNER_PIECE <= secret.length; i++) {
-      pieces.add(secret.slice(i, i + MIN_INNER_PIECE));
+  for (const form of known) {
+    for (let i = 0; i + MIN_INNER_PIECE <= form.length; i++) {
+      pieces.add(form.slice(i, i + MIN_INNER_PIECE));
     }
   }
   return (text) => {
@@ -74,23 +89,19 @@ export function createRedactor(secrets: readonly (string | undefined)[]): Redact
         cover(at, at + secret.length);
       }
     }
-    if (pieces.size > 0) {
-      for (let i = 0; i + MIN_INNER_PIECE <= text.length; i++) {
-        if (pieces.has(text.slice(i, i + MIN_INNER_PIECE))) cover(i, i + MIN_INNER_PIECE);
-      }
+    for (let i = 0; i + MIN_INNER_PIECE <= text.length; i++) {
+      if (pieces.has(text.slice(i, i + MIN_INNER_PIECE))) cover(i, i + MIN_INNER_PIECE);
     }
-    let lineStart = 0;
-    while (lineStart <= text.length) {
-      const newline = text.indexOf('\n', lineStart);
-      const lineEnd = newline === -1 ? text.length : newline;
-      const line = text.slice(lineStart, lineEnd).replace(/\r$/, '');
-      for (const secret of known) {
-        const cut = cutPieces(line, secret);
-        if (cut.prefix > 0) cover(lineStart + line.length - cut.prefix, lineStart + line.length);
-        if (cut.suffix > 0) cover(lineStart, lineStart + cut.suffix);
+    const { starts, ends } = cutPoints(text);
+    for (const secret of known) {
+      for (const end of ends) {
+        const length = longestPrefixEndingAt(text, end, secret);
+        if (length > 0) cover(end - length, end);
       }
-      if (newline === -1) break;
-      lineStart = newline + 1;
+      for (const start of starts) {
+        const length = longestSuffixStartingAt(text, start, secret);
+        if (length > 0) cover(start, start + length);
+      }
     }
     if (!any) return text;
     let out = '';
@@ -108,17 +119,36 @@ export function createRedactor(secrets: readonly (string | undefined)[]): Redact
   };
 }
 
-/** The longest prefix of `secret` ending `line` and the longest suffix starting it (0: none). */
-function cutPieces(line: string, secret: string): { prefix: number; suffix: number } {
-  let prefix = 0;
-  let suffix = 0;
-  const longest = Math.min(secret.length - 1, line.length);
-  for (let k = longest; k >= MIN_CUT_PIECE; k--) {
-    if (prefix === 0 && line.endsWith(secret.slice(0, k))) prefix = k;
-    if (suffix === 0 && line.startsWith(secret.slice(secret.length - k))) suffix = k;
-    if (prefix > 0 && suffix > 0) break;
+/** Where a text may have been cut: line starts, and line ends or ellipses. */
+function cutPoints(text: string): { starts: number[]; ends: number[] } {
+  const starts = [0];
+  const ends = [text.length];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
+    starts.push(i + 1);
+    ends.push(i > 0 && text[i - 1] === '\r' ? i - 1 : i);
   }
-  return { prefix, suffix };
+  for (const mark of ['…', '...']) {
+    for (let i = text.indexOf(mark); i !== -1; i = text.indexOf(mark, i + mark.length)) {
+      ends.push(i);
+    }
+  }
+  return { starts, ends };
+}
+
+/** The length of the longest prefix of `secret` (shorter than it) ending at `end`; 0: none. */
+function longestPrefixEndingAt(text: string, end: number, secret: string): number {
+  for (let k = Math.min(secret.length - 1, end); k >= MIN_CUT_PIECE; k--) {
+    if (text.startsWith(secret.slice(0, k), end - k)) return k;
+  }
+  return 0;
+}
+
+/** The length of the longest suffix of `secret` (shorter than it) starting at `start`; 0: none. */
+function longestSuffixStartingAt(text: string, start: number, secret: string): number {
+  for (let k = Math.min(secret.length - 1, text.length - start); k >= MIN_CUT_PIECE; k--) {
+    if (text.startsWith(secret.slice(secret.length - k), start)) return k;
+  }
+  return 0;
 }
 
 /** An error, its `cause` chain and its stack as text with every known secret redacted. */
