@@ -7,6 +7,13 @@
 
 import type { WebhookStatus } from '../delivery/status-tracker.js';
 import type { DeadLetter, ProcessedSince } from '../stores/dedupe-store.js';
+import { CONSOLE_STYLE } from './console-style.js';
+import { timeTag as time } from './console-time.js';
+import { driftPanel } from './drift-panel.js';
+import { escapeHtml } from './escape-html.js';
+import { latencyChart } from './latency-chart.js';
+import { outcomesChart } from './outcomes-chart.js';
+import { silenceBadge } from './silence-badge.js';
 
 /** A dead letter as the console shows it: its webhook masked, without its profile id. */
 export interface ConsoleDeadLetter extends Omit<DeadLetter, 'profileId'> {
@@ -29,71 +36,6 @@ export function supersededText(count: number): string {
   return `${count} newer webhook${count === 1 ? '' : 's'}`;
 }
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Text made safe for HTML content and quoted attributes. */
-export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (char) => ESCAPES[char]!);
-}
-
-/** "12 s ago", "4 min ago", "3 h ago", "2 d ago". */
-export function relativeTime(at: number, now: number): string {
-  const seconds = Math.max(0, Math.round((now - at) / 1000));
-  if (seconds < 60) return `${seconds} s ago`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
-  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`;
-  return `${Math.floor(seconds / 86_400)} d ago`;
-}
-
-function time(at: number | Date | null, now: number): string {
-  if (at === null) return 'never';
-  const ms = typeof at === 'number' ? at : at.getTime();
-  return `<time datetime="${new Date(ms).toISOString()}" title="${new Date(ms).toISOString()}">${relativeTime(ms, now)}</time>`;
-}
-
-const STYLE = `
-:root { color-scheme: light dark; --bg: #fff; --fg: #1b1f24; --muted: #59636e; --line: #d1d9e0;
-  --accent: #0b5fff; --bad: #b42318; --ok: #067647; --warn: #b54708; --panel: #f6f8fa; }
-@media (prefers-color-scheme: dark) { :root { --bg: #0d1117; --fg: #e6edf3; --muted: #9198a1;
-  --line: #3d444d; --accent: #4c8dff; --bad: #ff7b72; --ok: #3fb950; --warn: #d29922; --panel: #151b23; } }
-* { box-sizing: border-box; }
-body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; background: var(--bg); color: var(--fg); }
-header, main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
-header { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; justify-content: space-between; border-bottom: 1px solid var(--line); }
-h1 { font-size: 1.25rem; margin: 0; } h2 { font-size: 1.05rem; margin: 1.5rem 0 .5rem; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: .75rem; }
-.card { background: var(--panel); border: 1px solid var(--line); border-radius: .5rem; padding: .75rem; }
-.card .label { color: var(--muted); font-size: .85rem; } .card .value { font-size: 1.25rem; font-weight: 600; }
-.state-empty { color: var(--ok); } .state-waiting { color: var(--warn); } .state-stalled { color: var(--bad); }
-.table { overflow-x: auto; border: 1px solid var(--line); border-radius: .5rem; }
-table { border-collapse: collapse; width: 100%; font-size: .9rem; }
-th, td { text-align: left; padding: .5rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
-th { background: var(--panel); font-weight: 600; } tr:last-child td { border-bottom: 0; }
-code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85em; word-break: break-all; }
-button, input { font: inherit; }
-button { border: 1px solid var(--line); background: var(--panel); color: var(--fg); border-radius: .4rem; padding: .35rem .7rem; cursor: pointer; min-height: 2.25rem; }
-button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
-button.danger { color: var(--bad); }
-:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
-.actions { display: flex; flex-wrap: wrap; gap: .4rem; }
-.superseded { margin-top: .5rem; padding: .5rem; border-left: 3px solid var(--warn); background: var(--panel); }
-.superseded p { margin: 0 0 .35rem; color: var(--warn); font-weight: 600; }
-.superseded ul { margin: .35rem 0; padding-left: 1.1rem; }
-.muted { color: var(--muted); } .error { color: var(--bad); }
-#message { min-height: 1.5rem; max-width: 72rem; margin: 0 auto; padding: 0 1rem; }
-dialog { width: min(48rem, 95vw); border: 1px solid var(--line); border-radius: .5rem; background: var(--bg); color: var(--fg); }
-dialog::backdrop { background: rgb(0 0 0 / .4); }
-pre { background: var(--panel); padding: .75rem; border-radius: .4rem; overflow: auto; max-height: 60vh; font-size: .85rem; }
-form.sign-in { max-width: 24rem; margin: 4rem auto; display: grid; gap: .75rem; padding: 1rem; }
-input[type=password] { padding: .5rem; border: 1px solid var(--line); border-radius: .4rem; background: var(--bg); color: var(--fg); }
-`;
-
 function layout(title: string, nonce: string, body: string, script = ''): string {
   return `<!doctype html>
 <html lang="en">
@@ -102,7 +44,7 @@ function layout(title: string, nonce: string, body: string, script = ''): string
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin">
 <title>${escapeHtml(title)}</title>
-<style nonce="${nonce}">${STYLE}</style>
+<style nonce="${nonce}">${CONSOLE_STYLE}</style>
 </head>
 <body>
 ${body}
@@ -164,7 +106,7 @@ export function dashboardMain(view: ConsoleView): string {
     const listed = letter.superseded!.webhooks;
     const more = count - listed.length;
     return `<div class="superseded" data-testid="superseded"><p id="superseded-${row}">Superseded by ${supersededText(count)} for this profile</p>
-<details><summary>Which</summary><ul>${listed
+<details id="superseded-which-${escapeHtml(letter.id)}"><summary>Which</summary><ul>${listed
       .map(
         (webhook) =>
           `<li><code>${escapeHtml(webhook.id)}</code> ${escapeHtml(webhook.event)}, processed ${time(webhook.processedAt, now)}</li>`,
@@ -184,12 +126,18 @@ export function dashboardMain(view: ConsoleView): string {
 <td><div class="actions"><button type="button" data-action="inspect" data-id="${escapeHtml(letter.id)}" aria-label="Inspect ${escapeHtml(letter.id)}">Inspect</button><button type="button" class="primary" data-action="replay" data-id="${escapeHtml(letter.id)}" aria-label="Replay ${escapeHtml(letter.id)}"${(letter.superseded?.count ?? 0) > 0 ? ` aria-describedby="superseded-${row}"` : ''}>Replay</button><button type="button" class="danger" data-action="delete" data-id="${escapeHtml(letter.id)}" aria-label="Delete ${escapeHtml(letter.id)}">Delete</button></div>${superseded(letter, row)}</td></tr>`,
           )
           .join('')}</tbody></table></div>`;
-  return `<h2 id="state-heading">Receiver</h2>
+  return `${silenceBadge(status.silence, now)}
+<h2 id="state-heading">Receiver</h2>
 <div class="cards" role="group" aria-labelledby="state-heading">
 ${card('Queue', queueCard(status), 'queue')}
 ${card('Last processed', time(status.lastProcessedAt, now), 'last-processed')}
 ${card('Dead letters', String(status.deadLetters), 'dead-letter-count')}
 ${card('Ack latency p50 / p90 / p99', latency, 'latency')}
+</div>
+<h2 id="last-hour-heading">Last hour</h2>
+<div class="charts" role="group" aria-labelledby="last-hour-heading">
+${outcomesChart(status.lastHour)}
+${latencyChart(status.lastHour)}
 </div>
 <h2 id="counts-heading">Since start-up</h2>
 <div class="cards" role="group" aria-labelledby="counts-heading">
@@ -204,6 +152,7 @@ ${card('Dead-lettered', String(counts.deadLettered), 'count-dead-lettered')}
 ${failures}
 <h2>Dead letters</h2>
 ${letters}
+${driftPanel(status.drift, now)}
 <p class="muted">Updated ${time(now, now)}.</p>`;
 }
 
@@ -222,7 +171,11 @@ const say = (text, isError) => { message.textContent = text; message.className =
 async function refresh() {
   const res = await fetch(path + '/fragment', { credentials: 'same-origin', cache: 'no-store' });
   if (res.status === 401) { location.reload(); return; }
-  if (res.ok) main.innerHTML = await res.text();
+  if (!res.ok) return;
+  // An opened <details> (a chart's figures, what superseded a letter) stays open across refreshes.
+  const open = [...main.querySelectorAll('details[open][id]')].map((details) => details.id);
+  main.innerHTML = await res.text();
+  for (const id of open) document.getElementById(id)?.setAttribute('open', '');
 }
 async function post(action, id) {
   const route = action === 'replay-anyway' ? 'replay?ifSuperseded=run' : action;
