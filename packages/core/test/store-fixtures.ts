@@ -1,12 +1,16 @@
 /** Each dedupe store over its real backend, fresh and isolated per call, for end-to-end tests. */
 import type { DedupeStore } from '@passfort-webhooks/core';
 import { memoryStore } from '@passfort-webhooks/core';
+import { mysqlStore } from '@passfort-webhooks/core/mysql';
 import { postgresStore } from '@passfort-webhooks/core/postgres';
 import { redisStore } from '@passfort-webhooks/core/redis';
 import { Redis } from 'ioredis';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import {
   DATABASE_URL,
+  MYSQL_URL,
+  mysqlAvailable,
   postgresAvailable,
   REDIS_URL,
   redisAvailable,
@@ -23,8 +27,13 @@ export interface StoreKind {
   open(): Promise<OpenedStore>;
 }
 
-/** The stores whose backend is reachable (under CI=true, all three or a failure). */
-export async function availableStores(): Promise<StoreKind[]> {
+/**
+ * The stores whose backend is reachable (under CI=true, all of them or a failure). MySQL is
+ * included when asked for (`{ mysql: true }`).
+ */
+export async function availableStores(
+  include: { readonly mysql?: boolean } = {},
+): Promise<StoreKind[]> {
   const kinds: StoreKind[] = [
     { name: 'memory store', open: async () => ({ store: memoryStore(), cleanup: async () => {} }) },
   ];
@@ -52,6 +61,25 @@ export async function availableStores(): Promise<StoreKind[]> {
         const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
         const table = uniqueName('pfw_e2e');
         const store = postgresStore({ pool, table, deadLetterTable: `${table}_dead` });
+        await store.migrate();
+        return {
+          store,
+          async cleanup() {
+            await store.close?.();
+            await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects`);
+            await pool.end();
+          },
+        };
+      },
+    });
+  }
+  if (include.mysql === true && (await mysqlAvailable())) {
+    kinds.push({
+      name: 'MySQL store',
+      async open() {
+        const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 4 });
+        const table = uniqueName('pfw_e2e');
+        const store = mysqlStore({ pool, table, deadLetterTable: `${table}_dead`, logger: false });
         await store.migrate();
         return {
           store,
