@@ -4,6 +4,8 @@ import {
   type WebhookHandling,
 } from './delivery/webhook-engine.js';
 import { ConfigurationError } from './errors/configuration-error.js';
+import { WORKER_OPTIONS } from './options/known-options.js';
+import { refuseUnknownOptions } from './options/refuse-unknown-options.js';
 import { resolveSecrets } from './options/resolve-secrets.js';
 import type { WebhookQueue } from './queues/webhook-queue.js';
 import type { DedupeStore } from './stores/dedupe-store.js';
@@ -48,6 +50,7 @@ export interface PassfortWorker<Tx = unknown> extends WebhookHandling<Tx> {
 export function createWorker<S extends DedupeStore = DedupeStore>(
   options: WorkerOptions<S>,
 ): PassfortWorker<TransactionClientOf<S>> {
+  refuseUnknownOptions('createWorker', options, WORKER_OPTIONS);
   if (options?.queue === undefined) throw new ConfigurationError('createWorker needs a queue');
   const secrets = options.secret === undefined ? [] : resolveSecrets(options.secret);
   const engine = createWebhookEngine<TransactionClientOf<S>>(

@@ -3,6 +3,8 @@ import { PassfortApiError, type PassfortApiErrorDetail } from '../errors/passfor
 import { PassfortConflictError } from '../errors/passfort-conflict-error.js';
 import type { CollectedData } from '../events/collected-data-schema.js';
 import { createRedactor } from '../observability/redact-secrets.js';
+import { PASSFORT_CLIENT_OPTIONS } from '../options/known-options.js';
+import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import {
   type CollectedDataChange,
   compileDiffOptions,
@@ -238,6 +240,7 @@ function asCollectedData(
  * const { data, etag } = await passfort.getCollectedData(profileId);
  */
 export function createPassfortClient(options: PassfortClientOptions): PassfortClient {
+  refuseUnknownOptions('createPassfortClient', options, PASSFORT_CLIENT_OPTIONS);
   if (typeof options?.apiKey !== 'string' || options.apiKey.trim() === '') {
     throw new ConfigurationError('createPassfortClient needs an apiKey');
   }

@@ -14,6 +14,8 @@ import {
   REDACT_SECRETS,
   type Redact,
 } from '../observability/redact-secrets.js';
+import { CONSOLE_OPTIONS } from '../options/known-options.js';
+import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import { readBody } from '../receive/read-body.js';
 import { MATCHES_WEBHOOK_SECRET } from '../receive/verify-secret.js';
 import type { DeadLetter, ProcessedSince } from '../stores/dedupe-store.js';
@@ -85,6 +87,7 @@ const TOO_MANY = 'Too many failed attempts: try again later.';
  * // Express: app.use(passfortConsole(webhooks, { token, path: '/console' })) from @passfort-webhooks/express
  */
 export function createConsole(webhooks: PassfortWebhooks, options: ConsoleOptions): ConsoleHandler {
+  refuseUnknownOptions('createConsole', options, CONSOLE_OPTIONS);
   const token = options?.token;
   if (typeof token !== 'string' || token.length < 32) {
     throw new ConfigurationError(

@@ -1,6 +1,8 @@
 import { type ConnectionOptions, DelayedError, type Job, Queue, Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ConfigurationError } from '../errors/configuration-error.js';
+import { BULLMQ_QUEUE_OPTIONS } from '../options/known-options.js';
+import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import type { QueueConsumer, QueuedWebhook, WebhookQueue } from './webhook-queue.js';
 import { laneOf } from './webhook-queue.js';
 
@@ -58,6 +60,7 @@ function jobIdOf(webhookId: string): string {
  * // elsewhere: const worker = createWorker({ queue, store }); worker.on(...); await worker.start();
  */
 export function bullmqQueue(options: BullmqQueueOptions): WebhookQueue {
+  refuseUnknownOptions('bullmqQueue', options, BULLMQ_QUEUE_OPTIONS);
   if (options?.connection === undefined) {
     throw new ConfigurationError(
       'bullmqQueue needs a Redis connection: bullmqQueue({ connection })',

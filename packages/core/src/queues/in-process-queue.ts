@@ -1,6 +1,8 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { resolveLogger } from '../observability/console-logger.js';
 import type { Logger } from '../observability/logger.js';
+import { IN_PROCESS_QUEUE_OPTIONS } from '../options/known-options.js';
+import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import type {
   QueueCloseOptions,
   QueueConsumer,
@@ -41,6 +43,7 @@ export interface InProcessQueueOptions {
  * handlers ran).
  */
 export function inProcessQueue(options: InProcessQueueOptions = {}): WebhookQueue {
+  refuseUnknownOptions('inProcessQueue', options, IN_PROCESS_QUEUE_OPTIONS);
   const laneCount = options.lanes ?? 1;
   const retryDelayMs = options.retryDelayMs ?? 1000;
   const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;

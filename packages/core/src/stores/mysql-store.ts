@@ -3,6 +3,8 @@ import { ConfigurationError } from '../errors/configuration-error.js';
 import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import { resolveLogger } from '../observability/console-logger.js';
 import { describeError, type Logger } from '../observability/logger.js';
+import { MYSQL_STORE_OPTIONS } from '../options/known-options.js';
+import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import type { ClaimOutcome, CompleteOptions, DeadLetter } from './dedupe-store.js';
 import { DEFAULT_RETENTION_MS } from './dedupe-store.js';
 import { recordedResult } from './transaction/recordable-result.js';
@@ -193,6 +195,7 @@ const ADDED_COLUMNS = {
 export function mysqlStore<P extends MysqlPool>(
   options: MysqlStoreOptions<P>,
 ): MysqlStore<MysqlConnectionOf<P>> {
+  refuseUnknownOptions('mysqlStore', options, MYSQL_STORE_OPTIONS);
   if (
     typeof options?.pool?.query !== 'function' ||
     typeof options.pool.getConnection !== 'function'

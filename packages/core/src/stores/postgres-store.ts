@@ -3,6 +3,8 @@ import { ConfigurationError } from '../errors/configuration-error.js';
 import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import { resolveLogger } from '../observability/console-logger.js';
 import type { Logger } from '../observability/logger.js';
+import { POSTGRES_STORE_OPTIONS } from '../options/known-options.js';
+import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import { postgresPoolRisks, warnAboutClientSettings } from './client-settings.js';
 import type { ClaimOutcome, DeadLetter } from './dedupe-store.js';
 import { DEFAULT_RETENTION_MS } from './dedupe-store.js';
@@ -181,6 +183,7 @@ UPDATE ${table} SET expires_at = 'infinity'
 export function postgresStore<P extends Queryable>(
   options: PostgresStoreOptions<P>,
 ): PostgresStore<PoolClientOf<P>> {
+  refuseUnknownOptions('postgresStore', options, POSTGRES_STORE_OPTIONS);
   if (typeof options?.pool?.query !== 'function') {
     throw new ConfigurationError(
       'postgresStore needs a pg Pool: postgresStore({ pool: new pg.Pool(...) })',

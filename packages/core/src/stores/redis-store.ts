@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { resolveLogger } from '../observability/console-logger.js';
 import type { Logger } from '../observability/logger.js';
+import { REDIS_STORE_OPTIONS } from '../options/known-options.js';
+import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import { redisClientRisks, warnAboutClientSettings } from './client-settings.js';
 import type {
   ClaimOutcome,
@@ -242,6 +244,7 @@ const scripts = {
  * const store = redisStore({ client: new Redis(process.env.REDIS_URL) });
  */
 export function redisStore(options: RedisStoreOptions): DedupeStore {
+  refuseUnknownOptions('redisStore', options, REDIS_STORE_OPTIONS);
   if (typeof options?.client?.evalsha !== 'function') {
     throw new ConfigurationError(
       'redisStore needs an ioredis client: redisStore({ client: new Redis(url) })',

@@ -1,4 +1,6 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
+import { LOOP_GUARD_OPTIONS } from '../options/known-options.js';
+import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import { canonicalCollectedData } from './canonical-collected-data.js';
 import {
   type CompiledDiffOptions,
@@ -104,6 +106,7 @@ async function fingerprint(text: string): Promise<string> {
  * const passfort = createPassfortClient({ apiKey, loopGuard });
  */
 export function createLoopGuard(options: LoopGuardOptions = {}): LoopGuard {
+  refuseUnknownOptions('createLoopGuard', options, LOOP_GUARD_OPTIONS);
   const store = options.store ?? memoryLoopGuardStore();
   const ttlMs = options.ttlMs ?? 86_400_000;
   if (!(ttlMs > 0)) throw new ConfigurationError('createLoopGuard ttlMs must be positive');

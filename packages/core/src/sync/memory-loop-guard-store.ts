@@ -1,4 +1,6 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
+import { MEMORY_LOOP_GUARD_STORE_OPTIONS } from '../options/known-options.js';
+import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import type { LoopGuardStore } from './loop-guard-store.js';
 
 /** Options of {@link memoryLoopGuardStore}. */
@@ -38,6 +40,7 @@ interface Write {
  * guard's ttl) and by a total (`maxWrites`).
  */
 export function memoryLoopGuardStore(options: MemoryLoopGuardStoreOptions = {}): LoopGuardStore {
+  refuseUnknownOptions('memoryLoopGuardStore', options, MEMORY_LOOP_GUARD_STORE_OPTIONS);
   const maxWrites = options.maxWrites ?? 50_000;
   const perProfile = options.perProfile ?? 1_000;
   if (!(maxWrites >= 1) || !(perProfile >= 1)) {

@@ -1,5 +1,7 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { consoleLogger } from '../observability/console-logger.js';
+import { POSTGRES_LOOP_GUARD_STORE_OPTIONS } from '../options/known-options.js';
+import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import { survivePoolErrors } from '../stores/postgres-pool-errors.js';
 import type { Queryable } from '../stores/postgres-store.js';
 import type { LoopGuardStore } from './loop-guard-store.js';
@@ -40,6 +42,7 @@ const SWEEP = 100;
 export function postgresLoopGuardStore(
   options: PostgresLoopGuardStoreOptions,
 ): PostgresLoopGuardStore {
+  refuseUnknownOptions('postgresLoopGuardStore', options, POSTGRES_LOOP_GUARD_STORE_OPTIONS);
   const table = options.table ?? 'passfort_webhook_loop_guard';
   if (!/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/i.test(table)) {
     throw new ConfigurationError(`Invalid Postgres table name: ${table}`);

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ConfigurationError } from '../errors/configuration-error.js';
+import { REDIS_LOOP_GUARD_STORE_OPTIONS } from '../options/known-options.js';
+import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import type { LoopGuardStore } from './loop-guard-store.js';
 
 /** Options of {@link redisLoopGuardStore}. */
@@ -114,6 +116,7 @@ const scripts = {
  * Redis's clock; one script, so one round trip, per call, and `take` is atomic.
  */
 export function redisLoopGuardStore(options: RedisLoopGuardStoreOptions): LoopGuardStore {
+  refuseUnknownOptions('redisLoopGuardStore', options, REDIS_LOOP_GUARD_STORE_OPTIONS);
   if (typeof options?.client?.evalsha !== 'function') {
     throw new ConfigurationError(
       'redisLoopGuardStore needs an ioredis client: redisLoopGuardStore({ client: new Redis(url) })',

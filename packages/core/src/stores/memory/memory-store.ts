@@ -1,4 +1,6 @@
 import { ConfigurationError } from '../../errors/configuration-error.js';
+import { MEMORY_STORE_OPTIONS } from '../../options/known-options.js';
+import { refuseUnknownOptions } from '../../options/refuse-unknown-options.js';
 import type { ClaimOutcome, CompleteResult, DeadLetter, DedupeStore } from '../dedupe-store.js';
 import { DEFAULT_RETENTION_MS } from '../dedupe-store.js';
 import { DoneIds } from './done-ids.js';
@@ -86,6 +88,7 @@ function monotonicClock(): () => number {
  * const webhooks = createPassfortWebhooks({ secret, store: memoryStore({ maxEntries: 100_000 }) });
  */
 export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
+  refuseUnknownOptions('memoryStore', options, MEMORY_STORE_OPTIONS);
   const maxEntries = options.maxEntries ?? 1_000_000;
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   const maxDeadLetters = options.maxDeadLetters ?? 10_000;
