@@ -17,7 +17,6 @@ function post(body: unknown, headers: Record<string, string> = bearer()) {
 describe('createPassfortWebhooks options', () => {
   it.each([
     ['no options', undefined],
-    ['no secret', {}],
     ['an empty secret', { secret: '' }],
     ['a blank secret', { secret: '   ' }],
     ['an empty list of secrets', { secret: [] }],

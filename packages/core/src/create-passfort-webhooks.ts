@@ -10,13 +10,15 @@ import { ConfigurationError } from './errors/configuration-error.js';
 import { QueueUnavailableError } from './errors/queue-unavailable-error.js';
 import { ReceiverClosingError } from './errors/receiver-closing-error.js';
 import { StoreUnavailableError } from './errors/store-unavailable-error.js';
-import { resolveLogger } from './observability/console-logger.js';
+import { ADOPT_LOGGER, adoptableLogger, resolveLogger } from './observability/console-logger.js';
 import { NO_SCOPE } from './observability/instrumentation.js';
 import { createRedactor, REDACT_SECRETS } from './observability/redact-secrets.js';
 import { SampledWarnings } from './observability/sampled-warnings.js';
+import { PASSFORT_WEBHOOKS_OPTIONS } from './options/known-options.js';
 import { positiveInteger } from './options/positive-integer.js';
+import { refuseUnknownOptions } from './options/refuse-unknown-options.js';
 import { resolveDeadlines } from './options/resolve-deadlines.js';
-import { resolveSecrets } from './options/resolve-secrets.js';
+import { resolveSecrets, secretMissingError } from './options/resolve-secrets.js';
 import type { WebhookQueue } from './queues/webhook-queue.js';
 import {
   type AllowIps,
@@ -136,7 +138,9 @@ const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 /**
  * Creates a Passfort webhook receiver. Mount it with an adapter (`@passfort-webhooks/express`,
  * `/koa`, `/hono`) or call {@link PassfortWebhooks.handle} / {@link PassfortWebhooks.fetch}.
- * A missing or empty secret throws here, at start-up, never at the first request.
+ * An empty or malformed secret throws here, at start-up. An absent one (`undefined`: its
+ * environment variable is not set, as during `next build`) does not: each request is then
+ * answered 500 and logged as an error, so a module may create its receiver at import time.
  *
  * @example
  * const webhooks = createPassfortWebhooks({ secret: process.env.PASSFORT_WEBHOOK_SECRET! });
@@ -145,10 +149,13 @@ const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export function createPassfortWebhooks<S extends DedupeStore = DedupeStore>(
   options: PassfortWebhooksOptions<S>,
 ): PassfortWebhooks<TransactionClientOf<S>> {
+  refuseUnknownOptions('createPassfortWebhooks', options, PASSFORT_WEBHOOKS_OPTIONS);
   if (typeof options !== 'object' || options === null) {
     throw new ConfigurationError('createPassfortWebhooks needs an options object with a secret');
   }
-  const secrets = resolveSecrets(options.secret);
+  // An absent secret (an environment variable not set yet, as during `next build`) is checked at
+  // the first request instead: see `secretMissingError`. A present but invalid one throws here.
+  const secrets = options.secret === undefined ? [] : resolveSecrets(options.secret);
   const verifier = createSecretVerifier(secrets);
   const limits = {
     maxBodyBytes: positiveInteger('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
@@ -169,12 +176,16 @@ export function createPassfortWebhooks<S extends DedupeStore = DedupeStore>(
     delivery === 'queue'
       ? { ...resolveQueue(options.queue), consumed: options.consume !== false }
       : undefined;
+  // No logger given: the console's, until an adapter hands over its framework's (ADOPT_LOGGER).
+  const defaultLogger = options.logger === undefined ? adoptableLogger() : undefined;
+  const engineOptions =
+    defaultLogger === undefined ? options : { ...options, logger: defaultLogger };
   const engine = createWebhookEngine<TransactionClientOf<S>>(
-    options as WebhookEngineOptions,
+    engineOptions as WebhookEngineOptions,
     engineQueue,
     secrets,
   );
-  const logger = resolveLogger(options.logger);
+  const logger = defaultLogger ?? resolveLogger(options.logger);
   const refusals = new SampledWarnings();
   if (engineQueue !== undefined && options.consume !== false) {
     void engineQueue.queue.consume(engine.processQueued);
@@ -202,6 +213,7 @@ export function createPassfortWebhooks<S extends DedupeStore = DedupeStore>(
     let answer: RequestAnswer;
     try {
       if (closing) throw new ReceiverClosingError();
+      if (secrets.length === 0) throw secretMissingError();
       if (
         options.exposeStatus === true &&
         request.method.toUpperCase() === 'GET' &&
@@ -295,6 +307,10 @@ export function createPassfortWebhooks<S extends DedupeStore = DedupeStore>(
   Object.defineProperty(receiver, MATCHES_WEBHOOK_SECRET, {
     value: (candidate: string) => verifier.verifyAll([candidate]),
   });
+  // Lets an adapter log through its framework's logger when the app chose none.
+  if (defaultLogger !== undefined) {
+    Object.defineProperty(receiver, ADOPT_LOGGER, { value: defaultLogger.adopt });
+  }
   // Likewise: lets the console scrub the webhook secrets from what it answers and logs.
   Object.defineProperty(receiver, REDACT_SECRETS, { value: createRedactor(secrets) });
   return receiver;

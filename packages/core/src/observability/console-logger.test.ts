@@ -1,13 +1,27 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bearer, productStatusChanged, SECRET, webhookId } from '../../test/webhook-fixtures.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
+import { ADOPT_LOGGER } from './console-logger.js';
+import type { Logger } from './logger.js';
 
-/** Captures what the library prints to the console. */
+/**
+ * Captures what the library prints to the console: each call must be one line, the message
+ * and then the fields as JSON.
+ */
 function captureConsole() {
-  const lines: { level: string; text: string; fields: unknown }[] = [];
+  const lines: { level: string; text: string; fields: unknown; raw: string }[] = [];
   for (const level of ['debug', 'info', 'log', 'warn', 'error'] as const) {
-    vi.spyOn(console, level).mockImplementation((text: unknown, fields?: unknown) => {
-      lines.push({ level, text: String(text), fields });
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      expect(args).toHaveLength(1);
+      const raw = String(args[0]);
+      expect(raw).not.toContain('\n');
+      const json = raw.indexOf(' {');
+      lines.push({
+        level,
+        raw,
+        text: json === -1 ? raw : raw.slice(0, json),
+        fields: json === -1 ? {} : JSON.parse(raw.slice(json + 1)),
+      });
     });
   }
   return lines;
@@ -75,6 +89,43 @@ describe('the default logger', () => {
     ]);
     expect(JSON.stringify(lines)).not.toContain(SECRET);
     await webhooks.close();
+  });
+});
+
+describe('an adapter’s framework logger (ADOPT_LOGGER)', () => {
+  it('takes over from the console when the app passed no logger, one pino-style call per event', async () => {
+    const lines = captureConsole();
+    const framework: { level: string; fields: Record<string, unknown>; message?: string }[] = [];
+    const frameworkLogger: Logger = {
+      warn: (fields, message) => framework.push({ level: 'warn', fields, message }),
+      error: (fields, message) => framework.push({ level: 'error', fields, message }),
+    };
+    const webhooks = createPassfortWebhooks({ secret: SECRET, maxAttempts: 1 });
+    const adopt = (webhooks as unknown as Record<symbol, (logger: Logger) => boolean>)[
+      ADOPT_LOGGER
+    ];
+    expect(adopt?.(frameworkLogger)).toBe(true);
+    // The first adapter wins: a second one cannot take the logger away.
+    expect(adopt?.({ warn: () => {} })).toBe(false);
+    webhooks.on('PRODUCT_STATUS_CHANGED', () => {
+      throw new Error('database is read-only');
+    });
+    await webhooks.handle(post(productStatusChanged(webhookId(1))));
+    expect(lines).toEqual([]);
+    expect(framework.map((line) => `${line.level} ${line.message}`)).toEqual([
+      'error webhook handler failed',
+      'warn webhook moved to the dead letters',
+    ]);
+    expect(framework[1]?.fields).toMatchObject({ id: webhookId(1) });
+    await webhooks.close();
+  });
+
+  it('is not offered when the app chose a logger, or none', async () => {
+    for (const logger of [false, { warn: () => {} }] as const) {
+      const webhooks = createPassfortWebhooks({ secret: SECRET, logger });
+      expect((webhooks as unknown as Record<symbol, unknown>)[ADOPT_LOGGER]).toBeUndefined();
+      await webhooks.close();
+    }
   });
 });
 
