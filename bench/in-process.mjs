@@ -8,6 +8,7 @@
 //
 // The "without dedupe" line swaps the memory store for one that claims everything and records
 // nothing, to tell the store's share from the rest: it is not a configuration anyone should run.
+// The "drift report off" line gives the drift report's own cost (it is on by default).
 import { createPassfortWebhooks } from '@passfort-webhooks/core';
 import { passfortBodies } from './payloads.mjs';
 import { handleWebhook, receive, SECRET } from './servers/common.mjs';
@@ -39,8 +40,8 @@ const noDedupe = {
   countDeadLetters: () => 0,
 };
 
-function receiver(store) {
-  const webhooks = createPassfortWebhooks({ secret: SECRET, logger: false, store });
+function receiver(store, options = {}) {
+  const webhooks = createPassfortWebhooks({ secret: SECRET, logger: false, store, ...options });
   webhooks.onAny(handleWebhook);
   return async (text) => {
     const body = () => Promise.resolve(text); // a reader, as the adapters hand the body over
@@ -56,6 +57,7 @@ const sides = {
   },
   'passfort-webhooks (memory store)': receiver(undefined),
   'passfort-webhooks without dedupe': receiver(noDedupe),
+  'passfort-webhooks, drift report off': receiver(undefined, { drift: false }),
 };
 
 const timings = Object.fromEntries(Object.keys(sides).map((name) => [name, []]));

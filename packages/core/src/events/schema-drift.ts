@@ -37,13 +37,25 @@ const definitionOf = (schema: z.ZodType) =>
 const clip = (text: string) =>
   text.length > DRIFT_VALUE_MAX ? text.slice(0, DRIFT_VALUE_MAX) : text;
 
-/** Builds the inspector of `schema` at `path`, or undefined when there is nothing to find there. */
+/**
+ * Builds the inspector of `schema` at `path`, or undefined when there is nothing to find there.
+ * Each event gets its own tree of inspectors, so a node's memo can key on the key or value
+ * alone: the event is the same for every webhook it sees.
+ */
 function compile(schema: z.ZodType, path: string): Inspect | undefined {
   const values = documentedValuesOf(schema);
   if (values !== undefined) {
+    const seen = memo<DriftObservation>();
     return (value, event, found) => {
       if (typeof value === 'string' && !values.has(value)) {
-        found({ event, kind: 'unknown-enum-value', path, value: clip(value) });
+        found(
+          seen(value, () => ({
+            event,
+            kind: 'unknown-enum-value',
+            path,
+            value: clip(value),
+          })),
+        );
       }
     };
   }
@@ -72,13 +84,20 @@ function compile(schema: z.ZodType, path: string): Inspect | undefined {
       }
       if (!reportKeys && children.length === 0) return undefined;
       const known = new Set(keys);
+      const seen = memo<DriftObservation>();
       return (value, event, found) => {
         if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
         const object = value as Record<string, unknown>;
         if (reportKeys) {
           for (const key in object) {
             if (!known.has(key) && Object.hasOwn(object, key)) {
-              found({ event, kind: 'unknown-key', path: `${path}.${clip(key)}` });
+              found(
+                seen(key, () => ({
+                  event,
+                  kind: 'unknown-key',
+                  path: `${path}.${clip(key)}`,
+                })),
+              );
             }
           }
         }
@@ -91,6 +110,23 @@ function compile(schema: z.ZodType, path: string): Inspect | undefined {
     default:
       return undefined;
   }
+}
+
+/** Observations made again reuse the first one's object: the report then counts it by identity. */
+const MEMO_SIZE = 64;
+
+/** A small cache per schema node, for the drift the same sender keeps sending. */
+function memo<T>(): (key: string, make: () => T) => T {
+  const cache = new Map<string, T>();
+  return (key, make) => {
+    let value = cache.get(key);
+    if (value === undefined) {
+      value = make();
+      // Bounded: past the size, new observations are made afresh each time.
+      if (cache.size < MEMO_SIZE) cache.set(key, value);
+    }
+    return value;
+  };
 }
 
 // Compiled on first use per event: most receivers see a few event kinds.

@@ -71,6 +71,8 @@ interface MutableEntry {
 /** Counts drift observations; warns once per new entry. */
 export class DriftTracker {
   readonly #entries = new Map<string, MutableEntry>();
+  /** The entry of an observation object seen before: the inspector reuses its objects. */
+  readonly #byObservation = new WeakMap<DriftObservation, MutableEntry>();
   /** Keys of entries refused at the cap, so `more` counts distinct ones (bounded as well). */
   readonly #overflow = new Set<string>();
   #more = 0;
@@ -84,9 +86,16 @@ export class DriftTracker {
 
   record(observation: DriftObservation, now = Date.now()): void {
     this.onObserved?.(observation);
+    const again = this.#byObservation.get(observation);
+    if (again !== undefined) {
+      again.count++;
+      again.lastSeen = now;
+      return;
+    }
     const key = `${observation.kind}\u0000${observation.event}\u0000${observation.path ?? ''}\u0000${observation.value ?? ''}`;
     const known = this.#entries.get(key);
     if (known !== undefined) {
+      this.#byObservation.set(observation, known);
       known.count++;
       known.lastSeen = now;
       return;
@@ -98,7 +107,9 @@ export class DriftTracker {
       }
       return;
     }
-    this.#entries.set(key, { ...observation, count: 1, firstSeen: now, lastSeen: now });
+    const entry = { ...observation, count: 1, firstSeen: now, lastSeen: now };
+    this.#entries.set(key, entry);
+    this.#byObservation.set(observation, entry);
     this.logger.warn?.(
       {
         event: observation.event,
