@@ -1,13 +1,15 @@
 /**
  * The operator console in a real browser: Debian's Chromium driven by playwright-core, against
  * an Express app with the webhook route and the console mounted as the README shows. With
- * UPDATE_SCREENSHOTS=1 it also saves the screenshots under docs/.
+ * UPDATE_SCREENSHOTS=1 it also saves the screenshots under docs/. Every page is watched for
+ * CSP violations: the charts are inline SVG under a CSP that refuses style attributes.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createPassfortWebhooks } from '@passfort-webhooks/core';
+import { createEmulator } from '@passfort-webhooks/testing';
 import {
   KIT_SECRET,
   kitHeaders,
@@ -15,7 +17,13 @@ import {
   kitWebhookId,
 } from '@passfort-webhooks/testing/conformance';
 import express from 'express';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import {
+  type Browser,
+  type BrowserContext,
+  chromium,
+  type Locator,
+  type Page,
+} from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { passfortConsole, passfortWebhooks } from './index.js';
 
@@ -116,8 +124,11 @@ describe.skipIf(!chromiumAvailable())('the operator console in Chromium', () => 
   afterAll(async () => {
     release();
     await browser?.close();
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
+    // A set-up that failed leaves no server: waiting for its close would never end.
+    if (server !== undefined) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
     await webhooks.close();
   });
 
@@ -125,10 +136,41 @@ describe.skipIf(!chromiumAvailable())('the operator console in Chromium', () => 
     if (saveScreenshots) await page.screenshot({ path: `${docs}${name}.png`, fullPage: true });
   };
 
-  async function signedIn(options: Parameters<Browser['newContext']>[0] = {}) {
+  /**
+   * A context whose pages record every CSP violation and console error: the page's own
+   * listener is added by the browser driver, which the CSP does not govern.
+   */
+  async function watchedContext(options: Parameters<Browser['newContext']>[0] = {}) {
     const context = await browser.newContext(options);
+    await context.addInitScript(() => {
+      const seen: string[] = [];
+      (window as unknown as { cspViolations: string[] }).cspViolations = seen;
+      document.addEventListener('securitypolicyviolation', (event) =>
+        seen.push(`${event.violatedDirective} ${event.blockedURI} ${event.sample}`),
+      );
+    });
+    return context;
+  }
+  const consoleErrors = new WeakMap<Page, string[]>();
+  async function cspViolations(page: Page): Promise<string[]> {
+    const violations = await page.evaluate(
+      () => (window as unknown as { cspViolations: string[] }).cspViolations,
+    );
+    return [...violations, ...(consoleErrors.get(page) ?? [])];
+  }
+
+  async function signedIn(options: Parameters<Browser['newContext']>[0] = {}, at = base) {
+    const context: BrowserContext = await watchedContext(options);
     const page = await context.newPage();
-    await page.goto(`${base}/console/`);
+    const errors: string[] = [];
+    consoleErrors.set(page, errors);
+    page.on('console', (message) => {
+      // The browser's own favicon request is no page error: the console serves no icon.
+      if (message.type() === 'error' && !message.location().url.endsWith('/favicon.ico')) {
+        errors.push(`${message.text()} ${message.location().url}`);
+      }
+    });
+    await page.goto(`${at}/console/`);
     await page.getByLabel('Console token').fill(TOKEN);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Receiver' }).waitFor();
@@ -262,17 +304,160 @@ describe.skipIf(!chromiumAvailable())('the operator console in Chromium', () => 
     await context.close();
   }, 30_000);
 
+  it('draws the last hour as two charts, each named and with its figures as text, under the CSP', async () => {
+    for (const n of [51, 52, 53, 51]) expect((await send(kitWebhookId(n))).status).toBe(200);
+    const { context, page } = await signedIn();
+    try {
+      const outcomes = page.getByRole('img', {
+        name: 'Webhooks per minute by outcome, last 60 minutes',
+      });
+      const latency = page.getByRole('img', {
+        name: 'Ack latency p50 and p99 per minute, last 60 minutes, against Passfort’s 5 s deadline',
+      });
+      await outcomes.waitFor();
+      await latency.waitFor();
+      // One column per minute of the hour; this minute's bar holds the webhooks just sent.
+      await hasCount(outcomes.locator('g.minute'), 60);
+      expect(await outcomes.locator('rect.k-processed').count()).toBeGreaterThan(0);
+      expect(await outcomes.locator('rect.k-duplicates').count()).toBeGreaterThan(0);
+      await containsText(page.locator('#outcomes-desc'), 'duplicates');
+      await containsText(
+        page.locator('#latency-desc'),
+        'No minute reached Passfort’s 5 s deadline',
+      );
+      await hasCount(latency.locator('line.deadline'), 1);
+      await hasText(latency.locator('text.deadline-label'), 'Passfort gives up: 5 s (batch)');
+
+      // The figures for a screen reader (or anyone): a table, and it stays open across refreshes.
+      const figures = page.getByTestId('outcomes-chart').getByRole('group');
+      await page.getByTestId('outcomes-chart').getByText('Figures per minute').click();
+      await figures.getByRole('rowheader', { name: 'this minute' }).waitFor();
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await hasText(page.getByRole('status'), 'Refreshed.');
+      expect(await page.locator('#outcomes-figures').getAttribute('open')).not.toBeNull();
+      await figures.getByRole('rowheader', { name: 'this minute' }).waitFor();
+      expect(await cspViolations(page)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+
+  it('lists what the local Passfort sent that this version does not know: a new status, a new key, a new event', async () => {
+    const emulator = createEmulator({
+      target: `${base}/webhooks/passfort`,
+      secret: KIT_SECRET,
+      timeScale: 0.001,
+      deadlineMs: { single: 5_000 },
+    });
+    const contexts: BrowserContext[] = [];
+    try {
+      const drifted = kitWebhook(kitWebhookId(61));
+      drifted.data = { ...drifted.data, new_status: 'ON_HOLD', application_note: 'call back' };
+      emulator.emitRaw({ ...drifted });
+      // An event name carries payload text onto the page: it must arrive as text, not markup.
+      const unknownEvent = '<img src=x onerror="window.xss=1">';
+      emulator.emitRaw({ ...kitWebhook(kitWebhookId(62)), event: unknownEvent });
+      await emulator.drain({ timeoutMs: 10_000 });
+
+      const { context, page } = await signedIn();
+      contexts.push(context);
+      await page
+        .getByRole('heading', { name: 'What Passfort sent that this version does not know yet' })
+        .waitFor();
+      const drift = page.getByTestId('drift');
+      const row = (text: string) => drift.getByRole('row').filter({ hasText: text });
+      await containsText(row('ON_HOLD'), 'New enum value');
+      await containsText(row('ON_HOLD'), 'data.new_status');
+      await containsText(row('data.application_note'), 'Unknown key');
+      expect(await row('call back').count()).toBe(0); // a key's value is never shown
+      await containsText(row('Unknown event'), unknownEvent);
+      expect(await drift.locator('img').count()).toBe(0);
+      expect(
+        await page.evaluate(() => (window as unknown as { xss?: number }).xss),
+      ).toBeUndefined();
+      expect(await cspViolations(page)).toEqual([]);
+      await shot(page, 'console-drift');
+    } finally {
+      await emulator.close();
+      for (const context of contexts) await context.close();
+    }
+  }, 30_000);
+
+  it('shows a badge once Passfort is silent for longer than expectWebhookWithin, and drops it on the next webhook', async () => {
+    const quiet = createPassfortWebhooks({
+      secret: KIT_SECRET,
+      expectWebhookWithin: 200,
+      logger: false,
+    });
+    quiet.onAny(() => {});
+    quiet.onError(() => {}); // silence is reported to onError too; nothing to do with it here
+    const app = express();
+    app.use(passfortConsole(quiet, { token: TOKEN, path: '/console' }));
+    app.use(passfortWebhooks(quiet, { path: '/webhooks/passfort' }));
+    const quietServer = createServer(app);
+    const contexts: BrowserContext[] = [];
+    try {
+      await new Promise<void>((resolve) => quietServer.listen(0, '127.0.0.1', resolve));
+      const at = `http://127.0.0.1:${(quietServer.address() as AddressInfo).port}`;
+      await eventually(
+        async () => (await quiet.status()).silence.silentSince,
+        (since) => since !== null,
+        'silent',
+      );
+      const { context, page } = await signedIn({}, at);
+      contexts.push(context);
+      const badge = page.getByTestId('silence');
+      await page
+        .getByRole('heading', {
+          name: /^Silent since .* UTC — nothing authentic from Passfort within 200 ms$/,
+        })
+        .waitFor();
+      await containsText(badge, 'No authentic webhook since start-up.');
+      await containsText(badge, 'Check the webhook’s status in the Passfort portal');
+      expect(await cspViolations(page)).toEqual([]);
+      await shot(page, 'console-silent');
+
+      const heard = await fetch(`${at}/webhooks/passfort`, {
+        method: 'POST',
+        headers: kitHeaders(),
+        body: JSON.stringify(kitWebhook(kitWebhookId(71))),
+      });
+      expect(heard.status).toBe(200);
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await hasCount(badge, 0);
+    } finally {
+      for (const context of contexts) await context.close();
+      quietServer.closeAllConnections();
+      await new Promise((resolve) => quietServer.close(resolve));
+      await quiet.close();
+    }
+  }, 30_000);
+
   it('reads on a phone and in the dark: no sideways scrolling of the page', async () => {
     const { context, page } = await signedIn({
       viewport: { width: 390, height: 844 },
       colorScheme: 'dark',
       isMobile: true,
     });
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - window.innerWidth,
-    );
-    expect(overflow).toBeLessThanOrEqual(0);
-    await shot(page, 'console-phone-dark');
-    await context.close();
+    try {
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - window.innerWidth,
+      );
+      expect(overflow).toBeLessThanOrEqual(0);
+      // The charts fit the column and take the dark palette from the stylesheet.
+      for (const chart of await page.locator('figure.chart svg').all()) {
+        const box = (await chart.boundingBox())!;
+        expect(box.x).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width).toBeLessThanOrEqual(390);
+      }
+      const bar = page.locator('figure.chart rect.k-processed').first();
+      expect(await bar.evaluate((rect) => getComputedStyle(rect).fill)).toBe('rgb(63, 185, 80)');
+      const axis = page.locator('figure.chart text').first();
+      expect(await axis.evaluate((text) => text.getBoundingClientRect().height)).toBeGreaterThan(9);
+      expect(await cspViolations(page)).toEqual([]);
+      await shot(page, 'console-phone-dark');
+    } finally {
+      await context.close();
+    }
   }, 30_000);
 });

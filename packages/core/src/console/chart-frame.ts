@@ -68,7 +68,7 @@ export interface LegendEntry {
   readonly label: string;
 }
 
-/** The figure: caption, the SVG (an image named by its title and described by its desc). */
+/** The figure: caption, the SVG (an image named by its title, described by its desc). */
 export interface ChartFigure {
   /** Unique on the page: prefixes the ids and names the test id `<id>-chart`. */
   readonly id: string;
@@ -96,6 +96,6 @@ export function chartFigure(chart: ChartFigure): string {
       ? ''
       : `<details id="${id}-figures"><summary>Figures per minute</summary><div class="table">${chart.figures}</div></details>`;
   return `<figure class="chart" data-testid="${id}-chart"><figcaption>${escapeHtml(chart.caption)}</figcaption>
-<svg role="img" viewBox="0 0 ${CHART_WIDTH} ${CHART_HEIGHT}" aria-labelledby="${id}-title ${id}-desc" xmlns="http://www.w3.org/2000/svg"><title id="${id}-title">${escapeHtml(chart.title)}</title><desc id="${id}-desc">${escapeHtml(chart.desc)}</desc>${chart.shapes}</svg>
+<svg role="img" viewBox="0 0 ${CHART_WIDTH} ${CHART_HEIGHT}" aria-labelledby="${id}-title" aria-describedby="${id}-desc" xmlns="http://www.w3.org/2000/svg"><title id="${id}-title">${escapeHtml(chart.title)}</title><desc id="${id}-desc">${escapeHtml(chart.desc)}</desc>${chart.shapes}</svg>
 <ul class="legend">${legend}</ul>${figures}</figure>`;
 }
