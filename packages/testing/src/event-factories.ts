@@ -167,7 +167,8 @@ export const eventFactories: { [E in PassfortEventName]: Factory<E> } = {
     ...o,
   }),
   COLLECTED_DATA_UPDATED: (o) => ({ ...collectedDataChange(), ...o }),
-  PROFILE_STATUS_CHANGED: (o) => ({ ...common(), new_status: 'APPROVED', ...o }),
+  // Profile statuses, not product ones: NORMAL, SUSPENDED, BANNED (../shared/PASSFORT.md).
+  PROFILE_STATUS_CHANGED: (o) => ({ ...common(), new_status: 'NORMAL', ...o }),
   TASK_IS_COMPLETE_CHANGED: (o) => ({
     ...common(),
     task_id: `task-${next()}`,
