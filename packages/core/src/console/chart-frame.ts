@@ -7,15 +7,15 @@
  * 'unsafe-inline') a `style` attribute would be refused, so shapes carry only geometry
  * and classes, and the nonce'd stylesheet colours them in light and dark mode.
  *
- * The viewBox is about as wide as a phone's content column, so 12-unit text reads as about
- * 11 px at 390 px and scales up on a desktop.
+ * The viewBox is about as wide as a phone's content column: its text (12 units, 14 on a
+ * phone, see the stylesheet) reads as about 12 px at 390 px and scales up on a desktop.
  */
 import { escapeHtml } from './escape-html.js';
 
 export const CHART_WIDTH = 360;
 export const CHART_HEIGHT = 170;
 /** The plot area inside the viewBox; the left margin holds the value labels. */
-export const PLOT = { left: 44, right: CHART_WIDTH - 6, top: 10, bottom: CHART_HEIGHT - 22 };
+export const PLOT = { left: 58, right: CHART_WIDTH - 6, top: 10, bottom: CHART_HEIGHT - 22 };
 export const MINUTES = 60;
 
 const STEP = (PLOT.right - PLOT.left) / MINUTES;

@@ -48,6 +48,8 @@ input[type=password] { padding: .5rem; border: 1px solid var(--line); border-rad
 .chart figcaption { font-weight: 600; margin-bottom: .35rem; }
 .chart svg { display: block; width: 100%; height: auto; }
 .chart text { fill: var(--muted); font-size: 12px; }
+/* SVG text scales with the chart: on a phone's narrow column, larger units keep it near 12 px. */
+@media (max-width: 30rem) { .chart text { font-size: 14px; } }
 .chart .grid { stroke: var(--line); stroke-width: 1; }
 .chart .hit { fill: transparent; } .chart .minute:hover .hit { fill: var(--line); }
 .chart .line { fill: none; stroke-width: 2; stroke-linejoin: round; pointer-events: none; }
