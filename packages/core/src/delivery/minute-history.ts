@@ -31,11 +31,15 @@ export interface MinuteSummary {
 
 const MINUTE_MS = 60_000;
 const MINUTES = 60;
-/** Latency bucket bounds: 1 ms, then × 1.25 up to past a minute (50 buckets). */
+/**
+ * Latency bucket bounds: 1 ms, then × 1.25 up to past a minute, plus Passfort's deadlines
+ * (5 s batched, 10 s single) exactly, so an answer just inside a deadline is never read as
+ * past it.
+ */
 const BOUNDS: readonly number[] = (() => {
-  const bounds: number[] = [];
+  const bounds: number[] = [5_000, 10_000];
   for (let bound = 1; bound < 2 * MINUTE_MS; bound *= 1.25) bounds.push(bound);
-  return bounds;
+  return bounds.sort((a, b) => a - b);
 })();
 
 type Counter = 'received' | 'processed' | 'duplicates' | 'echoes' | 'failures' | 'deadLettered';
