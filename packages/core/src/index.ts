@@ -90,6 +90,11 @@ export type {
   WebhookInstrumentation,
 } from './observability/instrumentation.js';
 export type { Logger } from './observability/logger.js';
+// For adapter authors: refuse an adapter option the adapter does not know, as the factories do.
+export {
+  type KnownOptions,
+  refuseUnknownOptions,
+} from './options/refuse-unknown-options.js';
 
 // Queues: the in-process queue, and the interface a queue implements.
 export { type InProcessQueueOptions, inProcessQueue } from './queues/in-process-queue.js';
@@ -104,6 +109,7 @@ export type {
 
 // Receiving: the framework-neutral request and response an adapter maps to and from.
 export { DELIVERY_COUNTS_HEADER, parseDeliveryCounts } from './receive/delivery-counts-header.js';
+export { discardBody } from './receive/discard-body.js';
 export { type EventStreamLike, eventStreamReader } from './receive/event-stream-reader.js';
 export { PASSFORT_IPS } from './receive/ip/passfort-ips.js';
 export { PASSFORT_MAX_BATCH_SIZE } from './receive/unwrap-batch.js';

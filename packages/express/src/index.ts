@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  type KnownOptions,
   type PassfortWebhooks,
   type PassfortWebhooksOptions,
+  refuseUnknownOptions,
   resolvePassfortWebhooks,
 } from '@passfort-webhooks/core';
 import {
@@ -19,6 +21,8 @@ export interface ExpressAdapterOptions {
    */
   path?: string;
 }
+
+const ADAPTER_OPTIONS = { path: true } as const satisfies KnownOptions<ExpressAdapterOptions>;
 
 /** An Express 4 / 5 middleware (structurally typed, so either version's types accept it). */
 export type PassfortExpressMiddleware = (
@@ -40,6 +44,7 @@ export function passfortWebhooks(
   webhooks: PassfortWebhooks | PassfortWebhooksOptions,
   options: ExpressAdapterOptions = {},
 ): PassfortExpressMiddleware {
+  refuseUnknownOptions('passfortWebhooks (Express)', options, ADAPTER_OPTIONS);
   const receiver = resolvePassfortWebhooks(webhooks);
   return function passfortWebhooksMiddleware(req, res, next) {
     if (!matchesPath(req, options.path)) return next();

@@ -70,6 +70,42 @@ for (const [name, fastify] of [
       }
     });
 
+    it('logs through request.log (pino, one JSON line with the request id) when the app passed no logger', async () => {
+      const lines: string[] = [];
+      const app = fastify({
+        logger: { level: 'warn', stream: { write: (line: string) => void lines.push(line) } },
+      });
+      await app.register(passfortWebhooks, { secret: KIT_SECRET });
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        const { port } = app.server.address() as { port: number };
+        const refused = await httpRequest(`http://127.0.0.1:${port}/webhooks/passfort`, {
+          method: 'POST',
+          headers: { ...kitHeaders(), authorization: 'Bearer wrong-secret' },
+          body: JSON.stringify(kitBatch(1)),
+        });
+        expect(refused.status).toBe(401);
+        const ours = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+        expect(ours).toHaveLength(1);
+        expect(ours[0]).toMatchObject({
+          level: 40,
+          msg: 'webhook request refused',
+          errorCode: 'UNAUTHORIZED',
+          reqId: expect.any(String),
+        });
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('refuses a misspelt option when registered', async () => {
+      const app = fastify();
+      await expect(
+        app.register(passfortWebhooks, { secret: KIT_SECRET, maxAtempts: 3 } as never),
+      ).rejects.toThrow('did you mean "maxAttempts"?');
+      await app.close();
+    });
+
     it('answers under the prefix it is registered with', async () => {
       const started = await startApp(fastify, (app) =>
         app.register(passfortWebhooks, {

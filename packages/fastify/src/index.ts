@@ -1,10 +1,13 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
+  type Logger,
   type PassfortWebhooks,
   type PassfortWebhooksOptions,
+  refuseUnknownOptions,
   resolvePassfortWebhooks,
 } from '@passfort-webhooks/core';
 import { fromIncomingMessage } from '@passfort-webhooks/core/node';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 
 /** Where the plugin answers. */
@@ -23,20 +26,59 @@ interface RouteOption {
 export type PassfortFastifyOptions = RouteOption &
   ({ webhooks: PassfortWebhooks } | PassfortWebhooksOptions);
 
+/** What Fastify itself mixes into every plugin's options (`app.register(plugin, { prefix })`). */
+const REGISTER_OPTIONS = { prefix: true, logLevel: true, logSerializers: true } as const;
+
+/** Where a receiver's core hands an adapter's logger over (see core's console-logger.ts). */
+const ADOPT_LOGGER = Symbol.for('@passfort-webhooks/core:adopt-logger');
+
+/**
+ * Logs through `request.log` (its request id bound) while a request is handled, and through the
+ * plugin's `app.log` otherwise (a queue's worker, a timer): pino both, so the receiver's
+ * `(fields, message)` calls pass through unchanged, one line each.
+ */
+function fastifyLogger(appLog: FastifyBaseLogger, current: AsyncLocalStorage<FastifyBaseLogger>) {
+  const log = () => current.getStore() ?? appLog;
+  return {
+    debug: (fields, message) => log().debug(fields, message),
+    info: (fields, message) => log().info(fields, message),
+    warn: (fields, message) => log().warn(fields, message),
+    error: (fields, message) => log().error(fields, message),
+  } satisfies Logger;
+}
+
 const plugin: FastifyPluginAsync<PassfortFastifyOptions> = async function passfortWebhooksPlugin(
   app,
   options,
 ) {
-  const { path = '/webhooks/passfort', ...rest } = options;
+  const {
+    path = '/webhooks/passfort',
+    prefix: _prefix,
+    logLevel: _logLevel,
+    logSerializers: _logSerializers,
+    ...rest
+  } = options as PassfortFastifyOptions & Record<keyof typeof REGISTER_OPTIONS, unknown>;
   const given = 'webhooks' in rest ? rest.webhooks : undefined;
+  if (given !== undefined) {
+    // The receiver's own options belong to createPassfortWebhooks, not beside a receiver.
+    refuseUnknownOptions('passfortWebhooks (Fastify)', rest, { webhooks: true });
+  }
   const receiver = given ?? resolvePassfortWebhooks(rest as PassfortWebhooksOptions);
   if (given === undefined) app.addHook('onClose', () => receiver.close());
+  const requestLog = new AsyncLocalStorage<FastifyBaseLogger>();
+  const adopt = (receiver as unknown as Record<symbol, ((logger: Logger) => boolean) | undefined>)[
+    ADOPT_LOGGER
+  ];
+  const adopted = adopt?.(fastifyLogger(app.log, requestLog)) === true;
 
   // The body stays unread until the receiver reads it, with its own bound.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
   app.all(path, async (request, reply) => {
-    const response = await receiver.handle(fromIncomingMessage(request.raw));
+    const webhookRequest = fromIncomingMessage(request.raw);
+    const response = await (adopted
+      ? requestLog.run(request.log, () => receiver.handle(webhookRequest))
+      : receiver.handle(webhookRequest));
     return reply.code(response.status).headers(response.headers).send(response.body);
   });
 };

@@ -1,9 +1,12 @@
 import {
   type BodyReader,
+  discardBody,
   type EventStreamLike,
   eventStreamReader,
+  type KnownOptions,
   type PassfortWebhooks,
   type PassfortWebhooksOptions,
+  refuseUnknownOptions,
   resolvePassfortWebhooks,
 } from '@passfort-webhooks/core';
 import { type Context, type Handler, Hono } from 'hono';
@@ -17,6 +20,8 @@ export interface HonoAdapterOptions {
    */
   getIp?: (c: Context) => string | undefined;
 }
+
+const ADAPTER_OPTIONS = { getIp: true } as const satisfies KnownOptions<HonoAdapterOptions>;
 
 /** `@hono/node-server`'s request, as Hono hands it over in `c.env`. */
 interface NodeIncoming extends EventStreamLike {
@@ -37,6 +42,23 @@ function nodeServerIp(c: Context): string | undefined {
 }
 
 /**
+ * Hands work outliving the answer to Workers' `c.executionCtx.waitUntil`. Looked up only when
+ * there is such work: elsewhere Hono's getter throws (no ExecutionContext), and the work runs on
+ * by itself.
+ */
+function waitUntilOf(c: Context): (promise: Promise<unknown>) => void {
+  return (promise) => {
+    let executionCtx: { waitUntil(promise: Promise<unknown>): void } | undefined;
+    try {
+      executionCtx = c.executionCtx;
+    } catch {
+      return;
+    }
+    executionCtx.waitUntil(promise);
+  };
+}
+
+/**
  * A Hono handler receiving Passfort webhooks, on Node, Bun, Deno and Workers alike.
  *
  * @example
@@ -46,12 +68,14 @@ export function passfortWebhooks(
   webhooks: PassfortWebhooks | PassfortWebhooksOptions,
   options: HonoAdapterOptions = {},
 ): Handler {
+  refuseUnknownOptions('passfortWebhooks (Hono)', options, ADAPTER_OPTIONS);
   const receiver = resolvePassfortWebhooks(webhooks);
   const getIp = options.getIp ?? nodeServerIp;
   return async function passfortWebhooksHandler(c) {
     const raw = c.req.raw;
     let body: BodyReader | ReadableStream<Uint8Array> | null;
     let bodyAlreadyRead = false;
+    let readerCalled = false;
     const incoming = nodeIncoming(c);
     if (hasEntries(c.req.bodyCache)) {
       // An earlier middleware read it (e.g. `c.req.json()`); Hono keeps a cached copy.
@@ -64,7 +88,10 @@ export function passfortWebhooks(
       // The receiver checks Content-Length against its limit before reading, and the HTTP
       // layer delivers no more than declared: Hono's own reader is safe, and on Node much
       // faster than a Web stream (reading `raw.body` or `raw.bodyUsed` builds a full Request).
-      body = async () => new Uint8Array(await c.req.arrayBuffer());
+      body = async () => {
+        readerCalled = true;
+        return new Uint8Array(await c.req.arrayBuffer());
+      };
     } else if (raw.bodyUsed) {
       body = null;
       bodyAlreadyRead = true;
@@ -77,7 +104,13 @@ export function passfortWebhooks(
       body,
       bodyAlreadyRead,
       ip: getIp(c),
+      waitUntil: waitUntilOf(c),
     });
+    // Refused by its Content-Length, the body was never read: on workerd, answering now would
+    // reset the connection instead (see discardBody). @hono/node-server drains its own.
+    if (response.status === 413 && !readerCalled && incoming === undefined) {
+      await discardBody(raw.body);
+    }
     return new Response(response.body, { status: response.status, headers: response.headers });
   };
 }

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  type KnownOptions,
   type PassfortWebhooks,
   type PassfortWebhooksOptions,
+  refuseUnknownOptions,
   resolvePassfortWebhooks,
 } from '@passfort-webhooks/core';
 import { fromIncomingMessage, matchesPath } from '@passfort-webhooks/core/node';
@@ -27,6 +29,8 @@ export interface KoaContextLike {
 }
 
 /** What Koa itself gives an empty string body, unless a middleware chose a type before. */
+const ADAPTER_OPTIONS = { path: true } as const satisfies KnownOptions<KoaAdapterOptions>;
+
 const EMPTY_BODY_TYPE = 'text/plain; charset=utf-8';
 
 /** A Koa 2 / 3 middleware. */
@@ -45,6 +49,7 @@ export function passfortWebhooks(
   webhooks: PassfortWebhooks | PassfortWebhooksOptions,
   options: KoaAdapterOptions = {},
 ): PassfortKoaMiddleware {
+  refuseUnknownOptions('passfortWebhooks (Koa)', options, ADAPTER_OPTIONS);
   const receiver = resolvePassfortWebhooks(webhooks);
   return async function passfortWebhooksMiddleware(ctx, next) {
     if (!matchesPath(ctx.req, options.path)) {
