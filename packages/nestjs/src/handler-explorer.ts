@@ -24,10 +24,16 @@ export class PassfortHandlerExplorer implements OnModuleInit, OnModuleDestroy {
     @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(PASSFORT_WEBHOOKS) private readonly webhooks: PassfortWebhooks,
-    @Inject(MODULE_OPTIONS) private readonly options: { webhooks?: PassfortWebhooks },
+    @Inject(MODULE_OPTIONS)
+    private readonly options: { webhooks?: PassfortWebhooks; path?: string },
   ) {}
 
   onModuleInit(): void {
+    // Nest lists its routes as it registers them, just before this hook; the webhook route is
+    // mounted on the platform rather than as a controller, so it is listed here, the same way.
+    const path = this.options.path ?? '/webhooks/passfort';
+    new Logger('RoutesResolver').log(`PassfortWebhooksModule {${path}}:`);
+    new Logger('RouterExplorer').log(`Mapped {${path}, POST} route`);
     for (const wrapper of this.discovery.getProviders()) {
       const { instance } = wrapper;
       if (instance === null || typeof instance !== 'object') continue;

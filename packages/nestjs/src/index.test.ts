@@ -30,7 +30,7 @@ import {
   kitWebhook,
   kitWebhookId,
 } from '@passfort-webhooks/testing/conformance';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   InjectPassfortWebhooks,
   OnAnyPassfortEvent,
@@ -38,6 +38,7 @@ import {
   PassfortWebhooksModule,
   type PassfortWebhooksModuleOptions,
 } from './index.js';
+import type { CheckedEventName } from './on-passfort-event.js';
 
 type Platform = 'express' | 'fastify';
 
@@ -187,7 +188,78 @@ for (const platform of ['express', 'fastify'] as const) {
   });
 }
 
+describe('logs through Nest', () => {
+  it('the receiver’s warnings are one Nest Logger line each, context PassfortWebhooks, and the route is in the mapped list', async () => {
+    const lines: { level: string; message: string; context: unknown }[] = [];
+    const record =
+      (level: string) =>
+      (message: unknown, ...rest: unknown[]) =>
+        void lines.push({ level, message: String(message), context: rest.at(-1) });
+    const logger = {
+      log: record('log'),
+      warn: record('warn'),
+      error: record('error'),
+      debug: record('debug'),
+      verbose: record('verbose'),
+    };
+    // No `logger` option: the module hands the receiver Nest's Logger.
+    const module = appModule([forRoot({ secret: KIT_SECRET, path: '/webhooks/passfort' })]);
+    const app = await NestFactory.create(module as never, new ExpressAdapter(), { logger });
+    await app.listen(0, '127.0.0.1');
+    try {
+      const { port } = app.getHttpServer().address() as { port: number };
+      const refused = await httpRequest(`http://127.0.0.1:${port}/webhooks/passfort`, {
+        method: 'POST',
+        headers: { ...kitHeaders(), authorization: 'Bearer wrong-secret' },
+        body: JSON.stringify(kitBatch(1)),
+      });
+      expect(refused.status).toBe(401);
+      expect(lines).toContainEqual({
+        level: 'log',
+        message: 'Mapped {/webhooks/passfort, POST} route',
+        context: 'RouterExplorer',
+      });
+      const ours = lines.filter((line) => line.context === 'PassfortWebhooks');
+      expect(ours).toHaveLength(1);
+      expect(ours[0]?.level).toBe('warn');
+      expect(ours[0]?.message).toMatch(/^webhook request refused \{.*"errorCode":"UNAUTHORIZED"/);
+      expect(ours[0]?.message).not.toContain('\n');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses a misspelt receiver option at start-up', async () => {
+    const module = appModule([forRoot({ secret: KIT_SECRET, maxAtempts: 3 } as never)]);
+    await expect(
+      NestFactory.create(module as never, { logger: false, abortOnError: false }),
+    ).rejects.toThrow('did you mean "maxAttempts"?');
+  });
+});
+
 describe('@OnPassfortEvent typing', () => {
+  it('names a wrong event name in the error instead of listing every event', () => {
+    class Misspelt {
+      // @ts-expect-error Not a Passfort event name: CHECK_COMPLETD (see the type test below)
+      @OnPassfortEvent('CHECK_COMPLETD')
+      onCheck(_event: PassfortEvent<'CHECK_COMPLETED'>) {}
+    }
+    type Message = CheckedEventName<'CHECK_COMPLETD'>;
+    expectTypeOf<Message>().toEqualTypeOf<'Not a Passfort event name: CHECK_COMPLETD. @OnAnyPassfortEvent() receives the events this version does not know'>();
+    expectTypeOf<CheckedEventName<'CHECK_COMPLETED'>>().toEqualTypeOf<'CHECK_COMPLETED'>();
+    expect(Misspelt).toBeDefined();
+  });
+
+  it('accepts a list of documented events, the handler typed for each', () => {
+    class Risk {
+      @OnPassfortEvent(['RISK_LEVEL_CHANGED', 'RISK_SCORE_CHANGED'])
+      onRisk(event: PassfortEvent<'RISK_LEVEL_CHANGED' | 'RISK_SCORE_CHANGED'>) {
+        return event.data.profile_id;
+      }
+    }
+    expect(Risk).toBeDefined();
+  });
+
   it('refuses a method whose event does not fit the decorator', () => {
     class Wrong {
       // @ts-expect-error a CHECK_COMPLETED handler cannot take a PRODUCT_STATUS_CHANGED event

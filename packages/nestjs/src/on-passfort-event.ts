@@ -10,6 +10,16 @@ import type {
 /** Where a handler method's events are kept, for the explorer to find at bootstrap. */
 export const HANDLER_METADATA = '@passfort-webhooks/nestjs:handler';
 
+/**
+ * `E` itself when it is a documented event name; otherwise a message, which TypeScript then
+ * shows as the parameter type: `Argument of type '"CHECK_COMPLETD"' is not assignable to
+ * parameter of type '"Not a Passfort event name: CHECK_COMPLETD. …"'`, instead of a list of
+ * every event name or a TS1241 about the decorator's signature.
+ */
+export type CheckedEventName<E extends string> = E extends PassfortEventName
+  ? E
+  : `Not a Passfort event name: ${E}. @OnAnyPassfortEvent() receives the events this version does not know`;
+
 /** What a decorated method handles: documented events, or every webhook (`'*'`). */
 export interface HandlerMetadata {
   readonly events: readonly PassfortEventName[] | '*';
@@ -29,9 +39,16 @@ export interface HandlerMetadata {
  *   }
  * }
  */
-export function OnPassfortEvent<E extends PassfortEventName>(event: E | readonly E[]) {
+export function OnPassfortEvent<const E extends string>(
+  event: CheckedEventName<E> | readonly CheckedEventName<E>[],
+) {
   const events = (Array.isArray(event) ? [...event] : [event]) as PassfortEventName[];
-  return <M extends (event: PassfortEvent<E>, context: ContextFor<E>) => unknown>(
+  return <
+    M extends (
+      event: PassfortEvent<E & PassfortEventName>,
+      context: ContextFor<E & PassfortEventName>,
+    ) => unknown,
+  >(
     target: object,
     key: string | symbol,
     descriptor: TypedPropertyDescriptor<M>,

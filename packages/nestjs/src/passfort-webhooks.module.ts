@@ -10,10 +10,12 @@ import {
   createPassfortWebhooks,
   type PassfortWebhooks,
   type PassfortWebhooksOptions,
+  refuseUnknownOptions,
 } from '@passfort-webhooks/core';
 import type { ConsoleOptions } from '@passfort-webhooks/core/console';
 import { PassfortHandlerExplorer } from './handler-explorer.js';
 import { mountRoute } from './mount-route.js';
+import { adoptNestLogger } from './nest-logger.js';
 import { MODULE_OPTIONS, MOUNTED_ROUTE, PASSFORT_WEBHOOKS } from './tokens.js';
 
 /**
@@ -42,7 +44,7 @@ export interface PassfortWebhooksModuleAsyncOptions {
 }
 
 /**
- * Receives Passfort webhooks in a Nest 10 / 11 app on the Express or the Fastify platform.
+ * Receives Passfort webhooks in a Nest 10, 11 or 12 app on the Express or the Fastify platform.
  * Handlers are provider methods decorated with `@OnPassfortEvent(...)`; the receiver is
  * injectable anywhere (`@InjectPassfortWebhooks()`) for `status()` and dead letters. The route
  * reads its own body, so Nest's 100 kB body limit does not apply to it.
@@ -91,14 +93,25 @@ function moduleWith(optionsProviders: Provider[]): DynamicModule {
       {
         provide: PASSFORT_WEBHOOKS,
         useFactory: (options: PassfortWebhooksModuleOptions) => {
-          if ('webhooks' in options && options.webhooks !== undefined) return options.webhooks;
           // The route's path and the console are the module's, not the receiver's.
           const {
             path: _path,
             console: _console,
             ...receiverOptions
           } = options as PassfortWebhooksOptions & { path?: string; console?: ConsoleOptions };
-          return createPassfortWebhooks(receiverOptions);
+          let webhooks: PassfortWebhooks;
+          if ('webhooks' in options && options.webhooks !== undefined) {
+            // Beside a receiver of the app's own, its options would be ignored: refuse them.
+            refuseUnknownOptions('PassfortWebhooksModule.forRoot', receiverOptions, {
+              webhooks: true,
+            });
+            webhooks = options.webhooks;
+          } else {
+            webhooks = createPassfortWebhooks(receiverOptions);
+          }
+          // Nest's Logger, unless the app gave the receiver a logger (or `false`) itself.
+          adoptNestLogger(webhooks);
+          return webhooks;
         },
         inject: [MODULE_OPTIONS],
       },
