@@ -205,7 +205,9 @@ export function createPassfortWebhooks<S extends DedupeStore = DedupeStore>(
    */
   async function handle(request: WebhookRequest): Promise<WebhookResponse> {
     inFlight++;
-    const scope = instrumentation?.delivery('request') ?? NO_SCOPE;
+    const scope =
+      instrumentation?.delivery('request', { method: request.method, path: request.path }) ??
+      NO_SCOPE;
     // The clock is read only for what reports a duration.
     const timed = scope !== NO_SCOPE || logger.info !== undefined;
     // Always read: status() reports the ack latency (a clock read costs tens of nanoseconds).
@@ -285,6 +287,7 @@ export function createPassfortWebhooks<S extends DedupeStore = DedupeStore>(
         body: request.body,
         bodyAlreadyRead: request.bodyUsed,
         ip: fetchOptions.ip,
+        path: new URL(request.url).pathname,
       });
       return new Response(response.body, { status: response.status, headers: response.headers });
     },

@@ -14,7 +14,7 @@ import { beforeDeadline, deadlineError, LATE } from './deadline.js';
 import { type DeadlineWatch, deadlineClock } from './deadline-clock.js';
 import { type DeliveryOutcome, emptyOutcome } from './delivery-outcome.js';
 import type { DeliverySettings } from './delivery-settings.js';
-import { type EnvelopeReport, endOf, SILENT_REPORT, startReport } from './envelope-report.js';
+import { endOf, SILENT_REPORT, startReport } from './envelope-report.js';
 import { type CompletionGroup, GroupedCompletions } from './grouped-completions.js';
 import type { LeaseHold } from './lease-renewal.js';
 import { needsAwaitingFirst, type WebhookRunner, webhookContext } from './run-webhook.js';
@@ -37,12 +37,23 @@ function nextToRun(
   return undefined;
 }
 
+/**
+ * The runtime's hold on one request's work that outlives its answer: on Cloudflare Workers, the
+ * request's `ExecutionContext` (or a `waitUntil` passed to `handle()`), without which that
+ * work is cancelled once the response is sent. Called as a method.
+ */
+export interface BackgroundHost {
+  readonly waitUntil?: ((promise: Promise<unknown>) => void) | undefined;
+}
+
 /** Where a {@link BatchRun} sends its answer, and keeps itself if it outlives it. */
 export interface BatchRunAnswer {
   resolve(outcome: DeliveryOutcome): void;
   reject(error: unknown): void;
   /** Runs still going after their deadline answered Passfort. */
   readonly background: Set<Promise<unknown>>;
+  /** Where work that outlives the answer is handed, when the runtime needs it. */
+  readonly runtime?: BackgroundHost | undefined;
 }
 
 /**
@@ -69,7 +80,6 @@ export class BatchRun {
   #answered = false;
   /** The webhook being run, and its report. */
   #current = 0;
-  #report: EnvelopeReport = SILENT_REPORT;
   /** True while the loop waits for a handler (or its failure's bookkeeping). */
   #inHandler = false;
   // Made with the first handler that returns a promise: synchronous ones cannot be interrupted.
@@ -140,7 +150,7 @@ export class BatchRun {
     const completions = new GroupedCompletions(settings.store, settings, (id) => this.#started(id));
     this.#completions = completions;
     completions.countedByClaim(items[0]!.event.id);
-    const { status, logger } = settings;
+    const { status, logger, redact } = settings;
     // The id whose start the last completion write carries (see GroupedCompletions.next); the
     // claim itself counted the batch's first id.
     let carried: string | undefined = items[0]!.event.id;
@@ -191,33 +201,39 @@ export class BatchRun {
         const report = startReport(logger, scope, item, context.attempt);
         let result: WebhookResult;
         if (needsAwaitingFirst(item)) {
-          this.#willWait(report);
-          result = await runner.runAwaitingFirst(item, context, completions);
+          this.#willWait();
+          result = await report.run(() => runner.runAwaitingFirst(item, context, completions));
         } else {
           try {
-            const pending = runner.runHandlers(item, context);
+            // With the webhook's span active (when instrumented), so the handler's own spans
+            // nest under it; as it is otherwise.
+            const pending =
+              report === SILENT_REPORT
+                ? runner.runHandlers(item, context)
+                : report.run(() => runner.runHandlers(item, context));
             if (pending === undefined) {
               // Handlers that returned at once finished when they started, for status().
               result = runner.processed(item, completions, now);
             } else {
-              this.#willWait(report);
+              this.#willWait();
               await pending;
               result = runner.processed(item, completions);
             }
           } catch (cause) {
-            this.#willWait(report);
-            result = await runner.fail(item, context, cause);
+            this.#willWait();
+            result = await report.run(() => runner.fail(item, context, cause));
           }
         }
         this.#inHandler = false;
         if (this.#answered) {
           // The deadline answered while this webhook ran: its result is recorded (wait for the
-          // write, so close() does too) and nothing after it starts.
+          // write, so close() does too), reported as its final word, and nothing after it starts.
           const written = (result as { recorded?: CompletionGroup }).recorded;
           if (written !== undefined && !written.settled) await written.written().catch(() => {});
+          if (report !== SILENT_REPORT) report.end({ ...endOf(result, redact), late: true });
           return;
         }
-        if (report !== SILENT_REPORT) report.end(endOf(result));
+        if (report !== SILENT_REPORT) report.end(endOf(result, redact));
         if (result.kind === 'processed' || result.kind === 'echo') {
           if (result.kind === 'echo') outcome.echoes++;
           else outcome.processed++;
@@ -259,8 +275,7 @@ export class BatchRun {
   }
 
   /** About to wait for a handler: the deadline may now answer, and the claims are renewed. */
-  #willWait(report: EnvelopeReport): void {
-    this.#report = report;
+  #willWait(): void {
     this.#inHandler = true;
     this.#watch ??= deadlineClock.watch(this.#deadlineAt, () => this.#expire());
     this.#lease ??= this.#settings.leases.hold(() =>
@@ -276,12 +291,12 @@ export class BatchRun {
   #expire(): void {
     if (!this.#inHandler || this.#answered) return;
     const item = this.#items[this.#current]!;
-    // Nothing after the running webhook starts: its completion must not count one.
+    // Nothing after the running webhook starts: its completion must not count one. Its report
+    // stays open: the loop ends it with what the webhook finally comes to (late).
     if (this.#completions !== undefined) this.#completions.next = undefined;
-    this.#report.end({ outcome: 'deferred', errorCode: 'DEADLINE_EXCEEDED' });
     // A copy: the loop still records the running webhook's result after this answer.
     this.#answerWith({ ...this.#outcome, error: deadlineError(item) });
-    void releaseUnstarted(
+    const released = releaseUnstarted(
       this.#settings,
       this.#items,
       this.#current + 1,
@@ -294,6 +309,8 @@ export class BatchRun {
       background.add(loop);
       void loop.finally(() => background.delete(loop));
     }
+    // On Workers both would be cancelled with the response: the handler, and every redelivery's.
+    this.#answer.runtime?.waitUntil?.(Promise.allSettled([loop, released]));
   }
 
   /**
@@ -310,6 +327,8 @@ export class BatchRun {
       // redelivery finds the ids done, or runs them again if the write never lands.
       if (!group.settled && !late) {
         late = (await beforeDeadline(group.written(), this.#deadlineAt).catch(() => {})) === LATE;
+        // The write goes on after the answer: on Workers only under waitUntil.
+        if (late) this.#answer.runtime?.waitUntil?.(group.written().catch(() => {}));
       }
       if (group.failed) failed ??= group;
     }

@@ -74,6 +74,7 @@ export async function enqueueBatch(
   const queuedKeys = toQueue.map((item) => enqueuedKey(item.event.id));
   try {
     const receivedAt = Date.now();
+    const traceparent = scope.traceparent?.();
     const enqueued = await beforeDeadline(
       queue.enqueue(
         toQueue.map((item) => ({
@@ -81,6 +82,7 @@ export async function enqueueBatch(
           index: item.index,
           batchSize: items.length,
           receivedAt,
+          ...(traceparent === undefined ? {} : { traceparent }),
         })),
       ),
       deadlineAt,

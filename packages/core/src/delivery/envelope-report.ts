@@ -1,16 +1,25 @@
-import type { DeliveryScope, EnvelopeEnd } from '../observability/instrumentation.js';
+import type {
+  DeliveryScope,
+  EnvelopeEnd,
+  ReportedFailure,
+} from '../observability/instrumentation.js';
 import { NO_SCOPE } from '../observability/instrumentation.js';
 import type { Logger } from '../observability/logger.js';
+import { noRedaction, type Redact, redactError } from '../observability/redact-secrets.js';
 import type { BatchItem } from '../receive/validate-envelope.js';
 import type { WebhookResult } from './webhook-result.js';
 
 /** One webhook's part in a delivery, reported to the instrumentation and the logger. */
 export interface EnvelopeReport {
+  /** Runs `fn` (the webhook's handlers) with the webhook's span active, when there is one. */
+  run<T>(fn: () => T): T;
   end(result: EnvelopeEnd): void;
 }
 
+const runAsItIs = <T>(fn: () => T): T => fn();
+
 /** The report when neither instrumentation nor a debug logger listens: it does nothing. */
-export const SILENT_REPORT: EnvelopeReport = { end() {} };
+export const SILENT_REPORT: EnvelopeReport = { run: runAsItIs, end() {} };
 
 /**
  * Starts a webhook's report: its span (when instrumented) and its log line at the end
@@ -31,6 +40,7 @@ export function startReport(
   };
   const span = scope.envelope(info);
   return {
+    run: span.run === undefined ? runAsItIs : (fn) => span.run!(fn),
     end(result) {
       span.end(result);
       const errorCode = result.errorCode === undefined ? {} : { errorCode: result.errorCode };
@@ -42,9 +52,32 @@ export function startReport(
   };
 }
 
-/** How a webhook's result is reported. */
-export function endOf(result: WebhookResult): EnvelopeEnd {
-  if (result.kind === 'failed') return { outcome: 'failed', errorCode: result.error.code };
-  if (result.kind === 'dead-lettered') return { outcome: 'dead-lettered' };
+/**
+ * How a webhook's result is reported: a failure with its class and its redacted text (a
+ * handler's error may quote a secret), a dead letter with its reason.
+ */
+export function endOf(result: WebhookResult, redact: Redact = noRedaction): EnvelopeEnd {
+  if (result.kind === 'failed') {
+    return { outcome: 'failed', errorCode: result.error.code, failure: reported(result.error, redact) };
+  }
+  if (result.kind === 'dead-lettered') {
+    return {
+      outcome: 'dead-lettered',
+      errorCode: result.error.code,
+      reason: result.reason,
+      failure: reported(result.error, redact),
+    };
+  }
   return { outcome: result.kind };
+}
+
+/** A failure as instrumentation sees it: the thrown error's class when a handler threw one. */
+function reported(error: Error, redact: Redact): ReportedFailure {
+  const thrown = error.cause instanceof Error ? error.cause : error;
+  const summary = redactError(thrown, redact);
+  return {
+    type: thrown === error ? error.name : thrown.name,
+    message: summary.message,
+    ...(summary.stack === undefined ? {} : { stack: summary.stack }),
+  };
 }

@@ -43,16 +43,20 @@ export async function processQueued(
       settings.owner,
     );
     const started = Date.now();
-    const scope = settings.instrumentation?.delivery('worker') ?? NO_SCOPE;
+    // The worker's span links to the request that enqueued the webhook, when it was traced.
+    const origin = queued.traceparent === undefined ? undefined : { traceparent: queued.traceparent };
+    const scope = settings.instrumentation?.delivery('worker', origin) ?? NO_SCOPE;
     const report = startReport(logger, scope, item, claim.attempt);
     const lease = settings.leases.hold(() => [item.event.id]);
     let result: WebhookResult;
     try {
-      result = await runner.run(item, context, new GroupedCompletions(store, settings));
+      result = await report.run(() =>
+        runner.run(item, context, new GroupedCompletions(store, settings)),
+      );
     } finally {
       lease.release();
     }
-    report.end(endOf(result));
+    report.end(endOf(result, settings.redact));
     const counts = emptyOutcome(1);
     if (result.kind === 'processed') counts.processed = 1;
     else if (result.kind === 'echo') counts.echoes = 1;

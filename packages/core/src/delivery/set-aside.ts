@@ -56,5 +56,5 @@ export async function setAside(
   );
   status.recordFailure({ id, event, error: cause, attempts: context.attempt, deadLettered: true });
   await notify({ error, event: item.event, context, deadLettered: true });
-  return { kind: 'dead-lettered' };
+  return { kind: 'dead-lettered', reason, error };
 }

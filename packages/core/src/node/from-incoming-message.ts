@@ -38,6 +38,8 @@ export function fromIncomingMessage(req: IncomingMessage, parsedBody?: unknown):
         : eventStreamReader(req, decodeIfUtf8),
     bodyAlreadyRead: !empty && read && (parsedBody === undefined || parsedBody === null),
     ip: req.socket?.remoteAddress,
+    // Without the query: it may carry tokens, and tracing wants the route.
+    path: req.url?.split('?', 1)[0],
   };
 }
 

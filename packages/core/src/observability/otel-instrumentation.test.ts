@@ -120,12 +120,12 @@ describe('openTelemetryInstrumentation', () => {
 
     // Traces: a span per request, a child per webhook decided, with its outcome.
     const finished = spans.getFinishedSpans();
-    const requests = finished.filter((span) => span.name === 'passfort.webhooks.receive');
+    const requests = finished.filter((span) => span.name === 'receive passfort');
     expect(requests.map((span) => span.attributes['http.response.status_code'])).toEqual([
       200, 500, 200,
     ]);
     const outcomes = finished
-      .filter((span) => span.name === 'passfort.webhooks.process')
+      .filter((span) => span.name === 'process passfort')
       .map(
         (span) =>
           `${span.attributes['passfort.webhook.index']}:${span.attributes['passfort.webhook.outcome']}`,
@@ -196,8 +196,12 @@ describe('openTelemetryInstrumentation', () => {
     expect(await points(METRIC_NAMES.silent)).toEqual([{ value: 0 }]);
     expect(await points(METRIC_NAMES.drift)).toEqual(
       expect.arrayContaining([
-        { kind: 'unknown-enum-value', event: 'PRODUCT_STATUS_CHANGED', value: 2 },
-        { kind: 'unknown-event', event: 'other', value: 1 },
+        {
+          'passfort.drift.kind': 'unknown-enum-value',
+          'passfort.webhook.event': 'PRODUCT_STATUS_CHANGED',
+          value: 2,
+        },
+        { 'passfort.drift.kind': 'unknown-event', 'passfort.webhook.event': 'other', value: 1 },
       ]),
     );
     expect(JSON.stringify(await points(METRIC_NAMES.drift))).not.toContain(PAYLOAD_MARKER);

@@ -1,18 +1,33 @@
 /**
- * OpenTelemetry as a {@link WebhookInstrumentation}: a span per delivery with a child span
- * per webhook, and counters and a histogram of outcomes. Entry: `@passfort-webhooks/core/otel`.
+ * OpenTelemetry as a {@link WebhookInstrumentation}, following the messaging semantic
+ * conventions: a `receive passfort` span per request, a CONSUMER `process passfort` span per
+ * webhook (active while its handlers run, so their own spans nest under it), queue work linked
+ * to the request that enqueued it, and metrics with OTel names and units. Entry:
+ * `@passfort-webhooks/core/otel`. The README's telemetry table lists every span, attribute and
+ * metric; a test holds it against what the SDK exports.
  */
 import {
+  type Attributes,
   context,
+  type Link,
   type Meter,
   metrics,
+  type Span,
   SpanKind,
   SpanStatusCode,
+  TraceFlags,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
 import { isPassfortEventName } from '../events/event-schemas.js';
-import type { EnvelopeOutcome, WebhookInstrumentation } from './instrumentation.js';
+import type {
+  DeliveryOrigin,
+  EnvelopeEnd,
+  EnvelopeInfo,
+  EnvelopeOutcome,
+  EnvelopeScope,
+  WebhookInstrumentation,
+} from './instrumentation.js';
 
 /** Options of {@link openTelemetryInstrumentation}. */
 export interface OpenTelemetryOptions {
@@ -22,35 +37,48 @@ export interface OpenTelemetryOptions {
   meter?: Meter;
 }
 
-/** The metric names, as exported (Prometheus adds `_total` to counters). */
+/**
+ * The metric names (OpenTelemetry's dotted form). A Prometheus exporter writes dots as
+ * underscores and adds `_total` to counters: `passfort.webhooks.received` is scraped as
+ * `passfort_webhooks_received_total`.
+ */
 export const METRIC_NAMES = {
-  received: 'passfort_webhooks_received',
-  processed: 'passfort_webhooks_processed',
-  duplicates: 'passfort_webhooks_duplicates',
-  echoes: 'passfort_webhooks_echoes',
-  failures: 'passfort_webhooks_failures',
-  deadLetters: 'passfort_webhooks_dead_letters',
-  queued: 'passfort_webhooks_queued',
-  ackDuration: 'passfort_webhooks_ack_duration',
-  queueDepth: 'passfort_webhooks_queue_depth',
-  drift: 'passfort_webhooks_drift',
-  silent: 'passfort_webhooks_silent',
+  received: 'passfort.webhooks.received',
+  processed: 'passfort.webhooks.processed',
+  duplicates: 'passfort.webhooks.duplicates',
+  echoes: 'passfort.webhooks.echoes',
+  failures: 'passfort.webhooks.failures',
+  deadLetters: 'passfort.webhooks.dead_letters',
+  deferred: 'passfort.webhooks.deferred',
+  queued: 'passfort.webhooks.queued',
+  ackDuration: 'passfort.webhooks.ack.duration',
+  queueDepth: 'passfort.webhooks.queue.depth',
+  drift: 'passfort.webhooks.drift',
+  silent: 'passfort.webhooks.silent',
 } as const;
 
 /**
- * Spans: `passfort.webhooks.receive` per request (a `worker` delivery is
- * `passfort.webhooks.work`), with attributes `http.response.status_code`,
- * `passfort.webhooks.received` and the error code; a child `passfort.webhooks.process` per
- * webhook with `passfort.webhook.id`, `passfort.webhook.event`, `passfort.webhook.index`,
- * `passfort.webhook.attempt` and `passfort.webhook.outcome`. Never the secret or payloads.
- *
- * Metrics ({@link METRIC_NAMES}): counters of webhooks received, processed, skipped as
- * duplicates, suppressed as echoes, failed, dead-lettered and queued, each with an `event`
- * attribute (the Passfort event name); `passfort_webhooks_ack_duration` (seconds, by
- * `status`); the queue depth as a gauge; `passfort_webhooks_drift`, sightings of what this
- * version does not know yet, by `kind` and `event` (a documented name, or `other` for unknown
- * events, so the attribute stays bounded); `passfort_webhooks_silent`, 1 while the sender is
- * silent (`expectWebhookWithin`), else 0.
+ * Bucket bounds of the ack latency, in seconds: 1 ms to 10 s, dense around Passfort's 5 s
+ * (batched) and 10 s (single) deadlines. The SDK's default bounds are for milliseconds and
+ * put every answer of a healthy receiver in the first bucket.
+ */
+export const ACK_DURATION_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 4, 5, 7.5, 10,
+];
+
+/** The messaging system, as `messaging.system` names it. */
+const SYSTEM = 'passfort';
+/** Longest event name put on a span: enough for any documented one. */
+const EVENT_MAX = 64;
+
+/** An event name bounded for metric attributes: a documented one, or `other`. */
+function boundedEvent(event: string): string {
+  return isPassfortEventName(event) ? event : 'other';
+}
+
+/**
+ * OpenTelemetry instrumentation for a receiver or a worker. Spans and metrics carry no secret
+ * and no payload value: failure texts are redacted before they reach it.
  *
  * @example
  * const webhooks = createPassfortWebhooks({ secret, instrumentation: openTelemetryInstrumentation() });
@@ -60,104 +88,142 @@ export function openTelemetryInstrumentation(
 ): WebhookInstrumentation {
   const tracer = options.tracer ?? trace.getTracer('@passfort-webhooks/core');
   const meter = options.meter ?? metrics.getMeter('@passfort-webhooks/core');
-  const counter = (name: string, description: string) => meter.createCounter(name, { description });
+  const counter = (name: string, description: string, unit = '{webhook}') =>
+    meter.createCounter(name, { description, unit });
   const received = counter(METRIC_NAMES.received, 'Webhooks received, redeliveries included');
-  const byOutcome: Partial<Record<EnvelopeOutcome, ReturnType<typeof counter>>> = {
+  const byOutcome: Record<EnvelopeOutcome, ReturnType<typeof counter>> = {
     processed: counter(METRIC_NAMES.processed, 'Webhooks whose handlers ran and succeeded'),
     duplicate: counter(METRIC_NAMES.duplicates, 'Webhooks skipped as already handled'),
-    echo: counter(
-      METRIC_NAMES.echoes,
-      'Collected-data webhooks suppressed as echoes of our own writes',
-    ),
+    echo: counter(METRIC_NAMES.echoes, 'Collected-data webhooks recognised as our own writes'),
     failed: counter(METRIC_NAMES.failures, 'Webhooks whose handlers failed (retried later)'),
     'dead-lettered': counter(METRIC_NAMES.deadLetters, 'Webhooks set aside as dead letters'),
+    deferred: counter(METRIC_NAMES.deferred, 'Webhooks not run now, redelivered later'),
     queued: counter(METRIC_NAMES.queued, 'Webhooks handed to the queue'),
   };
   const ackDuration = meter.createHistogram(METRIC_NAMES.ackDuration, {
     description: 'Time from receiving a webhook request to answering it',
     unit: 's',
+    advice: { explicitBucketBoundaries: ACK_DURATION_BUCKETS },
   });
   let depth = 0;
   meter
     .createObservableGauge(METRIC_NAMES.queueDepth, {
       description: 'Webhooks enqueued and not yet handled',
+      unit: '{webhook}',
     })
     .addCallback((result) => result.observe(depth));
-
   const drift = counter(
     METRIC_NAMES.drift,
     'Sightings of event names, keys and enum values this version does not know yet',
+    '{sighting}',
   );
   let silent = 0;
   meter
     .createObservableGauge(METRIC_NAMES.silent, {
       description: '1 while no authentic webhook arrived within expectWebhookWithin, else 0',
+      unit: '1',
     })
     .addCallback((result) => result.observe(silent));
 
-  return {
-    drift(observation) {
-      drift.add(1, {
-        kind: observation.kind,
-        event: isPassfortEventName(observation.event) ? observation.event : 'other',
+  /** Counts a webhook's final word and writes it on its span. */
+  function endEnvelope(span: Span, info: EnvelopeInfo, result: EnvelopeEnd): void {
+    const attributes: Attributes = { 'passfort.webhook.event': boundedEvent(info.event) };
+    span.setAttribute('passfort.webhook.outcome', result.outcome);
+    if (result.late === true) span.setAttribute('passfort.webhook.late', true);
+    if (result.errorCode !== undefined) {
+      span.setAttribute('passfort.webhook.error_code', result.errorCode);
+    }
+    if (result.failure !== undefined) {
+      span.setAttribute('error.type', result.failure.type);
+      attributes['error.type'] = result.failure.type;
+      span.recordException({
+        name: result.failure.type,
+        message: result.failure.message,
+        ...(result.failure.stack === undefined ? {} : { stack: result.failure.stack }),
       });
-    },
-    silence(isSilent) {
-      silent = isSilent ? 1 : 0;
-    },
-    delivery(kind) {
-      const span = tracer.startSpan(
-        kind === 'request' ? 'passfort.webhooks.receive' : 'passfort.webhooks.work',
-        {
-          kind: kind === 'request' ? SpanKind.SERVER : SpanKind.CONSUMER,
+    } else if (result.outcome === 'deferred' && result.errorCode !== undefined) {
+      attributes['error.type'] = result.errorCode;
+    }
+    if (result.reason !== undefined) {
+      span.setAttribute('passfort.dead_letter.reason', result.reason);
+      attributes['passfort.dead_letter.reason'] = result.reason;
+    }
+    if (result.outcome === 'failed' || result.outcome === 'dead-lettered') {
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: result.failure?.message ?? result.errorCode ?? result.outcome,
+      });
+    }
+    byOutcome[result.outcome].add(1, attributes);
+  }
+
+  function envelopeAttributes(info: EnvelopeInfo): Attributes {
+    return {
+      'messaging.system': SYSTEM,
+      'messaging.operation.type': 'process',
+      'messaging.operation.name': 'process',
+      'messaging.message.id': info.id,
+      'passfort.webhook.event': info.event.slice(0, EVENT_MAX),
+      'passfort.webhook.index': info.index,
+      ...(info.attempt === undefined ? {} : { 'passfort.webhook.attempt': info.attempt }),
+    };
+  }
+
+  /** Runs `fn` with `span` active: spans started inside nest under it. */
+  const activeIn =
+    (span: Span) =>
+    <T>(fn: () => T): T =>
+      context.with(trace.setSpan(context.active(), span), fn);
+
+  return {
+    delivery(kind, origin?: DeliveryOrigin) {
+      if (kind === 'worker') return workerScope(origin);
+      // Inside an HTTP server span (instrumentation-http), this one is a step of it; without
+      // one, it is the server span itself.
+      const inHttpSpan = trace.getActiveSpan() !== undefined;
+      const span = tracer.startSpan('receive passfort', {
+        kind: inHttpSpan ? SpanKind.INTERNAL : SpanKind.SERVER,
+        attributes: {
+          'messaging.system': SYSTEM,
+          'messaging.operation.type': 'receive',
+          'messaging.operation.name': 'receive',
+          ...(origin?.method === undefined ? {} : { 'http.request.method': origin.method }),
+          ...(origin?.path === undefined ? {} : { 'url.path': origin.path }),
         },
-      );
+      });
       const parent = trace.setSpan(context.active(), span);
       return {
-        envelope(info) {
+        envelope(info): EnvelopeScope {
           const child = tracer.startSpan(
-            'passfort.webhooks.process',
-            {
-              attributes: {
-                'passfort.webhook.id': info.id,
-                'passfort.webhook.event': info.event,
-                'passfort.webhook.index': info.index,
-                ...(info.attempt === undefined ? {} : { 'passfort.webhook.attempt': info.attempt }),
-              },
-            },
+            'process passfort',
+            { kind: SpanKind.CONSUMER, attributes: envelopeAttributes(info) },
             parent,
           );
           return {
+            run: activeIn(child),
             end(result) {
-              child.setAttribute('passfort.webhook.outcome', result.outcome);
-              if (result.errorCode !== undefined)
-                child.setAttribute('passfort.webhook.error_code', result.errorCode);
-              if (result.outcome === 'failed')
-                child.setStatus({
-                  code: SpanStatusCode.ERROR,
-                  message: result.errorCode ?? 'failed',
-                });
-              byOutcome[result.outcome]?.add(1, { event: info.event });
+              endEnvelope(child, info, result);
               child.end();
             },
           };
         },
+        traceparent: () => traceparentOf(span),
         end(result) {
-          if (result.status !== undefined)
+          if (result.status !== undefined) {
             span.setAttribute('http.response.status_code', result.status);
-          span.setAttribute('passfort.webhooks.received', result.counts.received);
-          if (result.errorCode !== undefined)
+          }
+          span.setAttribute('messaging.batch.message_count', result.counts.received);
+          if (result.errorCode !== undefined) {
             span.setAttribute('passfort.webhooks.error_code', result.errorCode);
-          if (
-            (result.status ?? 200) >= 500 ||
-            (kind === 'worker' && result.errorCode !== undefined)
-          ) {
+            span.setAttribute('error.type', result.errorCode);
+          }
+          if ((result.status ?? 200) >= 500) {
             span.setStatus({ code: SpanStatusCode.ERROR, message: result.errorCode ?? 'error' });
           }
-          if (kind === 'request') {
-            received.add(result.counts.received);
-            ackDuration.record(result.durationMs / 1000, { status: result.status ?? 0 });
-          }
+          received.add(result.counts.received);
+          ackDuration.record(result.durationMs / 1000, {
+            'http.response.status_code': result.status ?? 0,
+          });
           span.end();
         },
       };
@@ -165,5 +231,65 @@ export function openTelemetryInstrumentation(
     queueDepth(waiting) {
       depth = waiting;
     },
+    drift(observation) {
+      drift.add(1, {
+        'passfort.drift.kind': observation.kind,
+        'passfort.webhook.event': boundedEvent(observation.event),
+      });
+    },
+    silence(isSilent) {
+      silent = isSilent ? 1 : 0;
+    },
   };
+
+  /**
+   * A worker's delivery is one webhook: one CONSUMER `process passfort` span, a root linked to
+   * the request that enqueued it (the request span ended long ago, so it is a link, not a parent).
+   */
+  function workerScope(origin: DeliveryOrigin | undefined) {
+    const link = origin?.traceparent === undefined ? undefined : linkTo(origin.traceparent);
+    let span: Span | undefined;
+    let info: EnvelopeInfo | undefined;
+    return {
+      envelope(envelopeInfo: EnvelopeInfo): EnvelopeScope {
+        info = envelopeInfo;
+        const started = tracer.startSpan('process passfort', {
+          kind: SpanKind.CONSUMER,
+          attributes: envelopeAttributes(envelopeInfo),
+          ...(link === undefined ? {} : { links: [link] }),
+        });
+        span = started;
+        return {
+          run: activeIn(started),
+          end(result) {
+            endEnvelope(started, envelopeInfo, result);
+          },
+        };
+      },
+      end() {
+        // The webhook's span is the delivery's span: it ends here, after its final word.
+        if (span !== undefined && info !== undefined) span.end();
+      },
+    };
+  }
+}
+
+/** A span's context as a W3C `traceparent`, or undefined when it is not recording. */
+function traceparentOf(span: Span): string | undefined {
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  if (!trace.isSpanContextValid(span.spanContext())) return undefined;
+  return `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+}
+
+/** The link a `traceparent` stands for, or undefined when it is malformed. */
+function linkTo(traceparent: string): Link | undefined {
+  const match = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(traceparent);
+  if (match === null) return undefined;
+  const spanContext = {
+    traceId: match[1]!,
+    spanId: match[2]!,
+    traceFlags: Number.parseInt(match[3]!, 16) & TraceFlags.SAMPLED,
+    isRemote: true,
+  };
+  return trace.isSpanContextValid(spanContext) ? { context: spanContext } : undefined;
 }

@@ -16,6 +16,11 @@ export interface QueuedWebhook {
    * letter once its handlers succeeded.
    */
   readonly replay?: QueuedReplay;
+  /**
+   * The enqueuing request's trace context (W3C `traceparent`), when instrumentation traced it:
+   * the worker's span links to it. A queue stores it as it stores the rest of the item.
+   */
+  readonly traceparent?: string;
 }
 
 /** How a replayed dead letter handed to the workers is to be run. */

@@ -50,6 +50,8 @@ export interface WebhookRequest {
   bodyAlreadyRead?: boolean;
   /** The peer address as the adapter sees it, for the optional IP allow list. */
   ip?: string | undefined;
+  /** The request's path, when the adapter knows it: tracing reports it as `url.path`. */
+  path?: string | undefined;
 }
 
 /** A framework-neutral response: what `webhooks.handle()` returns for an adapter to write. */
