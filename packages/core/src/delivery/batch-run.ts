@@ -1,5 +1,5 @@
 import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
-import type { DeliveryScope } from '../observability/instrumentation.js';
+import { type DeliveryScope, NO_SCOPE } from '../observability/instrumentation.js';
 import { describeError } from '../observability/logger.js';
 import type { BatchItem } from '../receive/validate-envelope.js';
 import { busyError, completionsFailedError } from './batch-stops.js';
@@ -179,6 +179,7 @@ export class BatchRun {
         if (stop !== undefined) {
           outcome.error = stop;
           startReport(logger, scope, item).end({ outcome: 'deferred', errorCode: stop.code });
+          this.#deferFrom(position + 1, stop.code);
           await releaseUnstarted(settings, items, position, claims, deadlineAt);
           break;
         }
@@ -243,6 +244,7 @@ export class BatchRun {
           carried = undefined; // no completion write carried the next one's start
         } else {
           outcome.error = result.error;
+          this.#deferFrom(position + 1, result.error.code);
           await releaseUnstarted(settings, items, position + 1, claims, deadlineAt);
           break;
         }
@@ -268,6 +270,20 @@ export class BatchRun {
     this.#answerWith(outcome);
   }
 
+  /**
+   * Reports the webhooks from `position` on that this run claimed and will not start as
+   * deferred, with why: each is released for the redelivery, and counted once as such.
+   */
+  #deferFrom(position: number, errorCode: string): void {
+    const { logger } = this.#settings;
+    if (this.#scope === NO_SCOPE && logger.debug === undefined) return;
+    for (let at = position; at < this.#items.length; at++) {
+      const claim = this.#claims[at];
+      if (claim === DUPLICATE_IN_BATCH || claim?.status !== 'claimed') continue;
+      startReport(logger, this.#scope, this.#items[at]!).end({ outcome: 'deferred', errorCode });
+    }
+  }
+
   /** Whether the handlers of webhook `id` have started (asked when a write failed). */
   #started(id: string): boolean {
     const position = this.#items.findIndex((item) => item.event.id === id);
@@ -278,9 +294,14 @@ export class BatchRun {
   #willWait(): void {
     this.#inHandler = true;
     this.#watch ??= deadlineClock.watch(this.#deadlineAt, () => this.#expire());
-    this.#lease ??= this.#settings.leases.hold(() =>
-      heldClaims(this.#items, this.#claims, this.#current),
-    );
+    if (this.#lease === undefined) {
+      const held = () => heldClaims(this.#items, this.#claims, this.#current);
+      // A runtime that needs waitUntil also drops a request's timers with it: see holdForRequest.
+      this.#lease =
+        this.#answer.runtime?.waitUntil === undefined
+          ? this.#settings.leases.hold(held)
+          : this.#settings.leases.holdForRequest(held);
+    }
   }
 
   /**
@@ -296,6 +317,7 @@ export class BatchRun {
     if (this.#completions !== undefined) this.#completions.next = undefined;
     // A copy: the loop still records the running webhook's result after this answer.
     this.#answerWith({ ...this.#outcome, error: deadlineError(item) });
+    this.#deferFrom(this.#current + 1, 'DEADLINE_EXCEEDED');
     const released = releaseUnstarted(
       this.#settings,
       this.#items,

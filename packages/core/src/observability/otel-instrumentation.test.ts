@@ -137,6 +137,8 @@ describe('openTelemetryInstrumentation', () => {
       '1:duplicate',
       '2:echo',
       '3:failed',
+      // Not started after the failure, released for the redelivery: counted once, as deferred.
+      '4:deferred',
       '0:duplicate',
       '1:duplicate',
       '2:duplicate',
