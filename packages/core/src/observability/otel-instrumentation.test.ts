@@ -145,7 +145,9 @@ describe('openTelemetryInstrumentation', () => {
       '3:dead-lettered',
       '4:processed',
     ]);
-    for (const span of finished.filter((s) => s.name === 'passfort.webhooks.process')) {
+    const processSpans = finished.filter((s) => s.name === 'process passfort');
+    expect(processSpans.length).toBeGreaterThan(0);
+    for (const span of processSpans) {
       const parent = span.parentSpanContext?.spanId;
       expect(requests.map((r) => r.spanContext().spanId)).toContain(parent);
     }
