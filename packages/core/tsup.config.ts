@@ -9,6 +9,7 @@ export default defineConfig(
       redis: 'src/redis/index.ts',
       postgres: 'src/postgres/index.ts',
       mysql: 'src/mysql/index.ts',
+      sqlite: 'src/sqlite/index.ts',
       bullmq: 'src/bullmq/index.ts',
       client: 'src/client/index.ts',
       otel: 'src/otel/index.ts',
@@ -17,7 +18,17 @@ export default defineConfig(
     // The main entry must stay runtime-neutral; only the ./node entry may touch node: modules.
     {
       platform: 'neutral',
-      external: [/^node:/, 'ioredis', 'pg', 'mysql2', 'bullmq', '@opentelemetry/api'],
+      external: [
+        /^node:/,
+        /^bun:/,
+        'ioredis',
+        'pg',
+        'mysql2',
+        'bullmq',
+        '@opentelemetry/api',
+        '@libsql/client',
+        'better-sqlite3',
+      ],
     },
   ),
 );

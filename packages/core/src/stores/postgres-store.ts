@@ -101,7 +101,8 @@ export interface PostgresStore<Client = unknown> extends TransactionalStore<Clie
   prune(): Promise<number>;
 }
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/i;
+/** A table name the SQL stores accept: letters, digits and underscores, optionally schema-qualified. */
+export const IDENTIFIER = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/i;
 
 /** The SQL that `migrate()` runs, for teams that apply migrations with their own tool. */
 export function postgresSchemaSql(

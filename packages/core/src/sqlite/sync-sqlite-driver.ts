@@ -1,0 +1,168 @@
+import { ConfigurationError } from '../errors/configuration-error.js';
+import { isBusyError } from './sqlite-busy.js';
+import type {
+  SqliteDriver,
+  SqliteRow,
+  SqliteStatement,
+  SqliteTransactionConnection,
+  SqliteValue,
+} from './sqlite-driver.js';
+
+/** A prepared statement of a synchronous driver (better-sqlite3, node:sqlite, bun:sqlite). */
+export interface SyncSqliteStatement {
+  all(...args: SqliteValue[]): unknown[];
+  run(...args: SqliteValue[]): unknown;
+  /** better-sqlite3's: false for a statement that returns no rows, whose `all()` throws. */
+  readonly reader?: boolean;
+}
+
+/** A database of a synchronous driver, as the three of them share it. */
+export interface SyncSqliteDatabase {
+  prepare(sql: string): SyncSqliteStatement;
+  exec(sql: string): unknown;
+  close(): unknown;
+}
+
+/** Options of {@link syncSqliteDriver}. */
+export interface SyncSqliteDriverOptions<D extends SyncSqliteDatabase> {
+  /**
+   * Opens a new connection to the database file. Called once for the store's statements and
+   * again for each connection `ctx.transaction` needs (kept for reuse).
+   */
+  open: () => D;
+  /** The driver's own "a transaction is open" flag, when it has one. */
+  inTransaction?: (database: D) => boolean | undefined;
+}
+
+/**
+ * A {@link SqliteDriver} over a synchronous driver. Each call runs to its end before it
+ * returns, so a batch's `BEGIN IMMEDIATE … COMMIT` is atomic on the shared connection without
+ * any lock of ours. Connections are set to wait for no lock (`busy_timeout = 0`): a wait
+ * inside a synchronous call blocks the event loop, and when the lock's holder is a transaction
+ * of this very process, it can only end once the loop runs again; the store retries a busy
+ * database asynchronously instead (see `sqlite-busy.ts`).
+ */
+export function syncSqliteDriver<D extends SyncSqliteDatabase>(
+  options: SyncSqliteDriverOptions<D>,
+): SqliteDriver<D> {
+  const openConnection = (): D => {
+    const database = options.open();
+    // busy_timeout 0: see above. synchronous FULL: in WAL, better-sqlite3's build defaults to
+    // NORMAL, where a power cut can lose the last commits (an acked webhook forgotten).
+    database.exec('PRAGMA busy_timeout = 0; PRAGMA synchronous = FULL');
+    return database;
+  };
+  let main: D | undefined;
+  const store = (): D => {
+    main ??= openConnection();
+    return main;
+  };
+  const idle: D[] = [];
+  const opened = new Set<D>();
+
+  return {
+    async query(sql, args = []) {
+      return rowsOf(store(), sql, args);
+    },
+    async batch(statements: readonly SqliteStatement[]) {
+      const database = store();
+      database.exec('BEGIN IMMEDIATE');
+      try {
+        const results = statements.map((each) => rowsOf(database, each.sql, each.args ?? []));
+        database.exec('COMMIT');
+        return results;
+      } catch (error) {
+        try {
+          database.exec('ROLLBACK');
+        } catch {
+          // BEGIN itself failed (busy): there is nothing to roll back
+        }
+        throw error;
+      }
+    },
+    async exec(sql) {
+      store().exec(sql);
+    },
+    async connect(): Promise<SqliteTransactionConnection<D>> {
+      const database = idle.pop() ?? openConnection();
+      if (!opened.has(database)) {
+        opened.add(database);
+        refuseInMemory(database);
+      }
+      let open = false;
+      const inTransaction = () => options.inTransaction?.(database) ?? open;
+      return {
+        handle: database,
+        async tryBegin() {
+          try {
+            database.exec('BEGIN IMMEDIATE');
+          } catch (error) {
+            if (isBusyError(error)) return false;
+            throw error;
+          }
+          open = true;
+          return true;
+        },
+        async query(sql, args = []) {
+          return rowsOf(database, sql, args);
+        },
+        inTransaction,
+        async commit() {
+          if (inTransaction()) database.exec('COMMIT');
+          open = false;
+        },
+        async rollback() {
+          if (inTransaction()) database.exec('ROLLBACK');
+          open = false;
+        },
+        release(discard) {
+          if (discard || inTransaction()) {
+            opened.delete(database);
+            closeQuietly(database);
+          } else idle.push(database);
+        },
+      };
+    },
+    close() {
+      for (const database of [...idle, ...(main === undefined ? [] : [main])]) {
+        closeQuietly(database);
+      }
+      idle.length = 0;
+      main = undefined;
+    },
+  };
+}
+
+function rowsOf(database: SyncSqliteDatabase, sql: string, args: readonly SqliteValue[]) {
+  const statement = database.prepare(sql);
+  if (statement.reader === false) {
+    statement.run(...args);
+    return [];
+  }
+  return statement.all(...args) as SqliteRow[];
+}
+
+/**
+ * An in-memory database is one per connection: `ctx.transaction`'s own connection would see
+ * another, empty database, and record effects nobody else can read.
+ */
+function refuseInMemory(database: SyncSqliteDatabase): void {
+  const rows = database.prepare('PRAGMA database_list').all() as {
+    name?: unknown;
+    file?: unknown;
+  }[];
+  const main = rows.find((row) => row.name === 'main');
+  if (main !== undefined && (main.file === '' || main.file == null)) {
+    throw new ConfigurationError(
+      'sqliteStore needs a database file: an in-memory (or temporary) SQLite database is private to one connection, and ctx.transaction runs on a connection of its own. Use a file (a temporary directory for tests), or memoryStore()',
+    );
+  }
+}
+
+function closeQuietly(database: SyncSqliteDatabase): void {
+  try {
+    database.close();
+  } catch {
+    // already closed
+  }
+}
