@@ -8,7 +8,7 @@ export default defineConfig([
   ),
   // The CLI: ESM only, with its shebang, never imported.
   {
-    entry: { cli: 'src/cli.ts' },
+    entry: { cli: 'src/cli/cli.ts' },
     format: ['esm'],
     platform: 'node',
     target: 'es2022',

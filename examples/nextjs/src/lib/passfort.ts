@@ -1,5 +1,7 @@
 /**
- * The receiver, created once per server instance. A route module can be evaluated more than
+ * The receiver, created once per server instance, on the first request rather than at import:
+ * not for the secret (a receiver may be created before its secret is set, e.g. during
+ * `next build`), but so that building the app opens no database pool. A route module can be evaluated more than
  * once in development (hot reload), so the receiver and its pool live on `globalThis`: a
  * second receiver would open a second pool and register handlers twice.
  *
@@ -32,8 +34,8 @@ export function database(): pg.Pool {
 
 export function passfortWebhooks(): Receiver {
   if (cache.passfortWebhooks === undefined) {
-    const secret = process.env['PASSFORT_WEBHOOK_SECRET'];
-    if (!secret) throw new Error('PASSFORT_WEBHOOK_SECRET is not set');
+    // Not needed before the first request: without it the receiver answers 500 and logs why.
+    const secret = process.env['PASSFORT_WEBHOOK_SECRET'] as string;
     const webhooks = createPassfortWebhooks({ secret, store: postgresStore({ pool: database() }) });
     webhooks.on('PRODUCT_STATUS_CHANGED', onProductStatusChanged);
     cache.passfortWebhooks = webhooks;

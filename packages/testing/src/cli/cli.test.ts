@@ -6,7 +6,7 @@ import { createPassfortWebhooks } from '@passfort-webhooks/core';
 import { fromIncomingMessage, writeServerResponse } from '@passfort-webhooks/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const secret = 'cli-secret';
 
 function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
