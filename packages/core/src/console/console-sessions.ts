@@ -1,4 +1,5 @@
-import { randomToken, sameSecret } from './constant-time.js';
+import { constantTimeEqual } from '../receive/constant-time-equal.js';
+import { randomToken } from './random-token.js';
 
 /** A signed-in operator's session: its cookie value and the CSRF token its page carries. */
 export interface ConsoleSession {
@@ -46,7 +47,7 @@ export class ConsoleSessions {
 
   /** True when `presented` is the session's CSRF token (compared in constant time). */
   checkCsrf(session: ConsoleSession, presented: string | null): Promise<boolean> {
-    return presented === null ? Promise.resolve(false) : sameSecret(presented, session.csrf);
+    return Promise.resolve(presented !== null && constantTimeEqual(presented, session.csrf));
   }
 
   /** Milliseconds until `address` may try to sign in again; 0 when it may now. */

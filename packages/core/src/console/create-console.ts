@@ -16,6 +16,7 @@ import {
 } from '../observability/redact-secrets.js';
 import { CONSOLE_OPTIONS } from '../options/known-options.js';
 import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
+import { constantTimeEqual } from '../receive/constant-time-equal.js';
 import { readBody } from '../receive/read-body.js';
 import { MATCHES_WEBHOOK_SECRET } from '../receive/verify-secret.js';
 import type { DeadLetter, ProcessedSince } from '../stores/dedupe-store.js';
@@ -29,8 +30,8 @@ import {
 } from './console-page.js';
 import { CONSOLE_SECURITY_HEADERS } from './console-security-headers.js';
 import { type ConsoleSession, ConsoleSessions } from './console-sessions.js';
-import { randomToken, sameSecret } from './constant-time.js';
 import { maskedWebhook } from './masked-webhook.js';
+import { randomToken } from './random-token.js';
 
 /** Options of {@link createConsole}. */
 export interface ConsoleOptions {
@@ -296,7 +297,7 @@ export function createConsole(webhooks: PassfortWebhooks, options: ConsoleOption
     const authorization = request.headers.get('authorization');
     if (authorization !== null) {
       const match = /^Bearer ([^\s]+)$/i.exec(authorization.trim());
-      return match !== null && (await sameSecret(match[1]!, token)) ? {} : 'wrong';
+      return match !== null && constantTimeEqual(match[1]!, token) ? {} : 'wrong';
     }
     const session = sessions.find(readCookie(request.headers.get('cookie')));
     return session === undefined ? undefined : { session };
@@ -312,7 +313,7 @@ export function createConsole(webhooks: PassfortWebhooks, options: ConsoleOption
     }
     const form = await readForm(request);
     const presented = form.get('token') ?? '';
-    if (!(await sameSecret(presented, token))) {
+    if (!constantTimeEqual(presented, token)) {
       sessions.recordFailure(ip);
       logger.warn?.({ ip }, 'console: sign-in failed');
       return html(401, (nonce) => signInPage(path, nonce, 'That is not the console token.'));

@@ -1,11 +1,8 @@
 import { PayloadError } from '../errors/payload-error.js';
+import { isPlainObject } from './is-plain-object.js';
 
 /** Passfort batches at most 100 webhooks per request. */
 export const PASSFORT_MAX_BATCH_SIZE = 100;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * A single webhook is a batch of one; a JSON array is a batch. Returns the raw webhook

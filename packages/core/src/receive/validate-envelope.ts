@@ -4,10 +4,7 @@ import { SchemaMismatchError } from '../errors/schema-mismatch-error.js';
 import { type Check, compileCheck } from '../events/compile-check.js';
 import { eventDataSchemas, type PassfortEventName } from '../events/event-schemas.js';
 import type { AnyPassfortEvent } from '../events/passfort-event.js';
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isPlainObject } from './is-plain-object.js';
 
 const shortString = (value: unknown) =>
   typeof value === 'string' && value.length >= 1 && value.length <= 256;

@@ -1,20 +1,5 @@
 import { AuthenticationError } from '../errors/authentication-error.js';
-
-/**
- * Compares a presented value with a secret in time that depends only on the presented
- * value's length (which the caller chose), never on the secret's content or length: every
- * character is compared (against the secret cycled), differences are OR-ed, nothing breaks
- * early. Synchronous and runtime-neutral.
- */
-function equalsSecret(presented: string, secret: string): boolean {
-  let difference = presented.length ^ secret.length;
-  // `j` cycles through the secret; a counter, not `i % length`, which costs a division.
-  for (let i = 0, j = 0; i < presented.length; i++) {
-    difference |= presented.charCodeAt(i) ^ secret.charCodeAt(j);
-    j = j + 1 === secret.length ? 0 : j + 1;
-  }
-  return difference === 0;
-}
+import { constantTimeEqual } from './constant-time-equal.js';
 
 /** Checks presented secrets against the configured ones (several during a rotation). */
 export interface SecretVerifier {
@@ -38,7 +23,7 @@ export function createSecretVerifier(secrets: readonly string[]): SecretVerifier
         previous = candidate;
         let matched = false;
         for (let s = 0; s < secrets.length; s++) {
-          matched = equalsSecret(candidate, secrets[s]!) || matched;
+          matched = constantTimeEqual(candidate, secrets[s]!) || matched;
         }
         allMatch = matched && allMatch;
       }
