@@ -121,9 +121,21 @@ listening(app.getHttpServer().address().port);
   },
 };
 
+// The oldest and newest Nest majors of the peer range (Nest 11 above): npm resolves the range
+// without flags, and the module receives the batch. Nest 12 is ESM-only; the module's CJS build
+// loads it through require(esm) on Node 20.19+.
+for (const major of [10, 12]) {
+  apps[`nestjs${major}`] = {
+    ...apps.nestjs,
+    packages: apps.nestjs.packages.map((spec) => spec.replace(/@11$/, `@${major}`)),
+  };
+}
+
 const tarballs = new Map();
 tarballs.set('core', pack('core'));
-for (const app of Object.values(apps)) for (const name of app.ours) tarballs.set(name, pack(name));
+for (const app of Object.values(apps)) {
+  for (const name of app.ours) if (!tarballs.has(name)) tarballs.set(name, pack(name));
+}
 
 /** A 5.2 MB batch of 100 webhooks, as the adapter kit sends it. */
 function largeBatch() {
