@@ -82,7 +82,9 @@ describe('handle', () => {
     expect(pulled).toBe(false);
   });
 
-  it('stops reading a stream at maxBodyBytes and answers 413', async () => {
+  // Read on past the limit (and thrown away) so workerd answers the 413 instead of resetting
+  // the connection, but never more than twice the limit: see discardBody.
+  it('stops reading a stream at twice maxBodyBytes and answers 413', async () => {
     let chunksServed = 0;
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {
@@ -93,7 +95,7 @@ describe('handle', () => {
     const webhooks = createPassfortWebhooks({ secret: SECRET, maxBodyBytes: 10_000 });
     const res = await webhooks.handle({ method: 'POST', headers: bearer(), body });
     expect(res.status).toBe(413);
-    expect(chunksServed).toBeLessThan(15);
+    expect(chunksServed).toBeLessThan(25);
   });
 
   it('accepts a body already parsed into an array or an object', async () => {

@@ -20,6 +20,7 @@ import { refuseUnknownOptions } from './options/refuse-unknown-options.js';
 import { resolveDeadlines } from './options/resolve-deadlines.js';
 import { resolveSecrets, secretMissingError } from './options/resolve-secrets.js';
 import type { WebhookQueue } from './queues/webhook-queue.js';
+import { discardBody } from './receive/discard-body.js';
 import {
   type AllowIps,
   createIpAllowList,
@@ -105,10 +106,19 @@ export interface PassfortWebhooksOptions<S extends DedupeStore = DedupeStore>
   exposeStatus?: boolean;
 }
 
-/** Options of {@link PassfortWebhooks.fetch}. */
+/**
+ * Options of {@link PassfortWebhooks.fetch}. A Cloudflare Workers `ExecutionContext` is one: pass
+ * the `ctx` of `fetch(request, env, ctx)` as it is.
+ */
 export interface FetchOptions {
   /** The peer address, when the runtime exposes it. */
   ip?: string;
+  /**
+   * The runtime's hold on work that outlives the answer (see {@link WebhookRequest.waitUntil}):
+   * on Cloudflare Workers, the request's `ExecutionContext`, whose `waitUntil` this is. Without
+   * it, a handler still running when the deadline answers is cancelled there.
+   */
+  waitUntil?(promise: Promise<unknown>): void;
 }
 
 /**
@@ -121,7 +131,14 @@ export interface PassfortWebhooks<Tx = unknown> extends WebhookHandling<Tx> {
    * an unexpected error, is a response to write back.
    */
   handle(request: WebhookRequest): Promise<WebhookResponse>;
-  /** {@link PassfortWebhooks.handle} for Web-standard runtimes: `Request` in, `Response` out. */
+  /**
+   * {@link PassfortWebhooks.handle} for Web-standard runtimes: `Request` in, `Response` out. On
+   * Cloudflare Workers pass the execution context, so that a handler still running when the
+   * deadline answers finishes under its `waitUntil`.
+   *
+   * @example
+   * export default { fetch: (request, env, ctx) => webhooks.fetch(request, ctx) };
+   */
   fetch(request: Request, options?: FetchOptions): Promise<Response>;
   /**
    * Stops taking requests (they get 503), waits for those in flight and for handlers still
@@ -234,7 +251,7 @@ export function createPassfortWebhooks<S extends DedupeStore = DedupeStore>(
         const deadlineAt = Date.now() + (received.batched ? deadlines.batch : deadlines.single);
         const outcome =
           engineQueue === undefined
-            ? await engine.inline.deliver(received.items, deadlineAt, scope)
+            ? await engine.inline.deliver(received.items, deadlineAt, scope, request)
             : await enqueueBatch(
                 engine.store,
                 engine.leaseMs,
@@ -262,6 +279,10 @@ export function createPassfortWebhooks<S extends DedupeStore = DedupeStore>(
       }
     } catch (error) {
       answer = refusalAnswer(error, logger, refusals);
+      // A body refused unread by its length is read to its end first: see discardBody.
+      if (answer.response.status === 413) {
+        await discardBody(request.body as ReadableStream<Uint8Array>, 2 * limits.maxBodyBytes);
+      }
     } finally {
       inFlight--;
       if (inFlight === 0 && drained !== undefined) {
@@ -288,6 +309,11 @@ export function createPassfortWebhooks<S extends DedupeStore = DedupeStore>(
         bodyAlreadyRead: request.bodyUsed,
         ip: fetchOptions.ip,
         path: new URL(request.url).pathname,
+        // A method of the options, as ExecutionContext.waitUntil must be called.
+        waitUntil:
+          fetchOptions.waitUntil === undefined
+            ? undefined
+            : (promise) => fetchOptions.waitUntil?.(promise),
       });
       return new Response(response.body, { status: response.status, headers: response.headers });
     },

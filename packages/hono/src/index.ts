@@ -104,7 +104,8 @@ export function passfortWebhooks(
       body,
       bodyAlreadyRead,
       ip: getIp(c),
-      waitUntil: waitUntilOf(c),
+      // Not on @hono/node-server, which has no ExecutionContext.
+      waitUntil: incoming === undefined ? waitUntilOf(c) : undefined,
     });
     // Refused by its Content-Length, the body was never read: on workerd, answering now would
     // reset the connection instead (see discardBody). @hono/node-server drains its own.

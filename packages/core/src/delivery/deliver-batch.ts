@@ -1,6 +1,6 @@
 import { type DeliveryScope, NO_SCOPE } from '../observability/instrumentation.js';
 import type { BatchItem } from '../receive/validate-envelope.js';
-import { BatchRun } from './batch-run.js';
+import { type BackgroundHost, BatchRun } from './batch-run.js';
 import { type DeliveryOutcome, emptyOutcome } from './delivery-outcome.js';
 import type { DeliverySettings } from './delivery-settings.js';
 import type { WebhookRunner } from './run-webhook.js';
@@ -30,6 +30,7 @@ export class InlineDelivery {
     items: readonly BatchItem[],
     deadlineAt: number,
     scope: DeliveryScope = NO_SCOPE,
+    runtime?: BackgroundHost,
   ): Promise<DeliveryOutcome> {
     if (items.length === 0) return Promise.resolve(emptyOutcome(0));
     return new Promise((resolve, reject) => {
@@ -37,6 +38,7 @@ export class InlineDelivery {
         resolve,
         reject,
         background: this.#background,
+        runtime,
       }).start();
     });
   }

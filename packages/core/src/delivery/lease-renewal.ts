@@ -58,6 +58,31 @@ export class LeaseKeeper {
     return hold;
   }
 
+  /**
+   * {@link hold} with a timer of this delivery's own, for a runtime that ties timers and I/O to
+   * the request that made them (one given a `waitUntil`). Cloudflare Workers drop a request's
+   * timers when it ends, so the shared timer, made by whichever request held first, stops with
+   * that request, and every later request's claims go unrenewed: in workerd, a second handler
+   * slower than its 300 ms lease ran three times as redeliveries took its claim over. Costs a
+   * timer per delivery that waits for a handler, and a renewal call per delivery per tick.
+   */
+  holdForRequest(held: () => readonly string[]): LeaseHold {
+    if (this.#store.renew === undefined) return NOTHING_HELD;
+    let renewing = false;
+    const timer = setInterval(
+      () => {
+        const ids = held();
+        if (ids.length === 0 || renewing) return;
+        renewing = true;
+        void this.#renewIds(ids).finally(() => {
+          renewing = false;
+        });
+      },
+      Math.max(1, Math.floor(this.#leaseMs / 3)),
+    );
+    return new LeaseHold(held, undefined, () => clearInterval(timer));
+  }
+
   /** A hold was released: drop released ones from the end, compact when they pile up. */
   released(): void {
     const holds = this.#holds;
@@ -84,25 +109,28 @@ export class LeaseKeeper {
     }
     if (ids.size === 0 || this.#renewing) return;
     this.#renewing = true;
+    void this.#renewIds([...ids]).finally(() => {
+      this.#renewing = false;
+    });
+  }
+
+  /** One renewal call; a failure is logged, never thrown. */
+  #renewIds(ids: readonly string[]): Promise<void> {
     let renewal: Promise<void>;
     try {
       const options =
         this.#owner === undefined
           ? { leaseMs: this.#leaseMs }
           : { leaseMs: this.#leaseMs, owner: this.#owner() };
-      renewal = Promise.resolve(this.#store.renew!([...ids], options));
+      renewal = Promise.resolve(this.#store.renew!(ids, options));
     } catch (error) {
       renewal = Promise.reject(error);
     }
-    renewal
-      .catch((error: unknown) => {
-        // The next tick tries again; a lease that ends meanwhile can be taken over, and the
-        // completion record then tells the two deliveries apart.
-        this.#logger.warn?.({ error: describeError(error) }, 'dedupe store lease renewal failed');
-      })
-      .finally(() => {
-        this.#renewing = false;
-      });
+    return renewal.catch((error: unknown) => {
+      // The next tick tries again; a lease that ends meanwhile can be taken over, and the
+      // completion record then tells the two deliveries apart.
+      this.#logger.warn?.({ error: describeError(error) }, 'dedupe store lease renewal failed');
+    });
   }
 }
 
@@ -111,10 +139,12 @@ export class LeaseHold {
   active = true;
   readonly held: () => readonly string[];
   readonly #keeper: LeaseKeeper | undefined;
+  readonly #stop: (() => void) | undefined;
 
-  constructor(held: () => readonly string[], keeper: LeaseKeeper | undefined) {
+  constructor(held: () => readonly string[], keeper: LeaseKeeper | undefined, stop?: () => void) {
     this.held = held;
     this.#keeper = keeper;
+    this.#stop = stop;
   }
 
   /** Stops renewing; a second call does nothing. */
@@ -122,6 +152,7 @@ export class LeaseHold {
     if (!this.active) return;
     this.active = false;
     this.#keeper?.released();
+    this.#stop?.();
   }
 }
 

@@ -1,4 +1,5 @@
 import { PayloadError } from '../errors/payload-error.js';
+import { discardRest } from './discard-body.js';
 import type { BodyReader } from './webhook-request.js';
 
 /** What a request body turned out to be once read. */
@@ -24,8 +25,9 @@ function isReadableStream(body: unknown): body is ReadableStream<Uint8Array> {
 }
 
 /**
- * Reads a request body with a size bound. Streams are read chunk by chunk and cancelled as
- * soon as the bound is passed, so an oversized body is never buffered whole.
+ * Reads a request body with a size bound. Streams are read chunk by chunk; past the bound the
+ * rest is read and thrown away (up to the bound again, then cancelled), so an oversized body is
+ * never buffered whole and its sender gets the 413 rather than a reset (see `discardBody`).
  */
 export async function readBody(body: unknown, maxBytes: number): Promise<ReadBody> {
   if (body === undefined || body === null) return { kind: 'bytes', bytes: new Uint8Array(0) };
@@ -55,7 +57,7 @@ async function readStream(stream: ReadableStream<Uint8Array>, maxBytes: number) 
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
+      await discardRest(reader, maxBytes);
       throw tooLarge(maxBytes);
     }
     chunks.push(value);

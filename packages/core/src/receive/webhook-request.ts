@@ -52,6 +52,15 @@ export interface WebhookRequest {
   ip?: string | undefined;
   /** The request's path, when the adapter knows it: tracing reports it as `url.path`. */
   path?: string | undefined;
+  /**
+   * Keeps the runtime serving this request alive for work that outlives its answer: a handler
+   * still running when the deadline answered Passfort, its completion write, and the release of
+   * the webhooks that did not start. Cloudflare Workers cancel such work once the response is
+   * sent unless it is handed to the request's `ExecutionContext.waitUntil` (and cancel it again
+   * on every redelivery, so that handler never completes); elsewhere it runs on by itself and
+   * this may be left out. Called as a method of the request object.
+   */
+  waitUntil?: ((promise: Promise<unknown>) => void) | undefined;
 }
 
 /** A framework-neutral response: what `webhooks.handle()` returns for an adapter to write. */

@@ -70,6 +70,11 @@ interface Claim {
  * (NTP stepping it, a VM resumed), and a second delivery could claim webhooks a live one runs.
  */
 function monotonicClock(): () => number {
+  // workerd's performance.now() is Date.now() (timeOrigin 0), but 0 at a module's top level,
+  // where receivers are made: from there, origin + performance.now() counted the epoch twice,
+  // the expiry ticks overflowed, and a redelivery ran its handlers again. Its Date.now() only
+  // moves with I/O, never backwards.
+  if (performance.timeOrigin === 0) return Date.now;
   const origin = Date.now() - performance.now();
   return () => origin + performance.now();
 }
