@@ -54,6 +54,17 @@ describe('range reading', () => {
   });
 });
 
+/**
+ * Latest majors we deliberately do not admit, each with why and the major it applies to: when
+ * npm's latest moves past it, the check fails again and the decision is made afresh.
+ */
+const HELD_BACK = {
+  'better-sqlite3': {
+    major: 13,
+    why: 'better-sqlite3 13 needs Node 22: installed on Node 20 it crashes the process with a segmentation fault, and this library supports Node 20',
+  },
+};
+
 describe.each(peers)('%s: peer %s (%s)', (_pkg, peer, range) => {
   it("admits npm's latest major", async (context) => {
     let latest;
@@ -64,6 +75,10 @@ describe.each(peers)('%s: peer %s (%s)', (_pkg, peer, range) => {
       context.skip(
         `the npm registry is unreachable (${error.cause?.code ?? error.message}); under CI=true this fails`,
       );
+    }
+    const held = HELD_BACK[peer];
+    if (held !== undefined && Number(latest.split('.')[0]) === held.major) {
+      context.skip(`${peer}@${latest} is held back on purpose: ${held.why}`);
     }
     expect(
       admitsMajor(range, latest),
