@@ -484,7 +484,7 @@ export function transactionalStoreConformanceCases<Tx>(
         if (singleWriter) {
           expectTrue(
             notProcessedAgain(redelivery),
-            'the redelivery waits for the transaction, then finds it in progress or done',
+            `the redelivery waits for the transaction, then finds it in progress or done (${redelivery.status} ${redelivery.body})`,
           );
         } else {
           expectEqual(redelivery.status, 503, 'the redelivery during the transaction is refused');
