@@ -10,6 +10,8 @@ interface Entry {
   leaseUntil: number;
   attempts: number;
   expiresAt: number;
+  /** The receiver that claimed it (fencing): another one cannot renew, complete or release it. */
+  owner?: string | undefined;
 }
 
 interface DurableObjectStorage {
@@ -57,6 +59,13 @@ export class WebhookDedupeObject {
   async #run(operation: string, body: Record<string, unknown>): Promise<unknown> {
     const now = Date.now();
     const ids = (body['ids'] as string[] | undefined) ?? [];
+    const owner = body['owner'] as string | undefined;
+    // A call naming no owner, or an id claimed by none, is not checked (as in the core stores).
+    const heldByOther = (entry: Entry | undefined) =>
+      entry?.state === 'claimed' &&
+      owner !== undefined &&
+      entry.owner !== undefined &&
+      entry.owner !== owner;
     switch (operation) {
       case 'claim': {
         const entries = await this.#entries(ids);
@@ -71,28 +80,44 @@ export class WebhookDedupeObject {
             leaseUntil: now + (body['leaseMs'] as number),
             attempts,
             expiresAt: now + RETENTION_MS,
+            owner,
           };
           return { status: 'claimed', attempt: attempts };
         });
         await this.#put(writes);
         return outcomes;
       }
+      case 'renew': {
+        // Only a live claim is extended: an ended lease may already belong to a redelivery.
+        const entries = await this.#entries(ids);
+        const writes: Record<string, Entry> = {};
+        for (const [id, entry] of entries) {
+          if (entry.state !== 'claimed' || entry.leaseUntil <= now || heldByOther(entry)) continue;
+          writes[`id:${id}`] = { ...entry, leaseUntil: now + (body['leaseMs'] as number) };
+        }
+        await this.#put(writes);
+        return null;
+      }
       case 'complete': {
+        const entries = await this.#entries(ids);
+        const refused = ids.filter((id) => heldByOther(entries.get(id)));
         await this.#put(
           Object.fromEntries(
-            ids.map((id) => [
-              `id:${id}`,
-              { state: 'done', leaseUntil: 0, attempts: 0, expiresAt: now + RETENTION_MS },
-            ]),
+            ids
+              .filter((id) => !refused.includes(id))
+              .map((id) => [
+                `id:${id}`,
+                { state: 'done', leaseUntil: 0, attempts: 0, expiresAt: now + RETENTION_MS },
+              ]),
           ),
         );
-        return null;
+        return { refused };
       }
       case 'release': {
         const entries = await this.#entries(ids);
         const writes: Record<string, Entry> = {};
         for (const [id, entry] of entries) {
-          if (entry.state !== 'claimed') continue;
+          if (entry.state !== 'claimed' || heldByOther(entry)) continue;
           writes[`id:${id}`] = {
             ...entry,
             state: 'released',

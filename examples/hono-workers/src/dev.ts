@@ -4,20 +4,36 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 
-export async function startWorker(port = 0, secret = 'dev-secret'): Promise<Miniflare> {
+/** Bundles a Worker module the way wrangler does (TypeScript; `cloudflare:` modules left to workerd). */
+export async function bundleWorker(
+  entry: { file: string } | { contents: string; resolveDir: string },
+): Promise<string> {
   const bundle = await build({
-    entryPoints: [fileURLToPath(new URL('./worker.ts', import.meta.url))],
+    ...('file' in entry
+      ? { entryPoints: [entry.file] }
+      : {
+          stdin: { contents: entry.contents, resolveDir: entry.resolveDir, loader: 'ts' as const },
+        }),
     bundle: true,
     format: 'esm',
     platform: 'neutral',
     conditions: ['workerd', 'worker', 'browser', 'import'],
     mainFields: ['module', 'main'],
+    external: ['cloudflare:*'],
     write: false,
     logLevel: 'silent',
   });
+  return bundle.outputFiles[0]!.text;
+}
+
+export async function startWorker(
+  port = 0,
+  secret = 'dev-secret',
+  entry = './worker.ts',
+): Promise<Miniflare> {
   const miniflare = new Miniflare({
     modules: true,
-    script: bundle.outputFiles[0]!.text,
+    script: await bundleWorker({ file: fileURLToPath(new URL(entry, import.meta.url)) }),
     compatibilityDate: '2025-07-01',
     bindings: { PASSFORT_WEBHOOK_SECRET: secret },
     durableObjects: { DEDUPE: 'WebhookDedupeObject' },

@@ -8,7 +8,10 @@ export interface DurableObjectNamespaceLike {
 
 /**
  * A DedupeStore for Cloudflare Workers backed by one Durable Object (see dedupe-object.ts):
- * every batch operation is one request to it, run atomically there.
+ * every batch operation is one request to it, run atomically there. It renews leases, so the
+ * receiver keeps its claims short (9 s, renewed every third of it while a handler runs) instead
+ * of 60 s: a Worker cancelled mid-handler holds its webhooks seconds, not a minute; and it
+ * checks owners, so a delivery that outlived its lease cannot complete what another took over.
  */
 export function durableObjectStore(
   namespace: DurableObjectNamespaceLike,
@@ -25,9 +28,11 @@ export function durableObjectStore(
     return (await response.json()) as T;
   }
   return {
-    claim: (ids, { leaseMs }) => call('claim', { ids, leaseMs }),
-    complete: (ids) => call('complete', { ids }),
-    release: (ids, options) => call('release', { ids, failed: options?.failed === true }),
+    claim: (ids, { leaseMs, owner }) => call('claim', { ids, leaseMs, owner }),
+    renew: (ids, { leaseMs, owner }) => call('renew', { ids, leaseMs, owner }),
+    complete: (ids, options) => call('complete', { ids, owner: options?.owner }),
+    release: (ids, options) =>
+      call('release', { ids, failed: options?.failed === true, owner: options?.owner }),
     addDeadLetter: (letter) => call('add-dead-letter', { letter }),
     listDeadLetters: (options) => call('list-dead-letters', { limit: options?.limit }),
     getDeadLetter: async (id) => (await call('get-dead-letter', { id })) ?? undefined,
