@@ -29,7 +29,8 @@ export interface MemoryStoreOptions {
   maxDeadLetters?: number;
   /**
    * How many profiles' completions to remember for order-safe replay (`processedSince`), each
-   * its newest 64 for the retention; the least recently updated profile is forgotten first.
+   * its newest 64 for the retention, at most; the least recently updated are forgotten first,
+   * half of this at a time, so at least the most recently updated half is always kept.
    * A replayed dead letter whose profile was forgotten is not known to be superseded.
    * @default 10_000
    */
