@@ -23,6 +23,13 @@ describe('parseJson', () => {
     expect(parseJson({ kind: 'parsed', value: [1] })).toEqual([1]);
   });
 
+  it('says an empty or blank body is empty, and parses one with whitespace around it', () => {
+    for (const text of ['', ' ', '\n\t\r ']) {
+      expect(() => parseJson({ kind: 'text', text })).toThrow(/Body is empty/);
+    }
+    expect(parseJson({ kind: 'text', text: ' \n{"a":1}\n ' })).toEqual({ a: 1 });
+  });
+
   it('refuses invalid UTF-8', () => {
     expect(
       codeOf(() => parseJson({ kind: 'bytes', bytes: new Uint8Array([0x7b, 0xff, 0x7d]) })),
