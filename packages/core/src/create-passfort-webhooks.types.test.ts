@@ -43,6 +43,23 @@ describe('typed on()', () => {
     });
   });
 
+  it('names a misspelt event in the error instead of listing every event name', () => {
+    // @ts-expect-error Not a Passfort event name: CHECK_COMPLETD (the parameter type below)
+    webhooks.on('CHECK_COMPLETD', () => {});
+    type Message =
+      'Not a Passfort event name: CHECK_COMPLETD. onAny() receives the events this version does not know';
+    // What TypeScript prints as the parameter type the misspelt name is not assignable to.
+    expectTypeOf(webhooks.on<'CHECK_COMPLETD'>)
+      .parameter(0)
+      .toEqualTypeOf<Message | readonly Message[]>();
+    expectTypeOf(webhooks.on<'CHECK_COMPLETED'>)
+      .parameter(0)
+      .toEqualTypeOf<'CHECK_COMPLETED' | readonly 'CHECK_COMPLETED'[]>();
+    // In a list, the misspelt name is the one named.
+    // @ts-expect-error Not a Passfort event name: RISK_LEVEL_CHANGE
+    webhooks.on(['RISK_SCORE_CHANGED', 'RISK_LEVEL_CHANGE'], () => {});
+  });
+
   it('refuses unknown event names and wrong field access', () => {
     // @ts-expect-error NOT_AN_EVENT is not a Passfort event
     webhooks.on('NOT_AN_EVENT', () => {});

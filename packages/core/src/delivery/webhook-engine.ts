@@ -127,6 +127,16 @@ export interface WebhookEngineOptions<S extends DedupeStore = DedupeStore> {
 }
 
 /**
+ * `E` itself when it is a documented event name; otherwise a message, which TypeScript shows
+ * as the parameter type: `Argument of type '"CHECK_COMPLETD"' is not assignable to parameter
+ * of type '"Not a Passfort event name: CHECK_COMPLETD. …"'`, instead of the list of every
+ * event name.
+ */
+export type EventNameOrMessage<E extends string> = E extends PassfortEventName
+  ? E
+  : `Not a Passfort event name: ${E}. onAny() receives the events this version does not know`;
+
+/**
  * Registering handlers and reading state: what receivers and workers have in common. `Tx` is
  * the connection `ctx.transaction` hands to handlers (`never` without a SQL store).
  */
@@ -140,9 +150,9 @@ export interface WebhookHandling<Tx = unknown> {
    *   await db.applications.setStatus(event.data.application_id, event.data.new_status);
    * });
    */
-  on<E extends PassfortEventName>(
-    event: E | readonly E[],
-    handler: WebhookHandler<E, Tx>,
+  on<const E extends string>(
+    event: EventNameOrMessage<E> | readonly EventNameOrMessage<E>[],
+    handler: WebhookHandler<E & PassfortEventName, Tx>,
   ): () => void;
   /** Registers a handler for every webhook, including events this version does not know. */
   onAny(handler: AnyWebhookHandler<Tx>): () => void;
