@@ -1,7 +1,7 @@
 import type { PassfortWebhooks } from '@passfort-webhooks/core';
 import type { ConsoleOptions } from '@passfort-webhooks/core/console';
 import { consoleForNode } from '@passfort-webhooks/core/node';
-import type { PassfortExpressMiddleware } from './index.js';
+import type { PassfortExpressMiddleware } from './webhooks-middleware.js';
 
 /**
  * Mounts the operator console of a receiver on Express, under `options.path` (other paths go
