@@ -76,3 +76,13 @@ export function kitLargeBatch(secret = KIT_SECRET): KitWebhook[] {
     data: { ...webhook.data, customer_ref: `cust-${i}-${'x'.repeat(52_000)}` },
   }));
 }
+
+/**
+ * Options for the receivers the kits create: no logger, so a test run of a kit prints nothing
+ * (refusals and failing handlers are what the kits send on purpose). Set
+ * `PASSFORT_WEBHOOKS_KIT_LOGS=1` to see their logs, as an app would: on the console, or through
+ * the framework's logger an adapter hands over.
+ */
+export function kitReceiverLogging(): { logger?: false } {
+  return process.env['PASSFORT_WEBHOOKS_KIT_LOGS'] === '1' ? {} : { logger: false };
+}

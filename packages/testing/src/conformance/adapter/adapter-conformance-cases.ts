@@ -8,7 +8,8 @@ import { payloadCases } from './payload-cases.js';
  * The adapter contract as cases over real HTTP: what every framework adapter, ours or a
  * third party's, must do with Passfort's requests (delivery and order, authentication,
  * malformed and hostile bodies). Each case starts the target with a fresh receiver and
- * stops it afterwards.
+ * stops it afterwards. The kit's receivers log nothing, so a test run stays quiet; set
+ * `PASSFORT_WEBHOOKS_KIT_LOGS=1` to see their logs.
  *
  * @example
  * import { createServer } from 'node:http';

@@ -9,7 +9,7 @@ import {
 } from '@passfort-webhooks/core';
 import { type ConformanceCase, expectEqual, expectMatch, expectTrue } from '../conformance-case.js';
 import { type HttpRequestOptions, type HttpResult, httpRequest } from '../http-request.js';
-import { KIT_SECRET, kitHeaders } from '../kit-webhooks.js';
+import { KIT_SECRET, kitHeaders, kitReceiverLogging } from '../kit-webhooks.js';
 
 /** A server an adapter author started, with the receiver mounted. */
 export interface StartedServer {
@@ -77,7 +77,12 @@ export function recordingReceiver(options: Partial<PassfortWebhooksOptions> = {}
     (kind: HandlerCall['kind']) => (event: AnyPassfortEvent, context: WebhookContext) => {
       calls.push({ id: event.id, event: event.event, kind, context, hasSecret: 'secret' in event });
     };
-  const webhooks = createPassfortWebhooks({ secret: KIT_SECRET, store, ...options });
+  const webhooks = createPassfortWebhooks({
+    secret: KIT_SECRET,
+    store,
+    ...kitReceiverLogging(),
+    ...options,
+  });
   webhooks.on('PRODUCT_STATUS_CHANGED', record('specific'));
   webhooks.onAny(record('any'));
   webhooks.onError(({ error }) => {

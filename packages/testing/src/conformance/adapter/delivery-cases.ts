@@ -5,6 +5,7 @@ import {
   kitBatch,
   kitHeaders,
   kitLargeBatch,
+  kitReceiverLogging,
   kitWebhook,
   kitWebhookId,
 } from '../kit-webhooks.js';
@@ -196,7 +197,7 @@ function failingAtFive() {
   const attempts = new Map<string, number>();
   const effects: string[] = [];
   const failures: number[] = [];
-  const webhooks = createPassfortWebhooks({ secret: KIT_SECRET });
+  const webhooks = createPassfortWebhooks({ secret: KIT_SECRET, ...kitReceiverLogging() });
   webhooks.onError(({ context }) => {
     if (context !== undefined) failures.push(context.index);
   });
