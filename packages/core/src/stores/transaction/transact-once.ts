@@ -32,6 +32,12 @@ import { recordableResult } from './recordable-result.js';
  *    cannot run a second time, and the call fails naming the cause.
  * 5. **A connection whose session `fn` changed** (a `SET`, a role, autocommit) is closed
  *    rather than given back to the pool, where the next webhook would inherit it.
+ *
+ * Taken one by one, those steps cost 8 round trips besides `fn`'s own. A dialect that can send
+ * several statements at once gives {@link TransactionDialect.lockReadAndBegin} and
+ * {@link TransactionDialect.recordCommitAndUnlock}: the same steps in the same order, in one
+ * trip before `fn` and one after it (the round trips, not the statements, were most of what
+ * `ctx.transaction` cost over a hand-written transaction: issue 40, BENCHMARKS.md).
  */
 export interface TransactionDialect<C extends object> {
   /** A connection of the store's pool. */
@@ -45,10 +51,7 @@ export interface TransactionDialect<C extends object> {
    * Reads, outside any transaction, whether the effect of `id` was committed, its value, and
    * the owner holding the id's claim (undefined: nobody, or a claim without one).
    */
-  readEffect(
-    connection: C,
-    id: string,
-  ): Promise<{ committed: boolean; result: unknown; holder?: string | undefined }>;
+  readEffect(connection: C, id: string): Promise<EffectSeen>;
   /** Begins a transaction at `isolation`. */
   begin(connection: C, isolation: TransactionIsolation): Promise<void>;
   /** The connection's {@link TransactionMarks} now. */
@@ -82,6 +85,52 @@ export interface TransactionDialect<C extends object> {
   isRetryable(error: unknown): boolean;
   /** Turns a driver error into the store's own (a missing table says how to fix it). */
   explain(error: unknown): unknown;
+  /**
+   * Optional, with {@link recordCommitAndUnlock}: {@link tryLock}, {@link readEffect},
+   * {@link begin} and {@link marks} in one round trip, with the same order and meaning (the
+   * effect is read after the lock and outside `fn`'s transaction, which is begun after that
+   * read). When it answers `locked: true`, the lock is held and `fn`'s transaction is open
+   * (roll it back when the effect turns out recorded); on `locked: false` nothing is held
+   * and no transaction is open. A dialect without it takes the steps one by one.
+   */
+  lockReadAndBegin?(
+    connection: C,
+    key: string,
+    id: string,
+    isolation: TransactionIsolation,
+  ): Promise<{ locked: false } | { locked: true; seen: EffectSeen; before: TransactionMarks }>;
+  /**
+   * Optional, with {@link lockReadAndBegin}: after `fn` succeeded with a recordable result,
+   * {@link marks}, {@link record} (with `owner`), {@link commit} and {@link unlock} in one
+   * round trip, with the same outcomes as those steps taken one by one:
+   * - `committed`: the transaction was still `before`'s, the record was inserted, both
+   *   committed, the lock given back;
+   * - `refused`: another owner holds the claim: nothing was inserted or committed, the
+   *   transaction is open (roll it back) and the lock held;
+   * - `ended`: `fn` ended the transaction itself; what it wrote is committed unless the
+   *   database says it was rolled back (`recorded: false`: nothing recorded either), else
+   *   the record was committed after it (`recorded: true`), as {@link transactOnce} does
+   *   step by step; the lock was given back.
+   */
+  recordCommitAndUnlock?(
+    connection: C,
+    key: string,
+    id: string,
+    result: string | null,
+    owner: string | undefined,
+    before: TransactionMarks,
+  ): Promise<
+    | { outcome: 'committed'; after: TransactionMarks }
+    | { outcome: 'refused' }
+    | { outcome: 'ended'; after: TransactionMarks; recorded: boolean }
+  >;
+}
+
+/** What {@link TransactionDialect.readEffect} tells. */
+export interface EffectSeen {
+  readonly committed: boolean;
+  readonly result: unknown;
+  readonly holder?: string | undefined;
 }
 
 /**
@@ -125,21 +174,47 @@ export async function transactOnce<C extends object, T>(
     );
   }
   const key = `${limits.lockPrefix}${id}`;
+  // One round trip before fn and one after it, where the dialect can (see lockReadAndBegin).
+  const fast =
+    dialect.lockReadAndBegin !== undefined && dialect.recordCommitAndUnlock !== undefined;
   for (let run = 1; ; run++) {
-    const connection = await lockedConnection(dialect, limits, key, id);
-    let discard = false;
+    let connection: C;
+    let seen: EffectSeen;
+    let before: TransactionMarks | undefined;
     let inTransaction = false;
+    if (fast) {
+      ({ connection, seen, before } = await lockedAndBegun(dialect, limits, key, id, isolation));
+      inTransaction = true;
+    } else {
+      connection = await lockedConnection(dialect, limits, key, id);
+    }
+    let discard = false;
+    let unlocked = false;
     try {
-      const seen = await dialect.readEffect(connection, id).catch((error: unknown) => {
-        throw dialect.explain(error);
-      });
-      if (owner !== undefined && seen.holder !== undefined && seen.holder !== owner) {
+      if (!fast) {
+        seen = await dialect.readEffect(connection, id).catch((error: unknown) => {
+          throw dialect.explain(error);
+        });
+      }
+      if (owner !== undefined && seen!.holder !== undefined && seen!.holder !== owner) {
         throw takenOver(id);
       }
-      if (seen.committed) return seen.result as T;
-      await dialect.begin(connection, isolation);
-      inTransaction = true;
-      const before = await dialect.marks(connection);
+      if (seen!.committed) {
+        if (inTransaction) {
+          // Begun with the read (the fast path): nothing was written in it.
+          inTransaction = false;
+          await dialect.rollback(connection).catch(() => {
+            discard = true;
+          });
+        }
+        return seen!.result as T;
+      }
+      if (before === undefined) {
+        await dialect.begin(connection, isolation);
+        inTransaction = true;
+        before = await dialect.marks(connection);
+      }
+      const marked: TransactionMarks = before;
       const guarded = guardConnection(connection, id, dialect.forbidden);
       let value: T | undefined;
       let failure: { error: unknown } | undefined;
@@ -150,37 +225,63 @@ export async function transactOnce<C extends object, T>(
       } finally {
         guarded.close();
       }
+      let text: string | null | undefined;
+      if (fast && failure === undefined) {
+        try {
+          text = recordableResult(value);
+        } catch {
+          // Refused below, once the transaction is known to be still ours.
+        }
+      }
+      if (text !== undefined) {
+        // The marks, the record, the commit and the unlock in one trip (see recordCommitAndUnlock).
+        const done = await dialect.recordCommitAndUnlock!(
+          connection,
+          key,
+          id,
+          text,
+          owner,
+          marked,
+        ).catch((error: unknown) => {
+          throw dialect.explain(error);
+        });
+        if (done.outcome === 'refused') throw takenOver(id); // rolled back below
+        inTransaction = false;
+        unlocked = true;
+        if (done.after.session !== marked.session) discard = true;
+        if (done.outcome === 'committed') return value as T;
+        discard = true;
+        throw done.recorded ? endedItself(id, undefined) : rolledBackItself(id);
+      }
       // A statement that failed inside fn leaves a Postgres transaction aborted, where no
       // query runs: it is still ours, and is rolled back below.
-      const after = await dialect.marks(connection).catch(() => before);
-      if (after.session !== before.session) discard = true;
+      const after = await dialect.marks(connection).catch(() => marked);
+      if (after.session !== marked.session) discard = true;
       const serverRolledBack = failure !== undefined && dialect.isRetryable(failure.error);
-      if (after.transaction !== before.transaction && !serverRolledBack) {
+      if (after.transaction !== marked.transaction && !serverRolledBack) {
         // fn ended our transaction (DDL's implicit commit, COMMIT, ROLLBACK, SET autocommit).
         // A deadlock ends it too, on MySQL, but that is the database rolling back: retried
         // below like any serialization failure.
         discard = true;
         inTransaction = false;
-        if ((await dialect.outcomeOf(connection, before.transaction)) === 'aborted') {
+        if ((await dialect.outcomeOf(connection, marked.transaction)) === 'aborted') {
           // Nothing it wrote was kept (Postgres tells): running fn again is safe.
-          throw new ConfigurationError(
-            `ctx.transaction's function ended its transaction itself for webhook ${id} by rolling it back (ROLLBACK, ABORT): nothing it wrote was kept, and the webhook will run it again. Throw instead of rolling back`,
-          );
+          throw rolledBackItself(id);
         }
         // What it wrote is committed already (or the database cannot tell), so the record is
         // committed too (a second run would double it), and the handler hears why, whether fn
         // went on to succeed or to fail.
         await dialect.record(connection, id, failure === undefined ? safeRecord(value) : null);
         await dialect.commit(connection);
-        throw new ConfigurationError(
-          `ctx.transaction's function ended its transaction itself for webhook ${id} (DDL such as CREATE or ALTER commits implicitly on MySQL; so do COMMIT, ROLLBACK and SET autocommit): its writes were not atomic with the effect record. The effect is recorded so it will not run again; move DDL and transaction control out of the function${failure === undefined ? '' : ` (the function then failed: ${describe(failure.error)})`}`,
-        );
+        throw endedItself(id, failure);
       }
       if (failure !== undefined) throw failure.error;
-      const text = recordableResult(value);
-      const recorded = await dialect.record(connection, id, text, owner).catch((error: unknown) => {
-        throw dialect.explain(error);
-      });
+      const recordable = recordableResult(value);
+      const recorded = await dialect
+        .record(connection, id, recordable, owner)
+        .catch((error: unknown) => {
+          throw dialect.explain(error);
+        });
       if (!recorded) throw takenOver(id); // rolled back below: fn's writes go with it
       await dialect.commit(connection);
       inTransaction = false;
@@ -205,12 +306,64 @@ export async function transactOnce<C extends object, T>(
       }
       throw error;
     } finally {
-      await dialect.unlock(connection, key).catch(() => {
-        discard = true; // closing the session is what frees its lock then
-      });
+      if (!unlocked) {
+        await dialect.unlock(connection, key).catch(() => {
+          discard = true; // closing the session is what frees its lock then
+        });
+      }
       dialect.release(connection, discard);
     }
   }
+}
+
+function rolledBackItself(id: string): ConfigurationError {
+  return new ConfigurationError(
+    `ctx.transaction's function ended its transaction itself for webhook ${id} by rolling it back (ROLLBACK, ABORT): nothing it wrote was kept, and the webhook will run it again. Throw instead of rolling back`,
+  );
+}
+
+function endedItself(id: string, failure: { error: unknown } | undefined): ConfigurationError {
+  return new ConfigurationError(
+    `ctx.transaction's function ended its transaction itself for webhook ${id} (DDL such as CREATE or ALTER commits implicitly on MySQL; so do COMMIT, ROLLBACK and SET autocommit): its writes were not atomic with the effect record. The effect is recorded so it will not run again; move DDL and transaction control out of the function${failure === undefined ? '' : ` (the function then failed: ${describe(failure.error)})`}`,
+  );
+}
+
+/**
+ * {@link lockedConnection} through {@link TransactionDialect.lockReadAndBegin}: a connection
+ * holding the id's lock, the effect as read after it, and `fn`'s transaction begun.
+ */
+async function lockedAndBegun<C extends object>(
+  dialect: TransactionDialect<C>,
+  limits: TransactOnceLimits,
+  key: string,
+  id: string,
+  isolation: TransactionIsolation,
+): Promise<{ connection: C; seen: EffectSeen; before: TransactionMarks }> {
+  const giveUpAt = Date.now() + limits.lockWaitMs;
+  let pause = 5;
+  for (;;) {
+    const connection = await dialect.connect();
+    let taken: Awaited<ReturnType<NonNullable<TransactionDialect<C>['lockReadAndBegin']>>>;
+    try {
+      taken = await dialect.lockReadAndBegin!(connection, key, id, isolation);
+    } catch (error) {
+      // Closing the session frees whatever it held.
+      dialect.release(connection, true);
+      throw dialect.explain(error);
+    }
+    if (taken.locked) return { connection, seen: taken.seen, before: taken.before };
+    dialect.release(connection, false);
+    if (Date.now() >= giveUpAt) throw busy(id, limits);
+    await sleep(pause);
+    pause = Math.min(pause * 2, 250);
+  }
+}
+
+function busy(id: string, limits: TransactOnceLimits): WebhookBusyError {
+  return new WebhookBusyError(
+    `Another delivery of webhook ${id} has been running its ctx.transaction for over ${limits.lockWaitMs} ms; this run gives up and the webhook is retried (its effect is recorded once, by whichever run commits)`,
+    { id },
+  );
 }
 
 /** A connection holding the id's lock; waits, without holding a connection, while another run has it. */
@@ -233,12 +386,7 @@ async function lockedConnection<C extends object>(
     }
     if (locked) return connection;
     dialect.release(connection, false);
-    if (Date.now() >= giveUpAt) {
-      throw new WebhookBusyError(
-        `Another delivery of webhook ${id} has been running its ctx.transaction for over ${limits.lockWaitMs} ms; this run gives up and the webhook is retried (its effect is recorded once, by whichever run commits)`,
-        { id },
-      );
-    }
+    if (Date.now() >= giveUpAt) throw busy(id, limits);
     await sleep(pause);
     pause = Math.min(pause * 2, 250);
   }
