@@ -1,5 +1,5 @@
 // pnpm bench [--quick]: the HTTP comparison against bare routes, then the store, diff and
-// instrumentation figures of @passfort-webhooks/core.
+// instrumentation figures of @passfort-webhooks/core, then what ctx.transaction costs.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,19 @@ const args = process.argv.slice(2);
 const steps = [
   [process.execPath, [join(here, 'http-bench.mjs'), ...args]],
   ['pnpm', ['--silent', '--filter', '@passfort-webhooks/core', 'bench', ...args]],
+  // ctx.transaction against the same transaction written by hand, Postgres and MariaDB.
+  [
+    'pnpm',
+    [
+      '--silent',
+      '--filter',
+      '@passfort-webhooks/core',
+      'exec',
+      'tsx',
+      'bench/transaction-bench.ts',
+      ...args,
+    ],
+  ],
 ];
 for (const [command, commandArgs] of steps) {
   const { status } = spawnSync(command, commandArgs, { stdio: 'inherit' });
