@@ -1,6 +1,6 @@
 import type { PassfortWebhooks } from '@passfort-webhooks/core';
 import type { ConsoleOptions } from '@passfort-webhooks/core/console';
-import { consoleForNode } from '@passfort-webhooks/core/node';
+import { consoleMiddleware } from '@passfort-webhooks/core/node';
 import type { PassfortExpressMiddleware } from './webhooks-middleware.js';
 
 /**
@@ -14,8 +14,5 @@ export function passfortConsole(
   webhooks: PassfortWebhooks,
   options: ConsoleOptions,
 ): PassfortExpressMiddleware {
-  const serve = consoleForNode(webhooks, options);
-  return function passfortConsoleMiddleware(req, res, next) {
-    if (serve(req, res) === undefined) next();
-  };
+  return consoleMiddleware(webhooks, options);
 }

@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type KnownOptions,
   type PassfortWebhooks,
@@ -6,11 +5,7 @@ import {
   refuseUnknownOptions,
   resolvePassfortWebhooks,
 } from '@passfort-webhooks/core';
-import {
-  fromIncomingMessage,
-  matchesPath,
-  writeServerResponse,
-} from '@passfort-webhooks/core/node';
+import { type ConnectMiddleware, webhooksMiddleware } from '@passfort-webhooks/core/node';
 
 /** Options of the Express adapter. */
 export interface ExpressAdapterOptions {
@@ -25,11 +20,7 @@ export interface ExpressAdapterOptions {
 const ADAPTER_OPTIONS = { path: true } as const satisfies KnownOptions<ExpressAdapterOptions>;
 
 /** An Express 4 / 5 middleware (structurally typed, so either version's types accept it). */
-export type PassfortExpressMiddleware = (
-  req: IncomingMessage & { body?: unknown },
-  res: ServerResponse,
-  next: (error?: unknown) => void,
-) => void;
+export type PassfortExpressMiddleware = ConnectMiddleware;
 
 /**
  * Mounts a Passfort webhook receiver on Express 4 or 5, with or without `express.json()`,
@@ -45,12 +36,5 @@ export function passfortWebhooks(
   options: ExpressAdapterOptions = {},
 ): PassfortExpressMiddleware {
   refuseUnknownOptions('passfortWebhooks (Express)', options, ADAPTER_OPTIONS);
-  const receiver = resolvePassfortWebhooks(webhooks);
-  return function passfortWebhooksMiddleware(req, res, next) {
-    if (!matchesPath(req, options.path)) return next();
-    receiver.handle(fromIncomingMessage(req, req.body)).then(
-      (response) => writeServerResponse(res, response),
-      (error: unknown) => next(error),
-    );
-  };
+  return webhooksMiddleware(resolvePassfortWebhooks(webhooks), options.path);
 }

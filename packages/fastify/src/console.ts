@@ -1,6 +1,6 @@
 import type { PassfortWebhooks } from '@passfort-webhooks/core';
 import { type ConsoleOptions, createConsole } from '@passfort-webhooks/core/console';
-import { toWebRequest } from '@passfort-webhooks/core/node';
+import { nodeHeaders, toWebRequest } from '@passfort-webhooks/core/node';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -16,15 +16,9 @@ const plugin: FastifyPluginAsync<PassfortConsoleFastifyOptions> = async (app, op
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
   const route = async (request: FastifyRequest, reply: FastifyReply) => {
     const response = await handler(toWebRequest(request.raw), { ip: request.ip });
-    const headers: Record<string, string | string[]> = {};
-    response.headers.forEach((value, name) => {
-      headers[name] = value;
-    });
-    const cookies = response.headers.getSetCookie();
-    if (cookies.length > 0) headers['set-cookie'] = cookies;
     return reply
       .code(response.status)
-      .headers(headers)
+      .headers(nodeHeaders(response))
       .send(Buffer.from(await response.arrayBuffer()));
   };
   app.all(path, route);

@@ -1,12 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpAdapterHost } from '@nestjs/core';
 import type { PassfortWebhooks } from '@passfort-webhooks/core';
 import type { ConsoleOptions } from '@passfort-webhooks/core/console';
 import {
-  consoleForNode,
-  fromIncomingMessage,
-  matchesPath,
-  writeServerResponse,
+  type ConnectMiddleware,
+  consoleMiddleware,
+  webhooksMiddleware,
 } from '@passfort-webhooks/core/node';
 
 /**
@@ -31,24 +29,10 @@ export async function mountRoute(
   }
   const platform = adapter.getType();
   if (platform === 'express') {
-    const app = adapter.getInstance() as {
-      use(
-        handler: (req: IncomingMessage, res: ServerResponse, next: (e?: unknown) => void) => void,
-      ): void;
-    };
-    if (consoleOptions !== undefined) {
-      const serve = consoleForNode(webhooks, consoleOptions);
-      app.use((req, res, next) => {
-        if (serve(req, res) === undefined) next();
-      });
-    }
-    app.use((req, res, next) => {
-      if (!matchesPath(req, path)) return next();
-      webhooks.handle(fromIncomingMessage(req)).then(
-        (response) => writeServerResponse(res, response),
-        (error: unknown) => next(error),
-      );
-    });
+    // The same middlewares the Express adapter mounts.
+    const app = adapter.getInstance() as { use(handler: ConnectMiddleware): void };
+    if (consoleOptions !== undefined) app.use(consoleMiddleware(webhooks, consoleOptions));
+    app.use(webhooksMiddleware(webhooks, path));
     return true;
   }
   if (platform === 'fastify') {

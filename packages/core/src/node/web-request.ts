@@ -31,14 +31,23 @@ export function toWebRequest(
   } as RequestInit);
 }
 
-/** Writes a Web `Response` to a Node response. */
-export async function writeWebResponse(res: ServerResponse, response: Response): Promise<void> {
+/**
+ * A Web `Response`'s headers as Node writes them: each header once, `set-cookie` as the list
+ * it is (a `Headers` object joins them with commas, which breaks cookies).
+ */
+export function nodeHeaders(response: Response): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
     headers[name] = value;
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) headers['set-cookie'] = cookies;
+  return headers;
+}
+
+/** Writes a Web `Response` to a Node response. */
+export async function writeWebResponse(res: ServerResponse, response: Response): Promise<void> {
+  const headers = nodeHeaders(response);
   const body = Buffer.from(await response.arrayBuffer());
   res.writeHead(response.status, { ...headers, 'content-length': body.byteLength });
   res.end(body);
