@@ -1,5 +1,11 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
-import { IDENTIFIER } from '../stores/postgres-store.js';
+
+/**
+ * A table name, optionally `schema.`-qualified. Its own copy (as the MySQL store keeps one):
+ * importing Postgres's pulled the Postgres store and `node:crypto` into every SQLite bundle,
+ * which a Worker (D1) cannot load.
+ */
+const IDENTIFIER = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/i;
 
 /** The tables of one SQLite store. */
 export interface SqliteTables {
