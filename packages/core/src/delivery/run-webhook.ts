@@ -7,6 +7,7 @@ import type { StoreUnavailableError } from '../errors/store-unavailable-error.js
 import { describeError } from '../observability/logger.js';
 import { noRedaction } from '../observability/redact-secrets.js';
 import type { BatchItem, EventValidation } from '../receive/validate-envelope.js';
+import { type CommitOnceStore, isCommitOnceStore } from '../stores/commit-once-store.js';
 import type { DedupeStore } from '../stores/dedupe-store.js';
 import { isTransactionalStore, type TransactionalStore } from '../stores/transactional-store.js';
 import { isCollectedDataEvent, withCollectedDataContext } from './collected-data-context.js';
@@ -38,8 +39,41 @@ export function webhookContext(
     transaction: isTransactionalStore(store)
       ? transactionOnce(store, item.event.id, owner)
       : withoutTransactions,
+    commitOnce: isCommitOnceStore(store)
+      ? commitOnceFor(store, item.event.id, owner)
+      : withoutCommitOnce,
   };
 }
+
+/**
+ * `ctx.commitOnce` of one webhook (`d1Store`): like `ctx.transaction`, one call per delivery,
+ * its effect recorded under the webhook's id and fenced by the delivery's owner.
+ */
+function commitOnceFor(
+  store: CommitOnceStore<unknown>,
+  id: string,
+  owner: string | undefined,
+): WebhookContext['commitOnce'] {
+  let called = false;
+  return (statements) => {
+    if (called) {
+      return Promise.reject(
+        new ConfigurationError(
+          `ctx.commitOnce was called twice for webhook ${id}: one webhook gets one commit (its effect is recorded under the webhook's id); hand every statement to the same call`,
+        ),
+      );
+    }
+    called = true;
+    return store.commitOnce(id, statements, owner === undefined ? {} : { owner });
+  };
+}
+
+const withoutCommitOnce: WebhookContext['commitOnce'] = () =>
+  Promise.reject(
+    new ConfigurationError(
+      'ctx.commitOnce needs a store that commits prepared statements with the effect record (d1Store); with postgresStore, mysqlStore or sqliteStore use ctx.transaction',
+    ),
+  );
 
 /**
  * `ctx.transaction` of one webhook: its effect is recorded under the webhook's id, so one

@@ -5,6 +5,7 @@ import type { SenderSilentError } from '../errors/sender-silent-error.js';
 import type { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import type { PassfortEventName } from '../events/event-schemas.js';
 import type { AnyPassfortEvent, PassfortEvent } from '../events/passfort-event.js';
+import type { CommitOnceOutcome, CommitOnceStatements } from '../stores/commit-once-store.js';
 import type { ProcessedWebhook } from '../stores/dedupe-store.js';
 import type { TransactionOptions } from '../stores/transactional-store.js';
 import type { CollectedDataChange } from '../sync/diff-collected-data.js';
@@ -52,6 +53,28 @@ export interface WebhookContext<Tx = unknown> {
    * });
    */
   transaction<T>(fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Commits `statements`, prepared on the dedupe store's own D1 database (`d1Store`), in one
+   * `db.batch()` with the record of this webhook's effect: they take effect exactly once. A
+   * redelivery after that commit (the isolate died, or a later part of the handler failed)
+   * writes nothing and resolves `{ applied: false }`; a crash before it left nothing written.
+   * If a statement fails, nothing is written and the webhook is retried.
+   *
+   * D1's answer to `ctx.transaction`, which D1 cannot run (no transaction stays open while
+   * code runs): read first, then hand every write over at once, as an array or as a function
+   * that prepares them on the store's database `db`, which it is given. Work outside the call
+   * stays at-least-once. One call per webhook; with another store it rejects with a
+   * `ConfigurationError`.
+   *
+   * @example
+   * webhooks.on('PRODUCT_STATUS_CHANGED', async (event, ctx) => {
+   *   await ctx.commitOnce((db) => [
+   *     db.prepare('UPDATE applications SET status = ? WHERE id = ?')
+   *       .bind(event.data.new_status, event.data.application_id),
+   *   ]);
+   * });
+   */
+  commitOnce<S>(statements: CommitOnceStatements<Tx, S>): Promise<CommitOnceOutcome>;
   /**
    * Set when this run is an operator's replay of a dead letter (`deadLetters.replay`, or the
    * console's replay button); undefined for a delivery from Passfort. `supersededBy` lists the

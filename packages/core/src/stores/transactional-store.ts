@@ -1,3 +1,4 @@
+import type { CommitOnceStore } from './commit-once-store.js';
 import type { DedupeStore, OwnerOption } from './dedupe-store.js';
 
 /** Isolation levels `ctx.transaction` can run at. */
@@ -45,9 +46,12 @@ export interface TransactionalStore<Tx> extends DedupeStore {
 /**
  * The connection type `ctx.transaction` hands to handlers, given the receiver's store type:
  * node-postgres's `PoolClient` for `postgresStore({ pool })`, mysql2's `PoolConnection` for
- * `mysqlStore({ pool })`, `never` for a store without transactions.
+ * `mysqlStore({ pool })`, `never` for a store without transactions. For a store that commits
+ * prepared statements instead (`d1Store`), its database (`ctx.commitOnce((db) => [...])`); it
+ * has no `ctx.transaction`.
  */
-export type TransactionClientOf<S> = S extends TransactionalStore<infer Tx> ? Tx : never;
+export type TransactionClientOf<S> =
+  S extends TransactionalStore<infer Tx> ? Tx : S extends CommitOnceStore<infer Db> ? Db : never;
 
 /** True when `store` can run `ctx.transaction`. */
 export function isTransactionalStore(store: DedupeStore): store is TransactionalStore<unknown> {
