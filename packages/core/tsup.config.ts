@@ -10,6 +10,7 @@ export default defineConfig(
       postgres: 'src/postgres/index.ts',
       mysql: 'src/mysql/index.ts',
       sqlite: 'src/sqlite/index.ts',
+      d1: 'src/d1/index.ts',
       bullmq: 'src/bullmq/index.ts',
       client: 'src/client/index.ts',
       otel: 'src/otel/index.ts',
