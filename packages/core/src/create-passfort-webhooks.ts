@@ -2,6 +2,7 @@ import { beforeDeadline, LATE } from './delivery/deadline.js';
 import { enqueueBatch } from './delivery/enqueue-batch.js';
 import {
   createWebhookEngine,
+  ENGINE_OPTIONS,
   resolveQueue,
   type WebhookEngineOptions,
   type WebhookHandling,
@@ -14,9 +15,8 @@ import { ADOPT_LOGGER, adoptableLogger, resolveLogger } from './observability/co
 import { NO_SCOPE } from './observability/instrumentation.js';
 import { createRedactor, REDACT_SECRETS } from './observability/redact-secrets.js';
 import { SampledWarnings } from './observability/sampled-warnings.js';
-import { PASSFORT_WEBHOOKS_OPTIONS } from './options/known-options.js';
 import { positiveInteger } from './options/positive-integer.js';
-import { refuseUnknownOptions } from './options/refuse-unknown-options.js';
+import { type KnownOptions, refuseUnknownOptions } from './options/refuse-unknown-options.js';
 import { resolveDeadlines } from './options/resolve-deadlines.js';
 import { resolveSecrets, secretMissingError } from './options/resolve-secrets.js';
 import type { WebhookQueue } from './queues/webhook-queue.js';
@@ -41,6 +41,21 @@ import type { WebhookRequest, WebhookResponse } from './receive/webhook-request.
 import { jsonResponse } from './receive/webhook-response.js';
 import type { DedupeStore } from './stores/dedupe-store.js';
 import type { TransactionClientOf } from './stores/transactional-store.js';
+
+/** The options it accepts: an unknown one is refused (see `refuseUnknownOptions`). */
+const PASSFORT_WEBHOOKS_OPTIONS = {
+  ...ENGINE_OPTIONS,
+  secret: true,
+  maxBodyBytes: true,
+  maxBatchSize: true,
+  deadlineMs: true,
+  delivery: true,
+  queue: true,
+  consume: true,
+  allowIps: true,
+  trustProxy: true,
+  exposeStatus: true,
+} as const satisfies KnownOptions<PassfortWebhooksOptions>;
 
 /** Options of {@link createPassfortWebhooks}; `S` is the store's type. */
 export interface PassfortWebhooksOptions<S extends DedupeStore = DedupeStore>

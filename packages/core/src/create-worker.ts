@@ -1,15 +1,22 @@
 import {
   createWebhookEngine,
+  ENGINE_OPTIONS,
   type WebhookEngineOptions,
   type WebhookHandling,
 } from './delivery/webhook-engine.js';
 import { ConfigurationError } from './errors/configuration-error.js';
-import { WORKER_OPTIONS } from './options/known-options.js';
-import { refuseUnknownOptions } from './options/refuse-unknown-options.js';
+import { type KnownOptions, refuseUnknownOptions } from './options/refuse-unknown-options.js';
 import { resolveSecrets } from './options/resolve-secrets.js';
 import type { WebhookQueue } from './queues/webhook-queue.js';
 import type { DedupeStore } from './stores/dedupe-store.js';
 import type { TransactionClientOf } from './stores/transactional-store.js';
+
+/** The options it accepts: an unknown one is refused (see `refuseUnknownOptions`). */
+const WORKER_OPTIONS = {
+  ...ENGINE_OPTIONS,
+  queue: true,
+  secret: true,
+} as const satisfies KnownOptions<WorkerOptions>;
 
 /** Options of {@link createWorker}. */
 export interface WorkerOptions<S extends DedupeStore = DedupeStore>

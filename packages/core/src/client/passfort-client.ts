@@ -3,8 +3,7 @@ import { PassfortApiError, type PassfortApiErrorDetail } from '../errors/passfor
 import { PassfortConflictError } from '../errors/passfort-conflict-error.js';
 import type { CollectedData } from '../events/collected-data-schema.js';
 import { createRedactor } from '../observability/redact-secrets.js';
-import { PASSFORT_CLIENT_OPTIONS } from '../options/known-options.js';
-import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
+import { type KnownOptions, refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import {
   type CollectedDataChange,
   compileDiffOptions,
@@ -15,6 +14,19 @@ import type { LoopGuard, PendingWrite } from '../sync/loop-guard.js';
 import { type CollectedDataEdit, mergeCollectedData } from '../sync/merge-collected-data.js';
 import { Deadline } from './deadline.js';
 import { scrubbedError, scrubbedJson } from './scrubbed-errors.js';
+
+/** The options it accepts: an unknown one is refused (see `refuseUnknownOptions`). */
+const PASSFORT_CLIENT_OPTIONS = {
+  apiKey: true,
+  baseUrl: true,
+  fetch: true,
+  timeoutMs: true,
+  deadlineMs: true,
+  loopGuard: true,
+  retries: true,
+  retryDelayMs: true,
+  maxRetryAfterMs: true,
+} as const satisfies KnownOptions<PassfortClientOptions>;
 
 /** The longest timer `setTimeout` keeps: a longer one fires at once. */
 const MAX_TIMER_MS = 2_147_483_647;

@@ -14,8 +14,7 @@ import {
   REDACT_SECRETS,
   type Redact,
 } from '../observability/redact-secrets.js';
-import { CONSOLE_OPTIONS } from '../options/known-options.js';
-import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
+import { type KnownOptions, refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import { constantTimeEqual } from '../receive/constant-time-equal.js';
 import { readBody } from '../receive/read-body.js';
 import { MATCHES_WEBHOOK_SECRET } from '../receive/verify-secret.js';
@@ -32,6 +31,15 @@ import { CONSOLE_SECURITY_HEADERS } from './console-security-headers.js';
 import { type ConsoleSession, ConsoleSessions } from './console-sessions.js';
 import { maskedWebhook } from './masked-webhook.js';
 import { randomToken } from './random-token.js';
+
+/** The options it accepts: an unknown one is refused (see `refuseUnknownOptions`). */
+const CONSOLE_OPTIONS = {
+  token: true,
+  path: true,
+  logger: true,
+  sessionTtlMs: true,
+  secureCookie: true,
+} as const satisfies KnownOptions<ConsoleOptions>;
 
 /** Options of {@link createConsole}. */
 export interface ConsoleOptions {

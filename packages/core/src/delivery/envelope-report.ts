@@ -58,7 +58,11 @@ export function startReport(
  */
 export function endOf(result: WebhookResult, redact: Redact = noRedaction): EnvelopeEnd {
   if (result.kind === 'failed') {
-    return { outcome: 'failed', errorCode: result.error.code, failure: reported(result.error, redact) };
+    return {
+      outcome: 'failed',
+      errorCode: result.error.code,
+      failure: reported(result.error, redact),
+    };
   }
   if (result.kind === 'dead-lettered') {
     return {

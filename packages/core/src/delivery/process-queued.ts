@@ -44,7 +44,8 @@ export async function processQueued(
     );
     const started = Date.now();
     // The worker's span links to the request that enqueued the webhook, when it was traced.
-    const origin = queued.traceparent === undefined ? undefined : { traceparent: queued.traceparent };
+    const origin =
+      queued.traceparent === undefined ? undefined : { traceparent: queued.traceparent };
     const scope = settings.instrumentation?.delivery('worker', origin) ?? NO_SCOPE;
     const report = startReport(logger, scope, item, claim.attempt);
     const lease = settings.leases.hold(() => [item.event.id]);

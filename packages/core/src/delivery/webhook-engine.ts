@@ -11,6 +11,7 @@ import type { Logger } from '../observability/logger.js';
 import { createRedactor } from '../observability/redact-secrets.js';
 import { SILENCE_OFF, SilenceWatch } from '../observability/silence-watch.js';
 import { positiveInteger } from '../options/positive-integer.js';
+import type { KnownOptions } from '../options/refuse-unknown-options.js';
 import { inProcessQueue } from '../queues/in-process-queue.js';
 import type { QueuedWebhook, WebhookQueue } from '../queues/webhook-queue.js';
 import type { BatchItem } from '../receive/validate-envelope.js';
@@ -32,6 +33,24 @@ import type {
   WebhookHandler,
   WebhookHandlerMap,
 } from './webhook-handler.js';
+
+/** The options a receiver and a worker share, for their unknown-option checks. */
+export const ENGINE_OPTIONS = {
+  store: true,
+  leaseMs: true,
+  maxAttempts: true,
+  onSchemaMismatch: true,
+  retryDelayMs: true,
+  handlerTimeoutMs: true,
+  stalledAfterMs: true,
+  loopGuard: true,
+  deliverEchoes: true,
+  instrumentation: true,
+  drift: true,
+  expectWebhookWithin: true,
+  on: true,
+  logger: true,
+} as const satisfies KnownOptions<WebhookEngineOptions>;
 
 /**
  * Options shared by a receiver and a queue worker: how handlers run. `S` is the store's type,

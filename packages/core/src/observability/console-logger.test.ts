@@ -95,7 +95,11 @@ describe('the default logger', () => {
 describe('an adapter’s framework logger (ADOPT_LOGGER)', () => {
   it('takes over from the console when the app passed no logger, one pino-style call per event', async () => {
     const lines = captureConsole();
-    const framework: { level: string; fields: Record<string, unknown>; message?: string }[] = [];
+    const framework: {
+      level: string;
+      fields: Record<string, unknown>;
+      message: string | undefined;
+    }[] = [];
     const frameworkLogger: Logger = {
       warn: (fields, message) => framework.push({ level: 'warn', fields, message }),
       error: (fields, message) => framework.push({ level: 'error', fields, message }),

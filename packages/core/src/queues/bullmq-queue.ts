@@ -1,10 +1,21 @@
 import { type ConnectionOptions, DelayedError, type Job, Queue, Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ConfigurationError } from '../errors/configuration-error.js';
-import { BULLMQ_QUEUE_OPTIONS } from '../options/known-options.js';
-import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
+import { type KnownOptions, refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import type { QueueConsumer, QueuedWebhook, WebhookQueue } from './webhook-queue.js';
 import { laneOf } from './webhook-queue.js';
+
+/** The options it accepts: an unknown one is refused (see `refuseUnknownOptions`). */
+const BULLMQ_QUEUE_OPTIONS = {
+  connection: true,
+  name: true,
+  prefix: true,
+  lanes: true,
+  keepCompletedMs: true,
+  retryDelayMs: true,
+  lockDurationMs: true,
+  stalledIntervalMs: true,
+} as const satisfies KnownOptions<BullmqQueueOptions>;
 
 /** Options of {@link bullmqQueue}. */
 export interface BullmqQueueOptions {

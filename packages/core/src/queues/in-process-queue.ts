@@ -1,8 +1,7 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { resolveLogger } from '../observability/console-logger.js';
 import type { Logger } from '../observability/logger.js';
-import { IN_PROCESS_QUEUE_OPTIONS } from '../options/known-options.js';
-import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
+import { type KnownOptions, refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import type {
   QueueCloseOptions,
   QueueConsumer,
@@ -10,6 +9,14 @@ import type {
   WebhookQueue,
 } from './webhook-queue.js';
 import { laneOf } from './webhook-queue.js';
+
+/** The options it accepts: an unknown one is refused (see `refuseUnknownOptions`). */
+const IN_PROCESS_QUEUE_OPTIONS = {
+  lanes: true,
+  retryDelayMs: true,
+  drainTimeoutMs: true,
+  logger: true,
+} as const satisfies KnownOptions<InProcessQueueOptions>;
 
 /** Options of {@link inProcessQueue}. */
 export interface InProcessQueueOptions {

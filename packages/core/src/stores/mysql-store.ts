@@ -3,13 +3,24 @@ import { ConfigurationError } from '../errors/configuration-error.js';
 import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import { resolveLogger } from '../observability/console-logger.js';
 import { describeError, type Logger } from '../observability/logger.js';
-import { MYSQL_STORE_OPTIONS } from '../options/known-options.js';
-import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
+import { type KnownOptions, refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import type { ClaimOutcome, CompleteOptions, DeadLetter } from './dedupe-store.js';
 import { DEFAULT_RETENTION_MS } from './dedupe-store.js';
 import { recordedResult } from './transaction/recordable-result.js';
 import { type TransactionDialect, transactOnce } from './transaction/transact-once.js';
 import type { TransactionalStore } from './transactional-store.js';
+
+/** The options it accepts: an unknown one is refused (see `refuseUnknownOptions`). */
+const MYSQL_STORE_OPTIONS = {
+  pool: true,
+  table: true,
+  deadLetterTable: true,
+  effectTable: true,
+  retentionMs: true,
+  transactionLockWaitMs: true,
+  pruneIntervalMs: true,
+  logger: true,
+} as const satisfies KnownOptions<MysqlStoreOptions>;
 
 /** What the store runs statements on: a connection of a mysql2 promise pool. */
 export interface MysqlQueryable {

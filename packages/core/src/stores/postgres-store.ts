@@ -3,8 +3,7 @@ import { ConfigurationError } from '../errors/configuration-error.js';
 import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import { resolveLogger } from '../observability/console-logger.js';
 import type { Logger } from '../observability/logger.js';
-import { POSTGRES_STORE_OPTIONS } from '../options/known-options.js';
-import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
+import { type KnownOptions, refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import { postgresPoolRisks, warnAboutClientSettings } from './client-settings.js';
 import type { ClaimOutcome, DeadLetter } from './dedupe-store.js';
 import { DEFAULT_RETENTION_MS } from './dedupe-store.js';
@@ -12,6 +11,18 @@ import { survivePoolErrors } from './postgres-pool-errors.js';
 import { recordedResult } from './transaction/recordable-result.js';
 import { type TransactionDialect, transactOnce } from './transaction/transact-once.js';
 import type { TransactionalStore } from './transactional-store.js';
+
+/** The options it accepts: an unknown one is refused (see `refuseUnknownOptions`). */
+const POSTGRES_STORE_OPTIONS = {
+  pool: true,
+  table: true,
+  deadLetterTable: true,
+  effectTable: true,
+  retentionMs: true,
+  transactionLockWaitMs: true,
+  pruneIntervalMs: true,
+  logger: true,
+} as const satisfies KnownOptions<PostgresStoreOptions>;
 
 /** What the store needs of a `pg` Pool (or Client): `query(text, values)`. */
 export interface Queryable {

@@ -3,8 +3,7 @@ import type { Redis } from 'ioredis';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { resolveLogger } from '../observability/console-logger.js';
 import type { Logger } from '../observability/logger.js';
-import { REDIS_STORE_OPTIONS } from '../options/known-options.js';
-import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
+import { type KnownOptions, refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import { redisClientRisks, warnAboutClientSettings } from './client-settings.js';
 import type {
   ClaimOutcome,
@@ -14,6 +13,14 @@ import type {
   ProcessedWebhook,
 } from './dedupe-store.js';
 import { DEFAULT_RETENTION_MS } from './dedupe-store.js';
+
+/** The options it accepts: an unknown one is refused (see `refuseUnknownOptions`). */
+const REDIS_STORE_OPTIONS = {
+  client: true,
+  prefix: true,
+  retentionMs: true,
+  logger: true,
+} as const satisfies KnownOptions<RedisStoreOptions>;
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {

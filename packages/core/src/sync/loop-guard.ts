@@ -1,6 +1,5 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
-import { LOOP_GUARD_OPTIONS } from '../options/known-options.js';
-import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
+import { type KnownOptions, refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import { canonicalCollectedData } from './canonical-collected-data.js';
 import {
   type CompiledDiffOptions,
@@ -9,6 +8,15 @@ import {
 } from './diff-collected-data.js';
 import type { LoopGuardStore } from './loop-guard-store.js';
 import { memoryLoopGuardStore } from './memory-loop-guard-store.js';
+
+/** The options it accepts: an unknown one is refused (see `refuseUnknownOptions`). */
+const LOOP_GUARD_OPTIONS = {
+  store: true,
+  ttlMs: true,
+  pendingTtlMs: true,
+  ignore: true,
+  normalize: true,
+} as const satisfies KnownOptions<LoopGuardOptions>;
 
 /** Options of {@link createLoopGuard}. */
 export interface LoopGuardOptions extends DiffOptions {

@@ -1,7 +1,14 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
-import { MEMORY_LOOP_GUARD_STORE_OPTIONS } from '../options/known-options.js';
-import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
+import { type KnownOptions, refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import type { LoopGuardStore } from './loop-guard-store.js';
+
+/** The options it accepts: an unknown one is refused (see `refuseUnknownOptions`). */
+const MEMORY_LOOP_GUARD_STORE_OPTIONS = {
+  maxWrites: true,
+  perProfile: true,
+  maxProfiles: true,
+  now: true,
+} as const satisfies KnownOptions<MemoryLoopGuardStoreOptions>;
 
 /** Options of {@link memoryLoopGuardStore}. */
 export interface MemoryLoopGuardStoreOptions {

@@ -1,10 +1,16 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { consoleLogger } from '../observability/console-logger.js';
-import { POSTGRES_LOOP_GUARD_STORE_OPTIONS } from '../options/known-options.js';
-import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
+import { type KnownOptions, refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import { survivePoolErrors } from '../stores/postgres-pool-errors.js';
 import type { Queryable } from '../stores/postgres-store.js';
 import type { LoopGuardStore } from './loop-guard-store.js';
+
+/** The options it accepts: an unknown one is refused (see `refuseUnknownOptions`). */
+const POSTGRES_LOOP_GUARD_STORE_OPTIONS = {
+  pool: true,
+  table: true,
+  perProfile: true,
+} as const satisfies KnownOptions<PostgresLoopGuardStoreOptions>;
 
 /** Options of {@link postgresLoopGuardStore}. */
 export interface PostgresLoopGuardStoreOptions {

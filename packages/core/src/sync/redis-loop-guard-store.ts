@@ -1,9 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ConfigurationError } from '../errors/configuration-error.js';
-import { REDIS_LOOP_GUARD_STORE_OPTIONS } from '../options/known-options.js';
-import { refuseUnknownOptions } from '../options/refuse-unknown-options.js';
+import { type KnownOptions, refuseUnknownOptions } from '../options/refuse-unknown-options.js';
 import type { LoopGuardStore } from './loop-guard-store.js';
+
+/** The options it accepts: an unknown one is refused (see `refuseUnknownOptions`). */
+const REDIS_LOOP_GUARD_STORE_OPTIONS = {
+  client: true,
+  prefix: true,
+  perProfile: true,
+} as const satisfies KnownOptions<RedisLoopGuardStoreOptions>;
 
 /** Options of {@link redisLoopGuardStore}. */
 export interface RedisLoopGuardStoreOptions {

@@ -1,6 +1,5 @@
 import { ConfigurationError } from '../../errors/configuration-error.js';
-import { MEMORY_STORE_OPTIONS } from '../../options/known-options.js';
-import { refuseUnknownOptions } from '../../options/refuse-unknown-options.js';
+import { type KnownOptions, refuseUnknownOptions } from '../../options/refuse-unknown-options.js';
 import type { ClaimOutcome, CompleteResult, DeadLetter, DedupeStore } from '../dedupe-store.js';
 import { DEFAULT_RETENTION_MS } from '../dedupe-store.js';
 import { DoneIds } from './done-ids.js';
@@ -8,6 +7,15 @@ import { FingerprintCodes } from './fingerprint-codes.js';
 import { ProfileHistory } from './profile-history.js';
 import { CLAIM_BUSY, CLAIM_DONE } from './uuid-record-table.js';
 import { uuidWords } from './uuid-words.js';
+
+/** The options it accepts: an unknown one is refused (see `refuseUnknownOptions`). */
+const MEMORY_STORE_OPTIONS = {
+  maxEntries: true,
+  retentionMs: true,
+  maxDeadLetters: true,
+  maxProfiles: true,
+  now: true,
+} as const satisfies KnownOptions<MemoryStoreOptions>;
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
