@@ -1,7 +1,7 @@
 import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
+import type { BatchItem } from '../events/validate-event-data.js';
 import { type DeliveryScope, NO_SCOPE } from '../observability/instrumentation.js';
 import { describeError } from '../observability/logger.js';
-import type { BatchItem } from '../receive/validate-envelope.js';
 import { busyError, completionsFailedError } from './batch-stops.js';
 import {
   type BatchClaim,

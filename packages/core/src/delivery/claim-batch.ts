@@ -1,6 +1,6 @@
 import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
+import type { BatchItem } from '../events/validate-event-data.js';
 import { describeError, type Logger } from '../observability/logger.js';
-import type { BatchItem } from '../receive/validate-envelope.js';
 import type { ClaimOutcome } from '../stores/dedupe-store.js';
 import { fingerprintEvent, webhookFingerprint } from '../stores/webhook-fingerprint.js';
 import { beforeDeadline, LATE } from './deadline.js';

@@ -1,5 +1,5 @@
+import type { BatchItem } from '../events/validate-event-data.js';
 import { describeError } from '../observability/logger.js';
-import type { BatchItem } from '../receive/validate-envelope.js';
 import { diffCollectedData } from '../sync/diff-collected-data.js';
 import type { DeliverySettings } from './delivery-settings.js';
 import type { CollectedDataContext, WebhookContext } from './webhook-handler.js';

@@ -5,9 +5,9 @@ import { DeadLetterSupersededError } from '../errors/dead-letter-superseded-erro
 import { HandlerError } from '../errors/handler-error.js';
 import { WebhookBusyError } from '../errors/webhook-busy-error.js';
 import type { AnyPassfortEvent } from '../events/passfort-event.js';
+import { validateEventData } from '../events/validate-event-data.js';
 import { describeError } from '../observability/logger.js';
 import type { QueuedReplay, QueuedWebhook, WebhookQueue } from '../queues/webhook-queue.js';
-import { validateEventData } from '../receive/validate-envelope.js';
 import type {
   DeadLetter,
   DedupeStore,

@@ -1,5 +1,5 @@
+import type { BatchItem } from '../events/validate-event-data.js';
 import { type DeliveryScope, NO_SCOPE } from '../observability/instrumentation.js';
-import type { BatchItem } from '../receive/validate-envelope.js';
 import { type BackgroundHost, BatchRun } from './batch-run.js';
 import { type DeliveryOutcome, emptyOutcome } from './delivery-outcome.js';
 import type { DeliverySettings } from './delivery-settings.js';

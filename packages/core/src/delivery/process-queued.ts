@@ -1,6 +1,6 @@
+import { validateEventData } from '../events/validate-event-data.js';
 import { NO_SCOPE } from '../observability/instrumentation.js';
 import type { QueuedWebhook } from '../queues/webhook-queue.js';
-import { validateEventData } from '../receive/validate-envelope.js';
 import { replayOnWorker } from './dead-letters.js';
 import { emptyOutcome } from './delivery-outcome.js';
 import type { DeliverySettings } from './delivery-settings.js';

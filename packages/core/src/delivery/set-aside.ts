@@ -1,9 +1,9 @@
 import type { HandlerError } from '../errors/handler-error.js';
 import type { SchemaMismatchError } from '../errors/schema-mismatch-error.js';
 import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
+import type { BatchItem } from '../events/validate-event-data.js';
 import { describeError } from '../observability/logger.js';
 import { noRedaction } from '../observability/redact-secrets.js';
-import type { BatchItem } from '../receive/validate-envelope.js';
 import type { DeadLetter } from '../stores/dedupe-store.js';
 import { profileIdOf } from './completed-webhook.js';
 import type { DeliverySettings } from './delivery-settings.js';

@@ -1,11 +1,12 @@
 import { AuthenticationError } from '../errors/authentication-error.js';
 import { PayloadError } from '../errors/payload-error.js';
+import { type BatchItem, validateEventData } from '../events/validate-event-data.js';
 import { checkContentType } from './check-content-type.js';
 import { parseJson } from './parse-json.js';
 import type { ReadBody } from './read-body.js';
 import { readHeader } from './read-header.js';
 import { unwrapBatch } from './unwrap-batch.js';
-import { type BatchItem, validateEnvelope, validateEventData } from './validate-envelope.js';
+import { validateEnvelope } from './validate-envelope.js';
 import type { SecretVerifier } from './verify-secret.js';
 import { readBearerToken } from './verify-secret.js';
 import type { WebhookRequest } from './webhook-request.js';
