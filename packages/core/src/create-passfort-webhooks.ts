@@ -1,5 +1,5 @@
-import { beforeDeadline, LATE } from './delivery/deadline.js';
-import { enqueueBatch } from './delivery/enqueue-batch.js';
+import { enqueueBatch } from './delivery/queued/enqueue-batch.js';
+import { beforeDeadline, LATE } from './delivery/time/deadline.js';
 import {
   createWebhookEngine,
   ENGINE_OPTIONS,

@@ -18,13 +18,13 @@ export {
 } from './create-passfort-webhooks.js';
 export { createWorker, type PassfortWorker, type WorkerOptions } from './create-worker.js';
 // Handlers: what a handler receives, and the state and dead letters a receiver exposes.
-export type { DeadLetters, ReplayOptions, ReplayResult } from './delivery/dead-letters.js';
+export type { DeadLetters, ReplayOptions, ReplayResult } from './delivery/replay/dead-letters.js';
 export type {
   FailureSummary,
   LatencyPercentiles,
   WebhookCounts,
   WebhookStatus,
-} from './delivery/status-tracker.js';
+} from './delivery/status/status-tracker.js';
 export type { WebhookHandling } from './delivery/webhook-engine.js';
 export type {
   AnyWebhookHandler,

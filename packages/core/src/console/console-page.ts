@@ -5,7 +5,7 @@
  * `textContent`.
  */
 
-import type { WebhookStatus } from '../delivery/status-tracker.js';
+import type { WebhookStatus } from '../delivery/status/status-tracker.js';
 import type { DeadLetter, ProcessedSince } from '../stores/dedupe-store.js';
 import { CONSOLE_STYLE } from './console-style.js';
 import { timeTag as time } from './console-time.js';

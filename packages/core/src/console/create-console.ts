@@ -1,5 +1,5 @@
 import type { PassfortWebhooks } from '../create-passfort-webhooks.js';
-import type { ReplayResult } from '../delivery/dead-letters.js';
+import type { ReplayResult } from '../delivery/replay/dead-letters.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { DeadLetterNotFoundError } from '../errors/dead-letter-not-found-error.js';
 import { DeadLetterNotReplayableError } from '../errors/dead-letter-not-replayable-error.js';

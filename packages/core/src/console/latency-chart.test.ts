@@ -3,7 +3,7 @@
  * Passfort's 5 s batch deadline marked, and gaps where no request came.
  */
 import { describe, expect, it } from 'vitest';
-import { MinuteHistory } from '../delivery/minute-history.js';
+import { MinuteHistory } from '../delivery/status/minute-history.js';
 import { PLOT } from './chart-frame.js';
 import { latencyChart, latencyText } from './latency-chart.js';
 

@@ -6,7 +6,7 @@
  * The scale is logarithmic: a healthy receiver answers in milliseconds, and on a linear scale
  * up to 5 s every healthy minute would be a flat line on the floor.
  */
-import type { MinuteSummary } from '../delivery/minute-history.js';
+import type { MinuteSummary } from '../delivery/status/minute-history.js';
 import {
   chartFigure,
   gridLine,

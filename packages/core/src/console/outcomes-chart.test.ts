@@ -3,7 +3,7 @@
  * hour, bars that add up to what happened, and the same figures as text for screen readers.
  */
 import { describe, expect, it } from 'vitest';
-import { MinuteHistory } from '../delivery/minute-history.js';
+import { MinuteHistory } from '../delivery/status/minute-history.js';
 import { PLOT } from './chart-frame.js';
 import { niceCeiling, outcomesChart } from './outcomes-chart.js';
 

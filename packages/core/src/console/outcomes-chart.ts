@@ -3,7 +3,7 @@
  * operator sees at a glance whether traffic stopped, failures started, or dead letters piled
  * up, and when.
  */
-import type { MinuteSummary } from '../delivery/minute-history.js';
+import type { MinuteSummary } from '../delivery/status/minute-history.js';
 import {
   chartFigure,
   gridLine,

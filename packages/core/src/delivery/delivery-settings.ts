@@ -3,9 +3,9 @@ import type { Logger } from '../observability/logger.js';
 import type { Redact } from '../observability/redact-secrets.js';
 import type { DedupeStore } from '../stores/dedupe-store.js';
 import type { LoopGuard } from '../sync/loop-guard.js';
-import type { HandlerRegistry } from './handler-registry.js';
-import type { LeaseKeeper } from './lease-renewal.js';
-import type { StatusTracker } from './status-tracker.js';
+import type { HandlerRegistry } from './run/handler-registry.js';
+import type { StatusTracker } from './status/status-tracker.js';
+import type { LeaseKeeper } from './time/lease-keeper.js';
 
 /** What to do with a documented event whose payload no longer matches its schema. */
 export type SchemaMismatchPolicy = 'dead-letter' | 'deliver';

@@ -5,7 +5,7 @@ import type {
   CompleteResult,
   DedupeStore,
 } from '../stores/dedupe-store.js';
-import { isThenable } from './is-thenable.js';
+import { isThenable } from './run/is-thenable.js';
 
 /** Completed ids recorded by one store write; its outcome is readable without awaiting. */
 export class CompletionGroup {

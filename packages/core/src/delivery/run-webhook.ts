@@ -10,15 +10,15 @@ import { noRedaction } from '../observability/redact-secrets.js';
 import { type CommitOnceStore, isCommitOnceStore } from '../stores/commit-once-store.js';
 import type { DedupeStore } from '../stores/dedupe-store.js';
 import { isTransactionalStore, type TransactionalStore } from '../stores/transactional-store.js';
-import { isCollectedDataEvent, withCollectedDataContext } from './collected-data-context.js';
-import { completedWebhook } from './completed-webhook.js';
-import { handlerClock } from './deadline-clock.js';
 import type { DeliverySettings } from './delivery-settings.js';
 import type { GroupedCompletions } from './grouped-completions.js';
-import { isThenable } from './is-thenable.js';
-import { setAside } from './set-aside.js';
+import { isCollectedDataEvent, withCollectedDataContext } from './run/collected-data-context.js';
+import { completedWebhook } from './run/completed-webhook.js';
+import { isThenable } from './run/is-thenable.js';
+import { setAside } from './run/set-aside.js';
+import type { WebhookResult } from './run/webhook-result.js';
+import { handlerClock } from './time/deadline-clock.js';
 import type { AnyWebhookHandler, WebhookContext, WebhookFailure } from './webhook-handler.js';
-import type { WebhookResult } from './webhook-result.js';
 
 /** The context every handler of one webhook receives. */
 export function webhookContext(

@@ -19,14 +19,14 @@ import type { DedupeStore } from '../stores/dedupe-store.js';
 import { memoryStore } from '../stores/memory/memory-store.js';
 import type { TransactionClientOf } from '../stores/transactional-store.js';
 import type { LoopGuard } from '../sync/loop-guard.js';
-import { createDeadLetters, type DeadLetters } from './dead-letters.js';
-import { InlineDelivery } from './deliver-batch.js';
 import type { DeliverySettings, SchemaMismatchPolicy } from './delivery-settings.js';
-import { HandlerRegistry } from './handler-registry.js';
-import { LeaseKeeper } from './lease-renewal.js';
-import { processQueued } from './process-queued.js';
+import { InlineDelivery } from './inline/inline-delivery.js';
+import { processQueued } from './queued/process-queued.js';
+import { createDeadLetters, type DeadLetters } from './replay/dead-letters.js';
+import { HandlerRegistry } from './run/handler-registry.js';
 import { WebhookRunner } from './run-webhook.js';
-import { StatusTracker, type WebhookStatus } from './status-tracker.js';
+import { StatusTracker, type WebhookStatus } from './status/status-tracker.js';
+import { LeaseKeeper } from './time/lease-keeper.js';
 import type {
   AnyWebhookHandler,
   WebhookErrorHandler,

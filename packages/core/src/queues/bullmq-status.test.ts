@@ -9,7 +9,7 @@ import { type OwnRedis, startOwnRedis } from '../../test/fixtures/own-redis.js';
 import { batch, bearer, SECRET } from '../../test/webhook-fixtures.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
 import { createWorker } from '../create-worker.js';
-import type { WebhookStatus } from '../delivery/status-tracker.js';
+import type { WebhookStatus } from '../delivery/status/status-tracker.js';
 import { redisStore } from '../stores/redis-store.js';
 import { bullmqQueue } from './bullmq-queue.js';
 

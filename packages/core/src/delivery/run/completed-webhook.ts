@@ -1,5 +1,5 @@
-import type { AnyPassfortEvent } from '../events/passfort-event.js';
-import type { CompletedWebhook } from '../stores/dedupe-store.js';
+import type { AnyPassfortEvent } from '../../events/passfort-event.js';
+import type { CompletedWebhook } from '../../stores/dedupe-store.js';
 
 /**
  * The profile a webhook is about: its `data.profile_id` when that is a non-empty string. Every

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { bearer, SECRET } from '../../test/webhook-fixtures.js';
-import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
-import { createLoopGuard } from '../sync/loop-guard.js';
-import type { CollectedDataContext } from './webhook-handler.js';
+import { bearer, SECRET } from '../../../test/webhook-fixtures.js';
+import { createPassfortWebhooks } from '../../create-passfort-webhooks.js';
+import { createLoopGuard } from '../../sync/loop-guard.js';
+import type { CollectedDataContext } from '../webhook-handler.js';
 
 const oldData = { entity_type: 'INDIVIDUAL', contact_details: { email: 'a@example.com' } };
 const newData = {

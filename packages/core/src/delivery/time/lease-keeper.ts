@@ -1,6 +1,6 @@
-import type { Logger } from '../observability/logger.js';
-import { describeError } from '../observability/logger.js';
-import type { DedupeStore } from '../stores/dedupe-store.js';
+import type { Logger } from '../../observability/logger.js';
+import { describeError } from '../../observability/logger.js';
+import type { DedupeStore } from '../../stores/dedupe-store.js';
 
 /**
  * Keeps the claims of running deliveries alive: every third of the lease, one `renew` call

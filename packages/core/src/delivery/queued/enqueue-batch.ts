@@ -1,13 +1,13 @@
-import { PassfortWebhookError } from '../errors/passfort-webhook-error.js';
-import { QueueUnavailableError } from '../errors/queue-unavailable-error.js';
-import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
-import { WebhookBusyError } from '../errors/webhook-busy-error.js';
-import type { BatchItem } from '../events/validate-event-data.js';
-import type { DeliveryScope } from '../observability/instrumentation.js';
-import type { WebhookQueue } from '../queues/webhook-queue.js';
-import type { ClaimOutcome, DedupeStore } from '../stores/dedupe-store.js';
-import { beforeDeadline, LATE } from './deadline.js';
-import { type DeliveryOutcome, emptyOutcome } from './delivery-outcome.js';
+import { PassfortWebhookError } from '../../errors/passfort-webhook-error.js';
+import { QueueUnavailableError } from '../../errors/queue-unavailable-error.js';
+import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
+import { WebhookBusyError } from '../../errors/webhook-busy-error.js';
+import type { BatchItem } from '../../events/validate-event-data.js';
+import type { DeliveryScope } from '../../observability/instrumentation.js';
+import type { WebhookQueue } from '../../queues/webhook-queue.js';
+import type { ClaimOutcome, DedupeStore } from '../../stores/dedupe-store.js';
+import { type DeliveryOutcome, emptyOutcome } from '../delivery-outcome.js';
+import { beforeDeadline, LATE } from '../time/deadline.js';
 
 /** Dedupe-store key recording that a webhook was enqueued (the worker claims the bare id). */
 const enqueuedKey = (id: string) => `enqueued:${id}`;

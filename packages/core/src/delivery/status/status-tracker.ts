@@ -1,6 +1,6 @@
-import type { DriftReport } from '../observability/drift-report.js';
-import type { SilenceStatus } from '../observability/silence-watch.js';
-import type { QueueProgress } from '../queues/webhook-queue.js';
+import type { DriftReport } from '../../observability/drift-report.js';
+import type { SilenceStatus } from '../../observability/silence-watch.js';
+import type { QueueProgress } from '../../queues/webhook-queue.js';
 import { MinuteHistory, type MinuteSummary } from './minute-history.js';
 
 /** One recent failure, as `status().recentFailures` lists it. Never a secret or payload. */

@@ -1,12 +1,12 @@
-import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
-import type { BatchItem } from '../events/validate-event-data.js';
-import { describeError, type Logger } from '../observability/logger.js';
-import type { ClaimOutcome } from '../stores/dedupe-store.js';
-import { fingerprintEvent, webhookFingerprint } from '../stores/webhook-fingerprint.js';
-import { beforeDeadline, LATE } from './deadline.js';
-import type { DeliverySettings } from './delivery-settings.js';
-import { unrecordedRuns } from './grouped-completions.js';
-import { isThenable } from './is-thenable.js';
+import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
+import type { BatchItem } from '../../events/validate-event-data.js';
+import { describeError, type Logger } from '../../observability/logger.js';
+import type { ClaimOutcome } from '../../stores/dedupe-store.js';
+import { fingerprintEvent, webhookFingerprint } from '../../stores/webhook-fingerprint.js';
+import type { DeliverySettings } from '../delivery-settings.js';
+import { unrecordedRuns } from '../grouped-completions.js';
+import { isThenable } from '../run/is-thenable.js';
+import { beforeDeadline, LATE } from '../time/deadline.js';
 
 /** The claim slot of a later copy of an id that appears earlier in the same batch. */
 export const DUPLICATE_IN_BATCH = Symbol('duplicate in batch');

@@ -5,10 +5,10 @@ import {
   productStatusChanged,
   SECRET,
   webhookId,
-} from '../../test/webhook-fixtures.js';
-import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
-import type { DedupeStore } from '../stores/dedupe-store.js';
-import { memoryStore } from '../stores/memory/memory-store.js';
+} from '../../../test/webhook-fixtures.js';
+import { createPassfortWebhooks } from '../../create-passfort-webhooks.js';
+import type { DedupeStore } from '../../stores/dedupe-store.js';
+import { memoryStore } from '../../stores/memory/memory-store.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

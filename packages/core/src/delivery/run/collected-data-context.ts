@@ -1,8 +1,8 @@
-import type { BatchItem } from '../events/validate-event-data.js';
-import { describeError } from '../observability/logger.js';
-import { diffCollectedData } from '../sync/diff-collected-data.js';
-import type { DeliverySettings } from './delivery-settings.js';
-import type { CollectedDataContext, WebhookContext } from './webhook-handler.js';
+import type { BatchItem } from '../../events/validate-event-data.js';
+import { describeError } from '../../observability/logger.js';
+import { diffCollectedData } from '../../sync/diff-collected-data.js';
+import type { DeliverySettings } from '../delivery-settings.js';
+import type { CollectedDataContext, WebhookContext } from '../webhook-handler.js';
 
 /** True for the events that carry `old_data` / `new_data` snapshots. */
 export function isCollectedDataEvent(event: string): boolean {

@@ -1,4 +1,4 @@
-import type { AnyWebhookHandler, WebhookErrorHandler } from './webhook-handler.js';
+import type { AnyWebhookHandler, WebhookErrorHandler } from '../webhook-handler.js';
 
 /** Registered handlers, in registration order. */
 export class HandlerRegistry {

@@ -1,23 +1,23 @@
-import { ConfigurationError } from '../errors/configuration-error.js';
-import { DeadLetterNotFoundError } from '../errors/dead-letter-not-found-error.js';
-import { DeadLetterNotReplayableError } from '../errors/dead-letter-not-replayable-error.js';
-import { DeadLetterSupersededError } from '../errors/dead-letter-superseded-error.js';
-import { HandlerError } from '../errors/handler-error.js';
-import { WebhookBusyError } from '../errors/webhook-busy-error.js';
-import type { AnyPassfortEvent } from '../events/passfort-event.js';
-import { validateEventData } from '../events/validate-event-data.js';
-import { describeError } from '../observability/logger.js';
-import type { QueuedReplay, QueuedWebhook, WebhookQueue } from '../queues/webhook-queue.js';
+import { ConfigurationError } from '../../errors/configuration-error.js';
+import { DeadLetterNotFoundError } from '../../errors/dead-letter-not-found-error.js';
+import { DeadLetterNotReplayableError } from '../../errors/dead-letter-not-replayable-error.js';
+import { DeadLetterSupersededError } from '../../errors/dead-letter-superseded-error.js';
+import { HandlerError } from '../../errors/handler-error.js';
+import { WebhookBusyError } from '../../errors/webhook-busy-error.js';
+import type { AnyPassfortEvent } from '../../events/passfort-event.js';
+import { validateEventData } from '../../events/validate-event-data.js';
+import { describeError } from '../../observability/logger.js';
+import type { QueuedReplay, QueuedWebhook, WebhookQueue } from '../../queues/webhook-queue.js';
 import type {
   DeadLetter,
   DedupeStore,
   ListDeadLettersOptions,
   ProcessedSince,
-} from '../stores/dedupe-store.js';
-import { completedWebhook, profileIdOf } from './completed-webhook.js';
-import type { DeliverySettings } from './delivery-settings.js';
-import { type WebhookRunner, webhookContext } from './run-webhook.js';
-import type { WebhookContext } from './webhook-handler.js';
+} from '../../stores/dedupe-store.js';
+import type { DeliverySettings } from '../delivery-settings.js';
+import { completedWebhook, profileIdOf } from '../run/completed-webhook.js';
+import { type WebhookRunner, webhookContext } from '../run-webhook.js';
+import type { WebhookContext } from '../webhook-handler.js';
 
 /** Options of {@link DeadLetters.replay}. */
 export interface ReplayOptions {

@@ -1,8 +1,17 @@
-import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
-import type { BatchItem } from '../events/validate-event-data.js';
-import { type DeliveryScope, NO_SCOPE } from '../observability/instrumentation.js';
-import { describeError } from '../observability/logger.js';
-import { busyError, completionsFailedError } from './batch-stops.js';
+import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
+import type { BatchItem } from '../../events/validate-event-data.js';
+import { type DeliveryScope, NO_SCOPE } from '../../observability/instrumentation.js';
+import { describeError } from '../../observability/logger.js';
+import { type DeliveryOutcome, emptyOutcome } from '../delivery-outcome.js';
+import type { DeliverySettings } from '../delivery-settings.js';
+import { type CompletionGroup, GroupedCompletions } from '../grouped-completions.js';
+import { endOf, SILENT_REPORT, startReport } from '../run/envelope-report.js';
+import type { WebhookResult } from '../run/webhook-result.js';
+import { needsAwaitingFirst, type WebhookRunner, webhookContext } from '../run-webhook.js';
+import { beforeDeadline, deadlineError, LATE } from '../time/deadline.js';
+import { type DeadlineWatch, deadlineClock } from '../time/deadline-clock.js';
+import type { LeaseHold } from '../time/lease-keeper.js';
+import { busyError, completionsFailedError } from './batch-stop-errors.js';
 import {
   type BatchClaim,
   claimBatch,
@@ -10,15 +19,6 @@ import {
   heldClaims,
   releaseUnstarted,
 } from './claim-batch.js';
-import { beforeDeadline, deadlineError, LATE } from './deadline.js';
-import { type DeadlineWatch, deadlineClock } from './deadline-clock.js';
-import { type DeliveryOutcome, emptyOutcome } from './delivery-outcome.js';
-import type { DeliverySettings } from './delivery-settings.js';
-import { endOf, SILENT_REPORT, startReport } from './envelope-report.js';
-import { type CompletionGroup, GroupedCompletions } from './grouped-completions.js';
-import type { LeaseHold } from './lease-renewal.js';
-import { needsAwaitingFirst, type WebhookRunner, webhookContext } from './run-webhook.js';
-import type { WebhookResult } from './webhook-result.js';
 
 /**
  * The id of the webhook that runs after `position` if it succeeds: the next one claimed, past

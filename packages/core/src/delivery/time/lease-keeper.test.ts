@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { batch, bearer, SECRET } from '../../test/webhook-fixtures.js';
-import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
-import type { DedupeStore } from '../stores/dedupe-store.js';
-import { memoryStore } from '../stores/memory/memory-store.js';
-import { LeaseKeeper } from './lease-renewal.js';
+import { batch, bearer, SECRET } from '../../../test/webhook-fixtures.js';
+import { createPassfortWebhooks } from '../../create-passfort-webhooks.js';
+import type { DedupeStore } from '../../stores/dedupe-store.js';
+import { memoryStore } from '../../stores/memory/memory-store.js';
+import { LeaseKeeper } from './lease-keeper.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,5 +1,5 @@
-import { DeadlineExceededError } from '../errors/deadline-exceeded-error.js';
-import type { BatchItem } from '../events/validate-event-data.js';
+import { DeadlineExceededError } from '../../errors/deadline-exceeded-error.js';
+import type { BatchItem } from '../../events/validate-event-data.js';
 import { deadlineClock } from './deadline-clock.js';
 
 /** The error that stops a batch at `item` once its request's budget is spent. */

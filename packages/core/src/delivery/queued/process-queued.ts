@@ -1,13 +1,13 @@
-import { validateEventData } from '../events/validate-event-data.js';
-import { NO_SCOPE } from '../observability/instrumentation.js';
-import type { QueuedWebhook } from '../queues/webhook-queue.js';
-import { replayOnWorker } from './dead-letters.js';
-import { emptyOutcome } from './delivery-outcome.js';
-import type { DeliverySettings } from './delivery-settings.js';
-import { endOf, startReport } from './envelope-report.js';
-import { GroupedCompletions } from './grouped-completions.js';
-import { type WebhookRunner, webhookContext } from './run-webhook.js';
-import type { WebhookResult } from './webhook-result.js';
+import { validateEventData } from '../../events/validate-event-data.js';
+import { NO_SCOPE } from '../../observability/instrumentation.js';
+import type { QueuedWebhook } from '../../queues/webhook-queue.js';
+import { emptyOutcome } from '../delivery-outcome.js';
+import type { DeliverySettings } from '../delivery-settings.js';
+import { GroupedCompletions } from '../grouped-completions.js';
+import { replayOnWorker } from '../replay/dead-letters.js';
+import { endOf, startReport } from '../run/envelope-report.js';
+import type { WebhookResult } from '../run/webhook-result.js';
+import { type WebhookRunner, webhookContext } from '../run-webhook.js';
 
 /**
  * A queue worker's delivery of one webhook, with the same rules as inline delivery:

@@ -1,7 +1,7 @@
-import type { PassfortWebhookError } from '../errors/passfort-webhook-error.js';
-import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
-import { WebhookBusyError } from '../errors/webhook-busy-error.js';
-import type { BatchItem } from '../events/validate-event-data.js';
+import type { PassfortWebhookError } from '../../errors/passfort-webhook-error.js';
+import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
+import { WebhookBusyError } from '../../errors/webhook-busy-error.js';
+import type { BatchItem } from '../../events/validate-event-data.js';
 
 /** The error that stops a batch at a webhook another delivery is processing (a 503). */
 export function busyError(item: BatchItem): PassfortWebhookError {

@@ -6,18 +6,18 @@
  */
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REDIS_URL, redisAvailable, uniqueName } from '../../test/services.js';
-import { bearer, productStatusChanged, SECRET, webhookId } from '../../test/webhook-fixtures.js';
-import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
-import { ConfigurationError } from '../errors/configuration-error.js';
-import { DeadLetterNotFoundError } from '../errors/dead-letter-not-found-error.js';
-import { DeadLetterSupersededError } from '../errors/dead-letter-superseded-error.js';
-import { HandlerError } from '../errors/handler-error.js';
-import type { DedupeStore } from '../stores/dedupe-store.js';
-import { memoryStore } from '../stores/memory/memory-store.js';
-import { redisStore } from '../stores/redis-store.js';
-import { createLoopGuard } from '../sync/loop-guard.js';
-import type { ReplayInfo } from './webhook-handler.js';
+import { REDIS_URL, redisAvailable, uniqueName } from '../../../test/services.js';
+import { bearer, productStatusChanged, SECRET, webhookId } from '../../../test/webhook-fixtures.js';
+import { createPassfortWebhooks } from '../../create-passfort-webhooks.js';
+import { ConfigurationError } from '../../errors/configuration-error.js';
+import { DeadLetterNotFoundError } from '../../errors/dead-letter-not-found-error.js';
+import { DeadLetterSupersededError } from '../../errors/dead-letter-superseded-error.js';
+import { HandlerError } from '../../errors/handler-error.js';
+import type { DedupeStore } from '../../stores/dedupe-store.js';
+import { memoryStore } from '../../stores/memory/memory-store.js';
+import { redisStore } from '../../stores/redis-store.js';
+import { createLoopGuard } from '../../sync/loop-guard.js';
+import type { ReplayInfo } from '../webhook-handler.js';
 
 const P = 'profile-P';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

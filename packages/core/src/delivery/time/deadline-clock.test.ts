@@ -50,7 +50,7 @@ describe('the shared deadline clock', () => {
   });
 
   // Through the built package, as an app's script runs it: `pnpm test` builds first.
-  const built = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+  const built = fileURLToPath(new URL('../../../dist/index.js', import.meta.url));
   const runScript = (body: string) =>
     spawnSync(
       process.execPath,

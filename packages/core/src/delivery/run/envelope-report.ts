@@ -1,12 +1,12 @@
-import type { BatchItem } from '../events/validate-event-data.js';
+import type { BatchItem } from '../../events/validate-event-data.js';
 import type {
   DeliveryScope,
   EnvelopeEnd,
   ReportedFailure,
-} from '../observability/instrumentation.js';
-import { NO_SCOPE } from '../observability/instrumentation.js';
-import type { Logger } from '../observability/logger.js';
-import { noRedaction, type Redact, redactError } from '../observability/redact-secrets.js';
+} from '../../observability/instrumentation.js';
+import { NO_SCOPE } from '../../observability/instrumentation.js';
+import type { Logger } from '../../observability/logger.js';
+import { noRedaction, type Redact, redactError } from '../../observability/redact-secrets.js';
 import type { WebhookResult } from './webhook-result.js';
 
 /** One webhook's part in a delivery, reported to the instrumentation and the logger. */

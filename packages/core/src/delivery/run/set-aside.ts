@@ -1,13 +1,13 @@
-import type { HandlerError } from '../errors/handler-error.js';
-import type { SchemaMismatchError } from '../errors/schema-mismatch-error.js';
-import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
-import type { BatchItem } from '../events/validate-event-data.js';
-import { describeError } from '../observability/logger.js';
-import { noRedaction } from '../observability/redact-secrets.js';
-import type { DeadLetter } from '../stores/dedupe-store.js';
+import type { HandlerError } from '../../errors/handler-error.js';
+import type { SchemaMismatchError } from '../../errors/schema-mismatch-error.js';
+import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
+import type { BatchItem } from '../../events/validate-event-data.js';
+import { describeError } from '../../observability/logger.js';
+import { noRedaction } from '../../observability/redact-secrets.js';
+import type { DeadLetter } from '../../stores/dedupe-store.js';
+import type { DeliverySettings } from '../delivery-settings.js';
+import type { WebhookContext, WebhookFailure } from '../webhook-handler.js';
 import { profileIdOf } from './completed-webhook.js';
-import type { DeliverySettings } from './delivery-settings.js';
-import type { WebhookContext, WebhookFailure } from './webhook-handler.js';
 import type { WebhookResult } from './webhook-result.js';
 
 /**
