@@ -10,8 +10,8 @@ import { bearer, productStatusChanged, SECRET, webhookId } from '../../test/webh
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
 import { createWorker } from '../create-worker.js';
 import { bullmqQueue } from '../queues/bullmq-queue.js';
+import { redisStore } from '../redis/redis-dedupe-store.js';
 import { memoryStore } from '../stores/memory/memory-store.js';
-import { redisStore } from '../stores/redis-store.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const cleanups: (() => Promise<void>)[] = [];

@@ -14,7 +14,7 @@ import { type OwnRedis, startOwnRedis } from '../../test/fixtures/own-redis.js';
 import { bearer, productStatusChanged, SECRET, webhookId } from '../../test/webhook-fixtures.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
 import { createWorker } from '../create-worker.js';
-import { redisStore } from '../stores/redis-store.js';
+import { redisStore } from '../redis/redis-dedupe-store.js';
 import { bullmqQueue } from './bullmq-queue.js';
 
 const workerScript = fileURLToPath(new URL('../../test/fixtures/lane-worker.ts', import.meta.url));

@@ -32,7 +32,7 @@ if (await redisAvailable()) {
       expect((await import('bullmq')).Queue).toBe((await load()).Queue);
       const { bullmqQueue } = await import('./bullmq-queue.js');
       const { createPassfortWebhooks } = await import('../create-passfort-webhooks.js');
-      const { redisStore } = await import('../stores/redis-store.js');
+      const { redisStore } = await import('../redis/redis-dedupe-store.js');
       const name = uniqueName('pfw-peer');
       const prefix = uniqueName('pfw-peer-store');
       const client = new Redis(REDIS_URL);

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { REDIS_URL, redisAvailable, uniqueName } from '../../test/services.js';
 import { batch, bearer, SECRET } from '../../test/webhook-fixtures.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
-import { redisStore } from '../stores/redis-store.js';
+import { redisStore } from '../redis/redis-dedupe-store.js';
 import { bullmqQueue } from './bullmq-queue.js';
 
 const workerScript = fileURLToPath(

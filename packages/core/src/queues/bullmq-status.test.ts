@@ -10,7 +10,7 @@ import { batch, bearer, SECRET } from '../../test/webhook-fixtures.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
 import { createWorker } from '../create-worker.js';
 import type { WebhookStatus } from '../delivery/status/status-tracker.js';
-import { redisStore } from '../stores/redis-store.js';
+import { redisStore } from '../redis/redis-dedupe-store.js';
 import { bullmqQueue } from './bullmq-queue.js';
 
 const redis: OwnRedis | undefined = await startOwnRedis();

@@ -13,9 +13,9 @@ import { ConfigurationError } from '../../errors/configuration-error.js';
 import { DeadLetterNotFoundError } from '../../errors/dead-letter-not-found-error.js';
 import { DeadLetterSupersededError } from '../../errors/dead-letter-superseded-error.js';
 import { HandlerError } from '../../errors/handler-error.js';
+import { redisStore } from '../../redis/redis-dedupe-store.js';
 import type { DedupeStore } from '../../stores/dedupe-store.js';
 import { memoryStore } from '../../stores/memory/memory-store.js';
-import { redisStore } from '../../stores/redis-store.js';
 import { createLoopGuard } from '../../sync/loop-guard.js';
 import type { ReplayInfo } from '../webhook-handler.js';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { type KnownOptions, refuseUnknownOptions } from '../options/refuse-unknown-options.js';
-import type { LoopGuardStore } from './loop-guard-store.js';
+import type { LoopGuardStore } from '../sync/loop-guard-store.js';
 
 /** The options it accepts: an unknown one is refused (see `refuseUnknownOptions`). */
 const REDIS_LOOP_GUARD_STORE_OPTIONS = {

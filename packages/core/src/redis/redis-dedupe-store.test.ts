@@ -2,7 +2,7 @@ import { dedupeStoreConformanceCases } from '@passfort-webhooks/testing/conforma
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ioredisMajors, REDIS_URL, redisAvailable, uniqueName } from '../../test/services.js';
-import { redisStore } from './redis-store.js';
+import { redisStore } from './redis-dedupe-store.js';
 
 if (await redisAvailable()) {
   for (const { name, Redis } of ioredisMajors) {

@@ -4,15 +4,15 @@ import { ConfigurationError } from '../errors/configuration-error.js';
 import { resolveLogger } from '../observability/console-logger.js';
 import type { Logger } from '../observability/logger.js';
 import { type KnownOptions, refuseUnknownOptions } from '../options/refuse-unknown-options.js';
-import { redisClientRisks, warnAboutClientSettings } from './client-settings.js';
+import { redisClientRisks, warnAboutClientSettings } from '../stores/client-settings.js';
 import type {
   ClaimOutcome,
   DeadLetter,
   DedupeStore,
   ProcessedSince,
   ProcessedWebhook,
-} from './dedupe-store.js';
-import { DEFAULT_RETENTION_MS } from './dedupe-store.js';
+} from '../stores/dedupe-store.js';
+import { DEFAULT_RETENTION_MS } from '../stores/dedupe-store.js';
 
 /** The options it accepts: an unknown one is refused (see `refuseUnknownOptions`). */
 const REDIS_STORE_OPTIONS = {
