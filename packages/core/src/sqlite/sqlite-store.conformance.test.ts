@@ -4,7 +4,11 @@ import {
   transactionalStoreConformanceCases,
 } from '@passfort-webhooks/testing/conformance';
 import { describe, it } from 'vitest';
-import { sqliteDrivers, temporaryDatabase } from '../../test/sqlite/sqlite-drivers.js';
+import {
+  type OpenedSqliteDriver,
+  sqliteDrivers,
+  temporaryDatabase,
+} from '../../test/sqlite/sqlite-drivers.js';
 import type { SqliteDriver } from './sqlite-driver.js';
 import { sqliteLoopGuardStore } from './sqlite-loop-guard-store.js';
 import { sqliteStore } from './sqlite-store.js';
@@ -13,11 +17,11 @@ for (const kind of sqliteDrivers()) {
   /** A database file for one case, every driver opened on it, and their removal. */
   const opened = () => {
     const database = temporaryDatabase();
-    const drivers: SqliteDriver[] = [];
+    const drivers: OpenedSqliteDriver[] = [];
     const driver = () => {
       const each = kind.open(database.file);
       drivers.push(each);
-      return each;
+      return each.driver;
     };
     const remove = async () => {
       for (const each of drivers) await each.close();

@@ -10,10 +10,16 @@ import { join } from 'node:path';
 import { createClient } from '@libsql/client';
 import { betterSqlite3Driver, libsqlDriver, type SqliteDriver } from '../../src/sqlite/index.js';
 
+/** A driver opened on a file, and how to close everything it opened (a libsql client too). */
+export interface OpenedSqliteDriver {
+  readonly driver: SqliteDriver;
+  close(): Promise<void>;
+}
+
 export interface SqliteDriverKind {
   readonly name: string;
   /** A driver on `file` (a new connection each call, as another process would open it). */
-  open(file: string): SqliteDriver;
+  open(file: string): OpenedSqliteDriver;
   /** Inserts one effect row through ctx.transaction's connection. */
   insertEffect(tx: unknown, id: string): Promise<void>;
 }
@@ -23,7 +29,14 @@ const INSERT = 'INSERT INTO effects (webhook_id) VALUES (?)';
 
 const libsql: SqliteDriverKind = {
   name: 'libsql',
-  open: (file) => libsqlDriver({ client: createClient({ url: `file:${file}` }) }),
+  open(file) {
+    // libsqlDriver leaves the client to its owner: the test owns it, and closes it.
+    const client = createClient({ url: `file:${file}` });
+    return {
+      driver: libsqlDriver({ client }),
+      close: async () => client.close(),
+    };
+  },
   async insertEffect(tx, id) {
     await (tx as { execute(s: { sql: string; args: string[] }): Promise<unknown> }).execute({
       sql: INSERT,
@@ -50,7 +63,10 @@ function betterSqlite3(): SqliteDriverKind | string {
   }
   return {
     name: 'better-sqlite3',
-    open: (file) => betterSqlite3Driver({ open: () => new Database(file) }),
+    open(file) {
+      const driver = betterSqlite3Driver({ open: () => new Database(file) });
+      return { driver, close: async () => driver.close() };
+    },
     async insertEffect(tx, id) {
       (tx as { prepare(sql: string): { run(...args: unknown[]): unknown } })
         .prepare(INSERT)

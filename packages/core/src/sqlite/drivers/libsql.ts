@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../../errors/configuration-error.js';
 import { isBusyError } from '../sqlite-busy.js';
-import type { SqliteDriver, SqliteRow, SqliteValue } from '../sqlite-driver.js';
+import type { SqliteDriver, SqliteRow, SqliteStatement, SqliteValue } from '../sqlite-driver.js';
 import { SQLITE_FORBIDDEN } from '../sqlite-transaction-dialect.js';
 
 type LibsqlStatement = string | { sql: string; args?: SqliteValue[] };
@@ -9,6 +9,7 @@ type LibsqlStatement = string | { sql: string; args?: SqliteValue[] };
 export interface LibsqlTransactionLike {
   execute(statement: LibsqlStatement): Promise<{ rows: unknown[] }>;
   batch(statements: LibsqlStatement[]): Promise<{ rows: unknown[] }[]>;
+  executeMultiple(sql: string): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
   close(): void;
@@ -20,7 +21,9 @@ export interface LibsqlClientLike<T extends LibsqlTransactionLike = LibsqlTransa
   execute(statement: LibsqlStatement): Promise<{ rows: unknown[] }>;
   batch(statements: LibsqlStatement[], mode: 'write'): Promise<{ rows: unknown[] }[]>;
   executeMultiple(sql: string): Promise<void>;
-  transaction(mode: 'write'): Promise<T>;
+  transaction(mode: 'write' | 'deferred'): Promise<T>;
+  /** `'file'` for a local database; a remote one (Turso) names its protocol. */
+  readonly protocol?: string;
 }
 
 /**
@@ -43,19 +46,42 @@ export function libsqlDriver<T extends LibsqlTransactionLike>(options: {
   client: LibsqlClientLike<T>;
 }): SqliteDriver<LibsqlTransactionHandle<T>> {
   const { client } = options;
+  const local = client.protocol === 'file';
   let checked: Promise<void> | undefined;
   const rows = (result: { rows: unknown[] }) => result.rows as SqliteRow[];
+  const args = (statement: SqliteStatement) => ({
+    sql: statement.sql,
+    args: [...(statement.args ?? [])],
+  });
+  // The store's write transactions, one at a time: SQLite has one writer anyway, and each one
+  // holds a connection of the client's pool, which refuses (rather than queues) a transaction
+  // once all of them are held (a burst of 200 claims held its 20).
+  let writes: Promise<unknown> = Promise.resolve();
+  /** The statements in one transaction holding the write lock, taken as `writeTransaction` does. */
+  const writeBatch = async (statements: readonly SqliteStatement[]) => {
+    if (!local) return (await client.batch(statements.map(args), 'write')).map(rows);
+    const run = async () => {
+      const transaction = await writeTransaction(client);
+      try {
+        const results = await transaction.batch(statements.map(args));
+        await transaction.commit();
+        return results.map(rows);
+      } finally {
+        transaction.close(); // rolls back unless committed
+      }
+    };
+    const result = writes.then(run, run);
+    writes = result.catch(() => {});
+    return result;
+  };
   return {
-    async query(sql, args = []) {
-      return rows(await client.execute({ sql, args: [...args] }));
+    async query(sql, values = []) {
+      // A write run on its own would take the write lock by a statement of the client's,
+      // which stays stuck when the database is busy (see writeTransaction).
+      if (local && !READS.test(sql)) return (await writeBatch([{ sql, args: values }]))[0]!;
+      return rows(await client.execute({ sql, args: [...values] }));
     },
-    async batch(statements) {
-      const results = await client.batch(
-        statements.map((each) => ({ sql: each.sql, args: [...(each.args ?? [])] })),
-        'write',
-      );
-      return results.map(rows);
-    },
+    batch: writeBatch,
     async exec(sql) {
       await client.executeMultiple(sql);
     },
@@ -74,15 +100,17 @@ export function libsqlDriver<T extends LibsqlTransactionLike>(options: {
         handle,
         async tryBegin() {
           try {
-            transaction = await client.transaction('write');
+            transaction = local
+              ? await writeTransaction(client)
+              : await client.transaction('write');
             return true;
           } catch (error) {
             if (isBusyError(error)) return false;
             throw error;
           }
         },
-        async query(sql, args = []) {
-          return rows(await current().execute({ sql, args: [...args] }));
+        async query(sql, values = []) {
+          return rows(await current().execute({ sql, args: [...values] }));
         },
         inTransaction: () => transaction !== undefined && !transaction.closed,
         async commit() {
@@ -102,6 +130,37 @@ export function libsqlDriver<T extends LibsqlTransactionLike>(options: {
     },
     close() {},
   };
+}
+
+/** Statements that only read: run on their own, outside any write transaction. */
+const READS = /^\s*(?:SELECT|PRAGMA)\b/i;
+
+/**
+ * A transaction of the local client that holds the database's write lock, or the busy error.
+ *
+ * Why not `client.transaction('write')` (`BEGIN IMMEDIATE`) or `client.batch(…, 'write')`:
+ * the local client runs those as prepared statements, and libsql leaves a statement that got
+ * SQLITE_BUSY *active* (SQLite keeps it so it can be stepped again) until the garbage
+ * collector finalizes it. Meanwhile every COMMIT on that pooled connection fails with
+ * "cannot commit transaction - SQL statements in progress", which is SQLITE_BUSY too: the
+ * store retried such a claim for as long as the collector took (0.6 s to over 5 s here, then
+ * a 503), although the lock had long been free. `executeMultiple` runs through `exec`, which
+ * finalizes its statements whatever they return, so the lock is taken that way: a deferred
+ * transaction (it takes no lock, so it cannot be busy) lends a connection of the pool, whose
+ * `BEGIN IMMEDIATE` is then run by `exec`. When that is busy, the connection is back in
+ * autocommit, and closing the transaction gives it back to the pool as it was.
+ */
+async function writeTransaction<T extends LibsqlTransactionLike>(
+  client: LibsqlClientLike<T>,
+): Promise<T> {
+  const transaction = await client.transaction('deferred');
+  try {
+    await transaction.executeMultiple('END; BEGIN IMMEDIATE');
+    return transaction;
+  } catch (error) {
+    transaction.close();
+    throw error;
+  }
 }
 
 function refuseTransactionControl(statement: LibsqlStatement): void {
