@@ -15,6 +15,10 @@ export default defineConfig(
       client: 'src/client/index.ts',
       otel: 'src/otel/index.ts',
       console: 'src/console/index.ts',
+      sync: 'src/sync/index.ts',
+      store: 'src/store/index.ts',
+      adapter: 'src/adapter/index.ts',
+      instrumentation: 'src/instrumentation/index.ts',
     },
     // The main entry must stay runtime-neutral; only the ./node entry may touch node: modules.
     {

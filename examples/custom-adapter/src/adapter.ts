@@ -4,11 +4,8 @@
  * Every shipped adapter is this, in its framework's idiom, and nothing more.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  type PassfortWebhooks,
-  type PassfortWebhooksOptions,
-  resolvePassfortWebhooks,
-} from '@passfort-webhooks/core';
+import type { PassfortWebhooks, PassfortWebhooksOptions } from '@passfort-webhooks/core';
+import { resolvePassfortWebhooks } from '@passfort-webhooks/core/adapter';
 import {
   fromIncomingMessage,
   matchesPath,

@@ -3,7 +3,7 @@
  * and its storage is transactional and strongly consistent, which is what claims need;
  * Workers KV is eventually consistent, so two deliveries could both "win" an id there.
  */
-import type { ClaimOutcome, DeadLetter } from '@passfort-webhooks/core';
+import type { ClaimOutcome, DeadLetter } from '@passfort-webhooks/core/store';
 
 interface Entry {
   state: 'claimed' | 'released' | 'done';

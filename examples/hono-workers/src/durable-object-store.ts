@@ -1,4 +1,4 @@
-import type { DedupeStore } from '@passfort-webhooks/core';
+import type { DedupeStore } from '@passfort-webhooks/core/store';
 
 /** The part of a Durable Object namespace binding the store uses. */
 export interface DurableObjectNamespaceLike {

@@ -1,4 +1,4 @@
-import { DELIVERY_COUNTS_HEADER, parseDeliveryCounts } from '@passfort-webhooks/core';
+import { DELIVERY_COUNTS_HEADER, parseDeliveryCounts } from '@passfort-webhooks/core/adapter';
 import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startWorker } from './dev.js';

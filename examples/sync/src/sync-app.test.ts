@@ -1,4 +1,4 @@
-import { diffCollectedData } from '@passfort-webhooks/core';
+import { diffCollectedData } from '@passfort-webhooks/core/sync';
 import { createEmulator, FakePassfortApi } from '@passfort-webhooks/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

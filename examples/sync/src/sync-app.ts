@@ -18,13 +18,9 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  type CollectedData,
-  createLoopGuard,
-  createPassfortWebhooks,
-  diffCollectedData,
-} from '@passfort-webhooks/core';
+import { type CollectedData, createPassfortWebhooks } from '@passfort-webhooks/core';
 import { createPassfortClient, mergeCollectedData } from '@passfort-webhooks/core/client';
+import { createLoopGuard, diffCollectedData } from '@passfort-webhooks/core/sync';
 import { passfortWebhooks } from '@passfort-webhooks/express';
 import express from 'express';
 

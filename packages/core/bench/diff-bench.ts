@@ -3,7 +3,7 @@
  * (an individual with addresses, documents and checks, and a handful of changes).
  */
 
-import { diffCollectedData } from '@passfort-webhooks/core';
+import { diffCollectedData } from '@passfort-webhooks/core/sync';
 import microdiff from 'microdiff';
 
 function snapshot(variant: number) {

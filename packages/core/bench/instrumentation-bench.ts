@@ -3,11 +3,8 @@
  * handler) without instrumentation, with a no-op WebhookInstrumentation, and with the
  * OpenTelemetry one on the API's no-op tracer and meter (no SDK set up). Alternating rounds.
  */
-import {
-  createPassfortWebhooks,
-  type PassfortWebhooksOptions,
-  type WebhookInstrumentation,
-} from '@passfort-webhooks/core';
+import { createPassfortWebhooks, type PassfortWebhooksOptions } from '@passfort-webhooks/core';
+import type { WebhookInstrumentation } from '@passfort-webhooks/core/instrumentation';
 import { openTelemetryInstrumentation } from '@passfort-webhooks/core/otel';
 
 const SECRET = 'bench-secret';

@@ -8,9 +8,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createPassfortWebhooks, type DedupeStore, memoryStore } from '@passfort-webhooks/core';
+import { createPassfortWebhooks, memoryStore } from '@passfort-webhooks/core';
 import { postgresStore } from '@passfort-webhooks/core/postgres';
 import { redisStore } from '@passfort-webhooks/core/redis';
+import type { DedupeStore } from '@passfort-webhooks/core/store';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { runDiffBench } from './diff-bench.js';

@@ -18,9 +18,10 @@
  *   TX_BENCH_DATABASES=postgres                               one database only
  */
 import { timingSafeEqual } from 'node:crypto';
-import { createPassfortWebhooks, type TransactionIsolation } from '@passfort-webhooks/core';
+import { createPassfortWebhooks } from '@passfort-webhooks/core';
 import { mysqlStore } from '@passfort-webhooks/core/mysql';
 import { postgresStore } from '@passfort-webhooks/core/postgres';
+import type { TransactionIsolation } from '@passfort-webhooks/core/store';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 

@@ -1,9 +1,10 @@
 /** Each dedupe store over its real backend, fresh and isolated per call, for end-to-end tests. */
-import type { DedupeStore } from '@passfort-webhooks/core';
+
 import { memoryStore } from '@passfort-webhooks/core';
 import { mysqlStore } from '@passfort-webhooks/core/mysql';
 import { postgresStore } from '@passfort-webhooks/core/postgres';
 import { redisStore } from '@passfort-webhooks/core/redis';
+import type { DedupeStore } from '@passfort-webhooks/core/store';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import pg from 'pg';

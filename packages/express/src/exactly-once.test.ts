@@ -4,11 +4,8 @@
  * nothing is acked that was not done.
  */
 import { createServer } from 'node:http';
-import {
-  createPassfortWebhooks,
-  type DedupeStore,
-  type PassfortWebhooksOptions,
-} from '@passfort-webhooks/core';
+import { createPassfortWebhooks, type PassfortWebhooksOptions } from '@passfort-webhooks/core';
+import type { DedupeStore } from '@passfort-webhooks/core/store';
 import {
   kitBatch as batch,
   kitHeaders as bearer,
@@ -46,7 +43,7 @@ for (const kind of await availableStores()) {
       const webhooks = createPassfortWebhooks({
         secret: 'e2e-secret',
         store: opened.store,
-        ...receiverOptions,
+        ...(receiverOptions as Partial<PassfortWebhooksOptions>),
       });
       webhooks.onAny(async (event) => {
         attempts.set(event.id, (attempts.get(event.id) ?? 0) + 1);

@@ -1,10 +1,9 @@
+import type { PassfortWebhooks, PassfortWebhooksOptions } from '@passfort-webhooks/core';
 import {
   type KnownOptions,
-  type PassfortWebhooks,
-  type PassfortWebhooksOptions,
   refuseUnknownOptions,
   resolvePassfortWebhooks,
-} from '@passfort-webhooks/core';
+} from '@passfort-webhooks/core/adapter';
 import { type ConnectMiddleware, webhooksMiddleware } from '@passfort-webhooks/core/node';
 
 /** Options of the Express adapter. */

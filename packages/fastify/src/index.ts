@@ -1,11 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import {
-  type Logger,
-  type PassfortWebhooks,
-  type PassfortWebhooksOptions,
-  refuseUnknownOptions,
-  resolvePassfortWebhooks,
-} from '@passfort-webhooks/core';
+import type { Logger, PassfortWebhooks, PassfortWebhooksOptions } from '@passfort-webhooks/core';
+import { refuseUnknownOptions, resolvePassfortWebhooks } from '@passfort-webhooks/core/adapter';
 import { fromIncomingMessage } from '@passfort-webhooks/core/node';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';

@@ -1,14 +1,13 @@
+import type { PassfortWebhooks, PassfortWebhooksOptions } from '@passfort-webhooks/core';
 import {
   type BodyReader,
   discardBody,
   type EventStreamLike,
   eventStreamReader,
   type KnownOptions,
-  type PassfortWebhooks,
-  type PassfortWebhooksOptions,
   refuseUnknownOptions,
   resolvePassfortWebhooks,
-} from '@passfort-webhooks/core';
+} from '@passfort-webhooks/core/adapter';
 import { type Context, type Handler, Hono } from 'hono';
 
 /** Options of the Hono adapter. */

@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PassfortWebhooks, PassfortWebhooksOptions } from '@passfort-webhooks/core';
 import {
   type KnownOptions,
-  type PassfortWebhooks,
-  type PassfortWebhooksOptions,
   refuseUnknownOptions,
   resolvePassfortWebhooks,
-} from '@passfort-webhooks/core';
+} from '@passfort-webhooks/core/adapter';
 import { fromIncomingMessage, matchesPath } from '@passfort-webhooks/core/node';
 
 /** Options of the Koa adapter. */

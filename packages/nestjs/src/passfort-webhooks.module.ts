@@ -10,8 +10,8 @@ import {
   createPassfortWebhooks,
   type PassfortWebhooks,
   type PassfortWebhooksOptions,
-  refuseUnknownOptions,
 } from '@passfort-webhooks/core';
+import { refuseUnknownOptions } from '@passfort-webhooks/core/adapter';
 import type { ConsoleOptions } from '@passfort-webhooks/core/console';
 import { PassfortHandlerExplorer } from './handler-explorer.js';
 import { mountRoute } from './mount-route.js';

@@ -5,9 +5,10 @@
  * answer must arrive before that, and once the store is back every webhook is handled once,
  * in order. The servers are the test's own; the shared ones are never touched.
  */
-import type { DedupeStore } from '@passfort-webhooks/core';
+
 import { postgresStore } from '@passfort-webhooks/core/postgres';
 import { redisStore } from '@passfort-webhooks/core/redis';
+import type { DedupeStore } from '@passfort-webhooks/core/store';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -8,11 +8,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { format } from 'node:util';
-import { createLoopGuard, createPassfortWebhooks, type Logger } from '@passfort-webhooks/core';
+import { createPassfortWebhooks, type Logger } from '@passfort-webhooks/core';
 import { bullmqQueue } from '@passfort-webhooks/core/bullmq';
 import { createPassfortClient } from '@passfort-webhooks/core/client';
 import { fromIncomingMessage, writeServerResponse } from '@passfort-webhooks/core/node';
 import { redisLoopGuardStore, redisStore } from '@passfort-webhooks/core/redis';
+import { createLoopGuard } from '@passfort-webhooks/core/sync';
 import { Redis } from 'ioredis';
 import { afterAll, expect, it, vi } from 'vitest';
 import { redisServerAvailable, throwawayRedis } from '../test/throwaway-redis.js';
@@ -171,12 +172,7 @@ it.runIf(await redisServerAvailable())(
     const baseUrl = await api.listen();
     cleanups.push(() => api.close());
     for (const attempt of [
-      () =>
-        createPassfortClient({
-          apiKey: `${API_KEY}-wrong`,
-          baseUrl,
-          logger,
-        } as never).getCollectedData('p-1'),
+      () => createPassfortClient({ apiKey: `${API_KEY}-wrong`, baseUrl }).getCollectedData('p-1'),
       () => createPassfortClient({ apiKey: API_KEY, baseUrl }).getCollectedData('missing'),
       () =>
         createPassfortClient({

@@ -5,11 +5,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  createPassfortWebhooks,
-  type DedupeStore,
-  type PassfortWebhooks,
-} from '@passfort-webhooks/core';
+import { createPassfortWebhooks, type PassfortWebhooks } from '@passfort-webhooks/core';
+import type { DedupeStore } from '@passfort-webhooks/core/store';
 import { passfortWebhooks } from '@passfort-webhooks/express';
 import express from 'express';
 import { createEmulator, type RequestReport } from '../src/emulator.js';

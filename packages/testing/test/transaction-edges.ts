@@ -4,9 +4,10 @@
  * does. Figures, not assertions: `pnpm chaos` prints them and fails when an effect doubles, a
  * lease lapses or an unrelated webhook is refused; the short forms are tests beside the stores.
  */
-import { createPassfortWebhooks, type TransactionalStore } from '@passfort-webhooks/core';
+import { createPassfortWebhooks } from '@passfort-webhooks/core';
 import { mysqlStore } from '@passfort-webhooks/core/mysql';
 import { postgresStore } from '@passfort-webhooks/core/postgres';
+import type { TransactionalStore } from '@passfort-webhooks/core/store';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import {

@@ -1,4 +1,4 @@
-import { DELIVERY_COUNTS_HEADER, parseDeliveryCounts } from '@passfort-webhooks/core';
+import { DELIVERY_COUNTS_HEADER, parseDeliveryCounts } from '@passfort-webhooks/core/adapter';
 import type { Hono } from 'hono';
 import type { Reply, Send } from './runtime-cases.ts';
 

@@ -2,7 +2,7 @@
  * The Hono-level cases every runtime must pass, written against a plain `send` so the same
  * list runs in-process (Node, Bun, Deno) and through miniflare (workerd).
  */
-import type { DeliveryCounts } from '@passfort-webhooks/core';
+import type { DeliveryCounts } from '@passfort-webhooks/core/instrumentation';
 import { CASE_SECRET } from './case-app.ts';
 
 export interface Reply {

@@ -5,11 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import {
-  DELIVERY_COUNTS_HEADER,
-  isPassfortEventName,
-  passfortEventNames,
-} from '@passfort-webhooks/core';
+import { isPassfortEventName, passfortEventNames } from '@passfort-webhooks/core';
+import { DELIVERY_COUNTS_HEADER } from '@passfort-webhooks/core/adapter';
 import { postWebhook } from '../post-webhook.js';
 import { webhookEnvelope } from '../test-kit.js';
 import { number, required, targetUrl, UsageError } from './arguments.js';

@@ -2,7 +2,8 @@
  * The store kit on a store without the optional `processedSince`: its case is skipped with the
  * reason, through whichever skip the runner offers, and never fails the store.
  */
-import { type DedupeStore, memoryStore } from '@passfort-webhooks/core';
+import { memoryStore } from '@passfort-webhooks/core';
+import type { DedupeStore } from '@passfort-webhooks/core/store';
 import { describe, expect, it, vi } from 'vitest';
 import { dedupeStoreConformanceCases } from './dedupe-store-cases.js';
 

@@ -1,9 +1,5 @@
-import {
-  type CompletedWebhook,
-  createPassfortWebhooks,
-  type DeadLetter,
-  type DedupeStore,
-} from '@passfort-webhooks/core';
+import { createPassfortWebhooks } from '@passfort-webhooks/core';
+import type { CompletedWebhook, DeadLetter, DedupeStore } from '@passfort-webhooks/core/store';
 import {
   type ConformanceCase,
   expectEqual,

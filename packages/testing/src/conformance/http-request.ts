@@ -1,10 +1,7 @@
 import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  DELIVERY_COUNTS_HEADER,
-  type DeliveryCounts,
-  parseDeliveryCounts,
-} from '@passfort-webhooks/core';
+import { DELIVERY_COUNTS_HEADER, parseDeliveryCounts } from '@passfort-webhooks/core/adapter';
+import type { DeliveryCounts } from '@passfort-webhooks/core/instrumentation';
 
 /** What {@link httpRequest} got back. */
 export interface HttpResult {

@@ -1,4 +1,5 @@
-import { createLoopGuard, type LoopGuardStore } from '@passfort-webhooks/core';
+import type { LoopGuardStore } from '@passfort-webhooks/core/store';
+import { createLoopGuard } from '@passfort-webhooks/core/sync';
 import { type ConformanceCase, expectEqual, sleep } from './conformance-case.js';
 import type { StoreFixture } from './dedupe-store-cases.js';
 

@@ -1,10 +1,6 @@
-import {
-  createPassfortWebhooks,
-  type DedupeStore,
-  type PassfortWebhooksOptions,
-  type TransactionalStore,
-  type WebhookResponse,
-} from '@passfort-webhooks/core';
+import { createPassfortWebhooks, type PassfortWebhooksOptions } from '@passfort-webhooks/core';
+import type { WebhookResponse } from '@passfort-webhooks/core/adapter';
+import type { DedupeStore, TransactionalStore } from '@passfort-webhooks/core/store';
 import {
   type ConformanceCase,
   expectEqual,

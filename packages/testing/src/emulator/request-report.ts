@@ -1,4 +1,4 @@
-import type { DeliveryCounts } from '@passfort-webhooks/core';
+import type { DeliveryCounts } from '@passfort-webhooks/core/instrumentation';
 
 /**
  * Why a request did not count as delivered, as Passfort would see it:

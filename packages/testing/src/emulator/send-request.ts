@@ -1,4 +1,4 @@
-import { DELIVERY_COUNTS_HEADER, parseDeliveryCounts } from '@passfort-webhooks/core';
+import { DELIVERY_COUNTS_HEADER, parseDeliveryCounts } from '@passfort-webhooks/core/adapter';
 import type { ResolvedEmulatorOptions } from './emulator-options.js';
 import type { DeliveryFailure, RequestReport } from './request-report.js';
 

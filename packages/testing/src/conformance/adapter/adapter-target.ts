@@ -1,12 +1,12 @@
 import {
   type AnyPassfortEvent,
   createPassfortWebhooks,
-  type DedupeStore,
   memoryStore,
   type PassfortWebhooks,
   type PassfortWebhooksOptions,
   type WebhookContext,
 } from '@passfort-webhooks/core';
+import type { DedupeStore } from '@passfort-webhooks/core/store';
 import { type ConformanceCase, expectEqual, expectMatch, expectTrue } from '../conformance-case.js';
 import { type HttpRequestOptions, type HttpResult, httpRequest } from '../http-request.js';
 import { KIT_SECRET, kitHeaders, kitReceiverLogging } from '../kit-webhooks.js';
