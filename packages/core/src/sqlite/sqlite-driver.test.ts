@@ -1,10 +1,13 @@
+import { createClient } from '@libsql/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type OpenedSqliteDriver,
   sqliteDrivers,
   temporaryDatabase,
 } from '../../test/sqlite/sqlite-drivers.js';
+import { libsqlDriver } from './drivers/libsql.js';
 import { isBusyError } from './sqlite-busy.js';
+import { sqliteStore } from './sqlite-store.js';
 
 /**
  * What every driver must do with a busy database, beyond the store kits: a write refused
@@ -70,3 +73,32 @@ for (const kind of sqliteDrivers()) {
     });
   });
 }
+
+describe('the libsql driver beside the app’s own writes on the same client', () => {
+  it('claims once the lock is free, although a write of the app was refused as busy on a connection of the client', async () => {
+    const database = temporaryDatabase();
+    const client = createClient({ url: `file:${database.file}` });
+    const other = createClient({ url: `file:${database.file}` });
+    const driver = libsqlDriver({ client });
+    const store = sqliteStore({ driver, pruneIntervalMs: 0 });
+    try {
+      await store.migrate();
+      await client.execute('CREATE TABLE app_rows (n INTEGER)');
+      // Another process holds the write lock; the app writes on the store's client meanwhile.
+      const holder = await other.transaction('write');
+      await expect(client.execute('INSERT INTO app_rows (n) VALUES (1)')).rejects.toThrow(
+        /SQLITE_BUSY/,
+      );
+      await holder.commit();
+      const claimed = await store.claim(['wh-1'], { leaseMs: 9_000, owner: 'a' });
+      expect(claimed).toEqual([{ status: 'claimed', attempt: 1 }]);
+      expect(await store.complete(['wh-1'], { owner: 'a' })).toEqual({ refused: [] });
+      expect((await store.claim(['wh-1'], { leaseMs: 9_000, owner: 'b' }))[0]?.status).toBe('done');
+    } finally {
+      await store.close?.();
+      client.close();
+      other.close();
+      database.remove();
+    }
+  });
+});

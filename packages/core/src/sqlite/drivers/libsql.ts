@@ -57,6 +57,7 @@ export function libsqlDriver<T extends LibsqlTransactionLike>(options: {
   // holds a connection of the client's pool, which refuses (rather than queues) a transaction
   // once all of them are held (a burst of 200 claims held its 20).
   let writes: Promise<unknown> = Promise.resolve();
+  const setAside = new Set<T>();
   /** The statements in one transaction holding the write lock, taken as `writeTransaction` does. */
   const writeBatch = async (statements: readonly SqliteStatement[]) => {
     if (!local) return (await client.batch(statements.map(args), 'write')).map(rows);
@@ -64,10 +65,11 @@ export function libsqlDriver<T extends LibsqlTransactionLike>(options: {
       const transaction = await writeTransaction(client);
       try {
         const results = await transaction.batch(statements.map(args));
-        await transaction.commit();
+        await commitOrSetAside(transaction, setAside);
         return results.map(rows);
       } finally {
-        transaction.close(); // rolls back unless committed
+        // Rolls back unless committed; a connection set aside stays out of the pool.
+        if (!setAside.has(transaction)) transaction.close();
       }
     };
     const result = writes.then(run, run);
@@ -114,7 +116,9 @@ export function libsqlDriver<T extends LibsqlTransactionLike>(options: {
         },
         inTransaction: () => transaction !== undefined && !transaction.closed,
         async commit() {
-          await transaction?.commit();
+          if (transaction !== undefined) {
+            await (local ? commitOrSetAside(transaction, setAside) : transaction.commit());
+          }
           transaction = undefined;
         },
         async rollback() {
@@ -128,9 +132,43 @@ export function libsqlDriver<T extends LibsqlTransactionLike>(options: {
         },
       };
     },
-    close() {},
+    close() {
+      // Only the connections set aside: the client itself stays its owner's.
+      for (const transaction of setAside) transaction.close();
+      setAside.clear();
+    },
   };
 }
+
+/**
+ * COMMIT, or, when the connection is held up by a statement stuck since it was refused as
+ * busy (see {@link writeTransaction}: a write of the app's own on this client, outside
+ * ctx.transaction, can leave one), rolls back and keeps the connection out of the pool for a
+ * minute, so the retry gets another one instead of failing on it again until the garbage
+ * collector runs. The commit's error is thrown (it is SQLITE_BUSY: the store retries).
+ */
+async function commitOrSetAside<T extends LibsqlTransactionLike>(
+  transaction: T,
+  setAside: Set<T>,
+): Promise<void> {
+  try {
+    // By exec: the client's commit() gives the connection back to the pool even when it fails.
+    await transaction.executeMultiple('COMMIT');
+  } catch (error) {
+    if (!STUCK.test(error instanceof Error ? error.message : String(error))) throw error;
+    await transaction.executeMultiple('ROLLBACK').catch(() => {});
+    setAside.add(transaction);
+    setTimeout(() => {
+      setAside.delete(transaction);
+      transaction.close();
+    }, 60_000).unref?.();
+    throw error;
+  }
+  transaction.close(); // committed: the connection goes back to the pool
+}
+
+/** A COMMIT refused because a statement of the connection is still active. */
+const STUCK = /SQL statements in progress/i;
 
 /** Statements that only read: run on their own, outside any write transaction. */
 const READS = /^\s*(?:SELECT|PRAGMA)\b/i;
@@ -146,8 +184,9 @@ const READS = /^\s*(?:SELECT|PRAGMA)\b/i;
  * store retried such a claim for as long as the collector took (0.6 s to over 5 s here, then
  * a 503), although the lock had long been free. `executeMultiple` runs through `exec`, which
  * finalizes its statements whatever they return, so the lock is taken that way: a deferred
- * transaction (it takes no lock, so it cannot be busy) lends a connection of the pool, whose
- * `BEGIN IMMEDIATE` is then run by `exec`. When that is busy, the connection is back in
+ * transaction (it takes no lock, so it cannot be busy) lends a connection of the pool, is
+ * ended by ROLLBACK (END is a commit, which a connection holding a stuck statement refuses),
+ * and `BEGIN IMMEDIATE` is then run by `exec`. When that is busy, the connection is back in
  * autocommit, and closing the transaction gives it back to the pool as it was.
  */
 async function writeTransaction<T extends LibsqlTransactionLike>(
@@ -155,7 +194,7 @@ async function writeTransaction<T extends LibsqlTransactionLike>(
 ): Promise<T> {
   const transaction = await client.transaction('deferred');
   try {
-    await transaction.executeMultiple('END; BEGIN IMMEDIATE');
+    await transaction.executeMultiple('ROLLBACK; BEGIN IMMEDIATE');
     return transaction;
   } catch (error) {
     transaction.close();
