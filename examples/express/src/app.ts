@@ -3,6 +3,7 @@ import {
   type PassfortWebhooksOptions,
   type ProductStatus,
 } from '@passfort-webhooks/core';
+import type { DedupeStore } from '@passfort-webhooks/core/store';
 import { passfortWebhooks } from '@passfort-webhooks/express';
 import express from 'express';
 
@@ -12,13 +13,17 @@ export interface Database {
   checksToFetch: string[];
 }
 
-/** An existing Express app, with Passfort webhooks added in one line. */
-export function createApp(
+/**
+ * An existing Express app, with Passfort webhooks added in one line. `options.store` is the
+ * dedupe store: server.ts passes the SQLite file store (store.ts). Without one the receiver
+ * keeps ids in memory, which is for tests and ephemeral use only: a restart forgets them.
+ */
+export function createApp<S extends DedupeStore = DedupeStore>(
   secret: string,
   db: Database,
-  options: Partial<PassfortWebhooksOptions> = {},
+  options: Partial<PassfortWebhooksOptions<S>> = {},
 ) {
-  const webhooks = createPassfortWebhooks({ secret, ...options });
+  const webhooks = createPassfortWebhooks<S>({ secret, ...options });
   webhooks.on('PRODUCT_STATUS_CHANGED', (event) => {
     db.applicationStatus.set(event.data.application_id, event.data.new_status);
   });

@@ -1,4 +1,5 @@
 import { createApp, type Database } from './app.js';
+import { openStore } from './store.js';
 
 const port = Number(process.env['PORT'] ?? 3000);
 const secret = process.env['PASSFORT_WEBHOOK_SECRET'] ?? 'dev-secret';
@@ -7,7 +8,9 @@ if (process.env['PASSFORT_WEBHOOK_SECRET'] === undefined) {
 }
 
 const db: Database = { applicationStatus: new Map(), checksToFetch: [] };
-const { app } = createApp(secret, db);
+// A SQLite file (WEBHOOKS_DB, default ./webhooks.db): see store.ts for Postgres or Redis.
+const { store } = await openStore();
+const { app } = createApp(secret, db, { store });
 app.listen(port, () => {
   console.log(`Express app listening on http://localhost:${port}/webhooks/passfort`);
 });
