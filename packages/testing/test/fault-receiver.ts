@@ -6,9 +6,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPassfortWebhooks, type PassfortWebhooks } from '@passfort-webhooks/core';
+import { webhooksMiddleware } from '@passfort-webhooks/core/node';
 import type { DedupeStore } from '@passfort-webhooks/core/store';
-import { passfortWebhooks } from '@passfort-webhooks/express';
-import express from 'express';
 import { createEmulator, type RequestReport } from '../src/emulator.js';
 
 const SECRET = 'deadline-fault-secret';
@@ -25,9 +24,14 @@ export async function faultReceiverOn(store: DedupeStore, cleanups: (() => Promi
   webhooks.onAny(async (event) => {
     handled.push(event.id);
   });
-  const app = express();
-  app.use(passfortWebhooks(webhooks, { path: '/webhooks/passfort' }));
-  const server: Server = createServer(app);
+  // The Connect-style mount the Express adapter is made of, on a bare node:http server: this
+  // package's tests need no framework (and must not depend on an adapter that depends on it).
+  const middleware = webhooksMiddleware(webhooks, '/webhooks/passfort');
+  const server: Server = createServer((req, res) =>
+    middleware(req, res, () => {
+      res.writeHead(404).end();
+    }),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   cleanups.push(
     () =>
