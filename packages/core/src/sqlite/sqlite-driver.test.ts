@@ -1,5 +1,5 @@
 import { createClient } from '@libsql/client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type OpenedSqliteDriver,
   sqliteDrivers,
@@ -19,11 +19,13 @@ import { sqliteStore } from './sqlite-store.js';
 for (const kind of sqliteDrivers()) {
   describe(`the ${kind.name} driver on a busy database`, () => {
     const opened: OpenedSqliteDriver[] = [];
-    let database = temporaryDatabase();
+    let database: ReturnType<typeof temporaryDatabase>;
+    beforeEach(() => {
+      database = temporaryDatabase();
+    });
     afterEach(async () => {
       for (const each of opened.splice(0)) await each.close();
       database.remove();
-      database = temporaryDatabase();
     });
     const open = () => {
       const each = kind.open(database.file);
