@@ -22,4 +22,4 @@ export {
   type ReadOptions,
   type UpdateOptions,
   type UpdateResult,
-} from './passfort-client.js';
+} from './create-passfort-client.js';

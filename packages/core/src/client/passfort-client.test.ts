@@ -4,7 +4,7 @@ import { FakePassfortApi } from '../../../testing/src/fake-passfort-api.js';
 import { PassfortApiError } from '../errors/passfort-api-error.js';
 import { PassfortConflictError } from '../errors/passfort-conflict-error.js';
 import { createLoopGuard } from '../sync/loop-guard.js';
-import { createPassfortClient } from './passfort-client.js';
+import { createPassfortClient } from './create-passfort-client.js';
 
 const API_KEY = 'pf-api-key-0c2b9d8e1f';
 const profile = () => ({

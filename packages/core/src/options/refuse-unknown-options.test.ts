@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPassfortClient } from '../client/passfort-client.js';
+import { createPassfortClient } from '../client/create-passfort-client.js';
 import { createConsole } from '../console/create-console.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
 import { createWorker } from '../create-worker.js';

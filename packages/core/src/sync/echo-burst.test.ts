@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../../testing/src/emulator.js';
 import { FakePassfortApi } from '../../../testing/src/fake-passfort-api.js';
 import { bearer, SECRET } from '../../test/webhook-fixtures.js';
-import { createPassfortClient } from '../client/passfort-client.js';
+import { createPassfortClient } from '../client/create-passfort-client.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
 import type { CollectedData } from '../events/collected-data-schema.js';
 import { createLoopGuard } from './loop-guard.js';
