@@ -6,7 +6,7 @@
  */
 import { WebhookBusyError } from '@passfort-webhooks/core';
 import { type D1DatabaseLike, d1Store } from '@passfort-webhooks/core/d1';
-import { dedupeStoreConformanceCases } from '../../../../packages/testing/src/conformance/dedupe-store-cases.js';
+import { dedupeStoreConformanceCases } from '../../../../packages/testing/src/conformance/dedupe-store/index.js';
 
 interface Env {
   DB: D1DatabaseLike;

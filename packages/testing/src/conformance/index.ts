@@ -21,7 +21,7 @@ export {
   dedupeStoreConformanceCases,
   type OpenDedupeStore,
   type StoreFixture,
-} from './dedupe-store-cases.js';
+} from './dedupe-store/index.js';
 export {
   type HttpRequestOptions,
   type HttpResult,

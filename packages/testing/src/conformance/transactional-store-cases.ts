@@ -8,7 +8,7 @@ import {
   expectTrue,
   sleep,
 } from './conformance-case.js';
-import type { StoreFixture } from './dedupe-store-cases.js';
+import type { StoreFixture } from './dedupe-store/index.js';
 import { KIT_SECRET, kitBatch, kitHeaders, kitWebhook, kitWebhookId } from './kit-webhooks.js';
 
 /**

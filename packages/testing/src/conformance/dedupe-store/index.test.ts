@@ -5,7 +5,7 @@
 import { memoryStore } from '@passfort-webhooks/core';
 import type { DedupeStore } from '@passfort-webhooks/core/store';
 import { describe, expect, it, vi } from 'vitest';
-import { dedupeStoreConformanceCases } from './dedupe-store-cases.js';
+import { dedupeStoreConformanceCases } from './index.js';
 
 function withoutProcessedSince(retentionMs: number): DedupeStore {
   const { processedSince: _, ...store } = memoryStore({ retentionMs });

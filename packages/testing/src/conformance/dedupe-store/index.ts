@@ -6,8 +6,8 @@ import {
   expectMatch,
   expectTrue,
   sleep,
-} from './conformance-case.js';
-import { KIT_SECRET, kitHeaders, kitWebhook, kitWebhookId } from './kit-webhooks.js';
+} from '../conformance-case.js';
+import { KIT_SECRET, kitHeaders, kitWebhook, kitWebhookId } from '../kit-webhooks.js';
 
 /** A fresh, empty store for one case, and how to clean up after it. */
 export interface StoreFixture<S> {
