@@ -13,13 +13,13 @@ export { PassfortConflictError } from '../errors/passfort-conflict-error.js';
 export { MAX_COLLECTED_DATA_DEPTH } from '../sync/diff-collected-data.js';
 export type { IsEchoOptions, PendingWrite } from '../sync/loop-guard.js';
 export { type CollectedDataEdit, mergeCollectedData } from '../sync/merge-collected-data.js';
-export {
-  type CollectedDataMutation,
-  type CollectedDataSnapshot,
-  createPassfortClient,
-  type PassfortClient,
-  type PassfortClientOptions,
-  type ReadOptions,
-  type UpdateOptions,
-  type UpdateResult,
-} from './create-passfort-client.js';
+export { createPassfortClient } from './create-passfort-client.js';
+export type {
+  CollectedDataMutation,
+  CollectedDataSnapshot,
+  PassfortClient,
+  ReadOptions,
+  UpdateOptions,
+  UpdateResult,
+} from './passfort-client.js';
+export type { PassfortClientOptions } from './passfort-client-options.js';

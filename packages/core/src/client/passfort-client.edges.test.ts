@@ -14,7 +14,8 @@ import { ConfigurationError } from '../errors/configuration-error.js';
 import { PassfortApiError } from '../errors/passfort-api-error.js';
 import type { CollectedData } from '../events/collected-data-schema.js';
 import { createLoopGuard } from '../sync/loop-guard.js';
-import { createPassfortClient, type PassfortClientOptions } from './create-passfort-client.js';
+import { createPassfortClient } from './create-passfort-client.js';
+import type { PassfortClientOptions } from './passfort-client-options.js';
 
 const API_KEY = 'pf-live-7b1e0c5d9a2f4e8c';
 const person = () => ({
