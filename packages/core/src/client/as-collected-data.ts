@@ -5,7 +5,7 @@
  * so the read retries it and a 412 or an accepted POST falls back to a read.
  */
 import type { CollectedData } from '../events/collected-data-schema.js';
-import { MAX_COLLECTED_DATA_DEPTH } from '../sync/diff-collected-data.js';
+import { MAX_COLLECTED_DATA_DEPTH } from '../sync/collected-data-depth.js';
 
 /** The JSON in `text`, boxed so that a JSON `null` differs from no JSON at all. */
 export function parseJson(text: string | undefined): { value: unknown } | undefined {

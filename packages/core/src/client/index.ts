@@ -10,7 +10,7 @@ export {
   type PassfortApiErrorDetail,
 } from '../errors/passfort-api-error.js';
 export { PassfortConflictError } from '../errors/passfort-conflict-error.js';
-export { MAX_COLLECTED_DATA_DEPTH } from '../sync/diff-collected-data.js';
+export { MAX_COLLECTED_DATA_DEPTH } from '../sync/collected-data-depth.js';
 export type { IsEchoOptions, PendingWrite } from '../sync/loop-guard.js';
 export { type CollectedDataEdit, mergeCollectedData } from '../sync/merge-collected-data.js';
 export { createPassfortClient } from './create-passfort-client.js';

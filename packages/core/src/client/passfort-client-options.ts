@@ -6,7 +6,7 @@
  */
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { type KnownOptions, refuseUnknownOptions } from '../options/refuse-unknown-options.js';
-import { type CompiledDiffOptions, compileDiffOptions } from '../sync/diff-collected-data.js';
+import { type CompiledDiffOptions, compileDiffOptions } from '../sync/compile-diff-options.js';
 import type { LoopGuard } from '../sync/loop-guard.js';
 
 /** The options it accepts: an unknown one is refused (see `refuseUnknownOptions`). */

@@ -9,7 +9,8 @@
 import type { PassfortApiError } from '../errors/passfort-api-error.js';
 import { PassfortConflictError } from '../errors/passfort-conflict-error.js';
 import type { CollectedData } from '../events/collected-data-schema.js';
-import { type CompiledDiffOptions, diffCollectedData } from '../sync/diff-collected-data.js';
+import type { CompiledDiffOptions } from '../sync/compile-diff-options.js';
+import { diffCollectedData } from '../sync/diff-collected-data.js';
 import type { PendingWrite } from '../sync/loop-guard.js';
 import { asCollectedData, parseJson } from './as-collected-data.js';
 import type { Deadline } from './deadline.js';

@@ -1,10 +1,10 @@
+import { checkDepth } from './collected-data-depth.js';
 import {
   type CompiledDiffOptions,
-  checkDepth,
   compileDiffOptions,
   type DiffOptions,
   emptyAfterIgnore,
-} from './diff-collected-data.js';
+} from './compile-diff-options.js';
 import { matchesAnyPattern, type PathSegment } from './path-pattern.js';
 
 function isObject(value: unknown): value is Record<string, unknown> {

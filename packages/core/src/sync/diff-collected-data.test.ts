@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalCollectedData } from './canonical-collected-data.js';
-import {
-  diffCollectedData,
-  MAX_COLLECTED_DATA_DEPTH,
-  PASSFORT_GENERATED_PATHS,
-} from './diff-collected-data.js';
+import { MAX_COLLECTED_DATA_DEPTH } from './collected-data-depth.js';
+import { PASSFORT_GENERATED_PATHS } from './compile-diff-options.js';
+import { diffCollectedData } from './diff-collected-data.js';
 
 /** `{ a: { a: … { a: leaf } } }`, `depth` objects deep, built without recursion. */
 function nested(depth: number, leaf: unknown): Record<string, unknown> {

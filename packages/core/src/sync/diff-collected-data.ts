@@ -1,20 +1,13 @@
+import { checkDepth } from './collected-data-depth.js';
 import {
-  compilePatterns,
-  matchesAnyPattern,
-  type PathPattern,
-  type PathSegment,
-} from './path-pattern.js';
-
-/**
- * Keys Passfort adds to collected_data by itself: the pre-normalisation originals of
- * addresses and the continent of an IP location. A diff that did not ignore them would
- * report changes nobody made. Extend it: `ignore: [...PASSFORT_GENERATED_PATHS, 'my.path']`.
- */
-export const PASSFORT_GENERATED_PATHS: readonly PathPattern[] = [
-  '**.original_structured_address',
-  '**.original_freeform_address',
-  'ip_location.continent',
-];
+  type CompiledDiffOptions,
+  compileDiffOptions,
+  type DiffOptions,
+  emptyAfterIgnore,
+  ignored,
+} from './compile-diff-options.js';
+import { elementKeys, keyedById } from './keyed-by-id.js';
+import type { PathSegment } from './path-pattern.js';
 
 /** One difference between two collected_data snapshots. */
 export type CollectedDataChange =
@@ -27,95 +20,11 @@ export type CollectedDataChange =
       readonly after: unknown;
     };
 
-/** Options of {@link diffCollectedData}. */
-export interface DiffOptions {
-  /**
-   * Paths to leave out of the comparison, as patterns (`*` one step, `**` any steps).
-   * @default PASSFORT_GENERATED_PATHS
-   */
-  ignore?: readonly PathPattern[];
-  /**
-   * Maps each leaf value (string, number, boolean, null, `Date`) before comparing, e.g. trimming
-   * strings or upper-casing country codes. Values in the result are the originals.
-   * @example (value) => (typeof value === 'string' ? value.trim() : value)
-   */
-  normalize?: (value: unknown, path: readonly PathSegment[]) => unknown;
-}
-
 type Json = unknown;
-
-/**
- * How deep {@link diffCollectedData}, the loop guard's fingerprint and `mergeCollectedData`
- * walk into a value: 500 levels, where a real collected_data is about 6. Deeper data throws a
- * `RangeError` that says so, never a stack overflow (at about 6,000 levels).
- */
-export const MAX_COLLECTED_DATA_DEPTH = 500;
-
-/** Throws the documented error once a walk goes deeper than {@link MAX_COLLECTED_DATA_DEPTH}. */
-export function checkDepth(depth: number): void {
-  if (depth > MAX_COLLECTED_DATA_DEPTH) {
-    throw new RangeError(
-      `[passfort-webhooks] collected_data is nested deeper than ${MAX_COLLECTED_DATA_DEPTH} levels (MAX_COLLECTED_DATA_DEPTH); it is compared no further`,
-    );
-  }
-}
-
-// Arrays and Dates have no `id`: no need to rule them out first (this runs for every element).
-function hasId(item: Json): item is Record<string, Json> & { id: string | number } {
-  if (typeof item !== 'object' || item === null) return false;
-  const id = (item as { id?: unknown }).id;
-  return typeof id === 'string' || typeof id === 'number';
-}
-
-/** Arrays whose elements all carry an `id` (documents, officers…) are matched by id. */
-export function keyedById(a: readonly Json[], b: readonly Json[]): boolean {
-  if (a.length === 0 && b.length === 0) return false;
-  return a.every(hasId) && b.every(hasId);
-}
-
-/**
- * The keys the elements of id'd arrays are matched by, for arrays compared together: their
- * ids as they are (a number and a string stay apart) while every id is unique; when one
- * repeats, the id and which occurrence it is, so the second of two elements with one id is
- * matched with the second, and removing it is reported.
- */
-export function elementKeys(...lists: readonly (readonly Json[])[]): unknown[][] {
-  const ids = lists.map((items) => items.map((item) => (item as { id: unknown }).id));
-  if (ids.every((list) => list.length < 2 || new Set(list).size === list.length)) return ids;
-  return ids.map((list) => {
-    const seen = new Map<unknown, number>();
-    return list.map((id) => {
-      const occurrence = seen.get(id) ?? 0;
-      seen.set(id, occurrence + 1);
-      return `${typeof id}:${String(id)}#${occurrence}`;
-    });
-  });
-}
 
 /** A leaf as compared: normalised if asked. */
 function leafValue(value: Json, path: readonly PathSegment[], options: CompiledDiffOptions): Json {
   return options.normalize === undefined ? value : options.normalize(value, path);
-}
-
-const COMPILED = Symbol('compiled diff options');
-
-/** The compiled form of {@link DiffOptions}, reusable across many diffs. */
-export interface CompiledDiffOptions {
-  readonly [COMPILED]: true;
-  readonly ignore: ReturnType<typeof compilePatterns>;
-  readonly normalize: DiffOptions['normalize'];
-}
-
-/** Compiles {@link DiffOptions} once, for code that diffs many snapshots with the same rules. */
-export function compileDiffOptions(
-  options: DiffOptions | CompiledDiffOptions = {},
-): CompiledDiffOptions {
-  if (COMPILED in options) return options;
-  return {
-    [COMPILED]: true,
-    ignore: compilePatterns(options.ignore ?? PASSFORT_GENERATED_PATHS),
-    normalize: options.normalize,
-  };
 }
 
 /**
@@ -158,42 +67,6 @@ export function sameUnderRules(
   const found: CollectedDataChange[] = [];
   walk(a, b, path, found, options, 1);
   return found.length === 0;
-}
-
-/**
- * True for an object or array with nothing left once ignored paths are dropped, such as
- * `ip_location: { continent }`: it counts as absent, so Passfort's additions never show up
- * as an added container.
- */
-export function emptyAfterIgnore(
-  value: Json,
-  path: PathSegment[],
-  options: CompiledDiffOptions,
-): boolean {
-  if (typeof value !== 'object' || value === null || value instanceof Date) return false;
-  checkDepth(path.length);
-  const entries: [PathSegment, Json][] = Array.isArray(value)
-    ? value.map((item, index) => [index, item])
-    : Object.entries(value);
-  return entries.every(([key, item]) => {
-    path.push(key);
-    const empty = ignored(path, key, options) || emptyAfterIgnore(item, path, options);
-    path.pop();
-    return empty;
-  });
-}
-
-// Most keys cannot match any ignore pattern: their last step is not one the patterns end in.
-export function ignored(
-  path: readonly PathSegment[],
-  key: PathSegment,
-  options: CompiledDiffOptions,
-): boolean {
-  const { ignore } = options;
-  if (ignore.patterns.length === 0) return false;
-  if (!ignore.wildcardLast && !ignore.lastSteps.has(typeof key === 'string' ? key : String(key)))
-    return false;
-  return matchesAnyPattern(path, ignore);
 }
 
 /**

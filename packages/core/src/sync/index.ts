@@ -4,13 +4,9 @@
  * echoes of the app's own writes. The API client that writes is `@passfort-webhooks/core/client`.
  * @module
  */
-export {
-  type CollectedDataChange,
-  type DiffOptions,
-  diffCollectedData,
-  MAX_COLLECTED_DATA_DEPTH,
-  PASSFORT_GENERATED_PATHS,
-} from './diff-collected-data.js';
+export { MAX_COLLECTED_DATA_DEPTH } from './collected-data-depth.js';
+export { type DiffOptions, PASSFORT_GENERATED_PATHS } from './compile-diff-options.js';
+export { type CollectedDataChange, diffCollectedData } from './diff-collected-data.js';
 export {
   createLoopGuard,
   type IsEchoOptions,

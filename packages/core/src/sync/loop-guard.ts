@@ -5,7 +5,7 @@ import {
   type CompiledDiffOptions,
   compileDiffOptions,
   type DiffOptions,
-} from './diff-collected-data.js';
+} from './compile-diff-options.js';
 import type { LoopGuardStore } from './loop-guard-store.js';
 import { memoryLoopGuardStore } from './memory-loop-guard-store.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_COLLECTED_DATA_DEPTH } from './diff-collected-data.js';
+import { MAX_COLLECTED_DATA_DEPTH } from './collected-data-depth.js';
 import { mergeCollectedData } from './merge-collected-data.js';
 
 const base = () => ({

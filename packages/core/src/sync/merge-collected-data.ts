@@ -1,15 +1,14 @@
 import type { CollectedData } from '../events/collected-data-schema.js';
+import { checkDepth } from './collected-data-depth.js';
 import {
   type CompiledDiffOptions,
-  checkDepth,
   compileDiffOptions,
   type DiffOptions,
-  elementKeys,
   emptyAfterIgnore,
   ignored,
-  keyedById,
-  sameUnderRules,
-} from './diff-collected-data.js';
+} from './compile-diff-options.js';
+import { sameUnderRules } from './diff-collected-data.js';
+import { elementKeys, keyedById } from './keyed-by-id.js';
 import type { PathSegment } from './path-pattern.js';
 
 /** One edit of collected_data: the copy it started from, and the copy it produced. */
