@@ -4,9 +4,5 @@
  * entry; the adapters mount it in one line.
  * @module
  */
-export {
-  type ConsoleHandler,
-  type ConsoleOptions,
-  type ConsoleRequestInfo,
-  createConsole,
-} from './create-console.js';
+export type { ConsoleOptions } from './console-options.js';
+export { type ConsoleHandler, type ConsoleRequestInfo, createConsole } from './create-console.js';

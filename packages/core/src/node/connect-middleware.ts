@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ConsoleOptions } from '../console/create-console.js';
+import type { ConsoleOptions } from '../console/console-options.js';
 import type { PassfortWebhooks } from '../create-passfort-webhooks.js';
 import { consoleForNode } from './console-for-node.js';
 import { fromIncomingMessage } from './from-incoming-message.js';

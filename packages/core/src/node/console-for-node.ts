@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ConsoleOptions } from '../console/console-options.js';
 import { CONSOLE_SECURITY_HEADERS } from '../console/console-security-headers.js';
-import { type ConsoleOptions, createConsole } from '../console/create-console.js';
+import { createConsole } from '../console/create-console.js';
 import type { PassfortWebhooks } from '../create-passfort-webhooks.js';
 import { toWebRequest, writeWebResponse } from './web-request.js';
 
