@@ -4,12 +4,14 @@
  * @module
  */
 export {
-  type MysqlConnectionOf,
-  type MysqlPool,
-  type MysqlPoolConnection,
-  type MysqlQueryable,
   type MysqlStore,
   type MysqlStoreOptions,
-  mysqlSchemaSql,
   mysqlStore,
-} from '../stores/mysql-store.js';
+} from './mysql-dedupe-store.js';
+export type {
+  MysqlConnectionOf,
+  MysqlPool,
+  MysqlPoolConnection,
+  MysqlQueryable,
+} from './mysql-pool.js';
+export { mysqlSchemaSql } from './mysql-schema.js';

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MYSQL_URL, mysqlAvailable, uniqueName } from '../../test/services.js';
 import { bearer, productStatusChanged, SECRET, webhookId } from '../../test/webhook-fixtures.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
-import { mysqlStore } from './mysql-store.js';
+import { mysqlStore } from './mysql-dedupe-store.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -6,7 +6,8 @@ import mysql from 'mysql2/promise';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { MYSQL_URL, mysqlAvailable, uniqueName } from '../../test/services.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
-import { mysqlSchemaSql, mysqlStore } from './mysql-store.js';
+import { mysqlStore } from './mysql-dedupe-store.js';
+import { mysqlSchemaSql } from './mysql-schema.js';
 
 const newPool = () => mysql.createPool({ uri: MYSQL_URL, connectionLimit: 6 });
 
