@@ -3,12 +3,18 @@
  * receiver process with a SQL store whose handler inserts a row per webhook into a table with
  * no unique constraint, a sender that resends each batch until it gets a 200 (as Passfort
  * does), and SIGKILLs of the receiver at random moments, each followed by a restart. At the
- * end the rows are counted per webhook id: lost, doubled, and out of Passfort's order.
+ * end the rows are counted per webhook id: lost, doubled, and out of Passfort's order. SQLite
+ * runs on a WAL file in a temporary directory (libsql), removed after the run.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createClient } from '@libsql/client';
 import { mysqlStore } from '@passfort-webhooks/core/mysql';
 import { postgresStore } from '@passfort-webhooks/core/postgres';
+import { libsqlDriver, sqliteStore } from '@passfort-webhooks/core/sqlite';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { KIT_SECRET, kitBatch, kitHeaders } from '../src/conformance/kit-webhooks.js';
@@ -18,7 +24,7 @@ export const DATABASE_URL =
   process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const MYSQL_URL = process.env['MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/test';
 
-export type ChaosDatabase = 'postgres' | 'mysql';
+export type ChaosDatabase = 'postgres' | 'mysql' | 'sqlite';
 export type ChaosMode = 'transaction' | 'plain';
 
 export interface ChaosOptions {
@@ -55,6 +61,7 @@ const fixture = fileURLToPath(new URL('./fixtures/chaos-receiver.mjs', import.me
 
 /** True when the database answers; under CI=true an unreachable one throws instead. */
 export async function databaseReachable(database: ChaosDatabase): Promise<boolean> {
+  if (database === 'sqlite') return true; // a file: nothing to reach
   try {
     if (database === 'postgres') {
       const client = new pg.Client({
@@ -85,6 +92,7 @@ interface Database {
 }
 
 function openDatabase(database: ChaosDatabase): Database {
+  if (database === 'sqlite') return openSqlite();
   if (database === 'postgres') {
     const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
     return {
@@ -140,6 +148,37 @@ function openDatabase(database: ChaosDatabase): Database {
       );
     },
     end: () => pool.end(),
+  };
+}
+
+/** A WAL file in a fresh temporary directory: the url is its path; `end()` removes it. */
+function openSqlite(): Database {
+  const dir = mkdtempSync(join(tmpdir(), 'pfw-chaos-'));
+  const file = join(dir, 'webhooks.db');
+  const client = createClient({ url: `file:${file}` });
+  return {
+    url: file,
+    async migrate(table, effects) {
+      const store = sqliteStore({
+        driver: libsqlDriver({ client }),
+        table,
+        deadLetterTable: `${table}_dead`,
+        pruneIntervalMs: 0,
+      });
+      await store.migrate();
+      await client.execute(
+        `CREATE TABLE ${effects} (seq INTEGER PRIMARY KEY AUTOINCREMENT, webhook_id TEXT NOT NULL)`,
+      );
+    },
+    async effects(effects) {
+      const { rows } = await client.execute(`SELECT webhook_id FROM ${effects} ORDER BY seq`);
+      return rows.map((row) => String(row['webhook_id']));
+    },
+    async drop() {}, // the tables go with the file
+    async end() {
+      client.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
