@@ -2,7 +2,31 @@ import { ConfigurationError } from '../../errors/configuration-error.js';
 import { WebhookBusyError } from '../../errors/webhook-busy-error.js';
 import type { TransactionIsolation, TransactOnceOptions } from '../transactional-store.js';
 import { guardConnection } from './guarded-connection.js';
+import { lockedAndBegun, lockedConnection } from './locked-connection.js';
 import { recordableResult } from './recordable-result.js';
+import type {
+  EffectSeen,
+  TransactionDialect,
+  TransactionMarks,
+  TransactOnceLimits,
+} from './transaction-dialect.js';
+
+// The SQL stores' dialects (postgres/, mysql/, sqlite/) import the contract from here, as they
+// did before it had a file of its own.
+export type {
+  EffectSeen,
+  TransactionDialect,
+  TransactionMarks,
+  TransactOnceLimits,
+} from './transaction-dialect.js';
+
+/** Serialization failures and deadlocks retried; each retry runs `fn` again. */
+const RETRIES = 4;
+const ISOLATIONS: readonly TransactionIsolation[] = [
+  'read committed',
+  'repeatable read',
+  'serializable',
+];
 
 /**
  * `ctx.transaction` on a SQL store, written once for every database: what differs between
@@ -32,133 +56,7 @@ import { recordableResult } from './recordable-result.js';
  *    cannot run a second time, and the call fails naming the cause.
  * 5. **A connection whose session `fn` changed** (a `SET`, a role, autocommit) is closed
  *    rather than given back to the pool, where the next webhook would inherit it.
- *
- * Taken one by one, those steps cost 8 round trips besides `fn`'s own. A dialect that can send
- * several statements at once gives {@link TransactionDialect.lockReadAndBegin} and
- * {@link TransactionDialect.recordCommitAndUnlock}: the same steps in the same order, in one
- * trip before `fn` and one after it (the round trips, not the statements, were most of what
- * `ctx.transaction` cost over a hand-written transaction: issue 40, BENCHMARKS.md).
  */
-export interface TransactionDialect<C extends object> {
-  /** A connection of the store's pool. */
-  connect(): Promise<C>;
-  /** Gives the connection back; `discard` closes it instead (its state is unknown or was changed). */
-  release(connection: C, discard: boolean): void;
-  /** Takes the lock named `key` for this session, without waiting; true when taken. */
-  tryLock(connection: C, key: string): Promise<boolean>;
-  unlock(connection: C, key: string): Promise<void>;
-  /**
-   * Reads, outside any transaction, whether the effect of `id` was committed, its value, and
-   * the owner holding the id's claim (undefined: nobody, or a claim without one).
-   */
-  readEffect(connection: C, id: string): Promise<EffectSeen>;
-  /** Begins a transaction at `isolation`. */
-  begin(connection: C, isolation: TransactionIsolation): Promise<void>;
-  /** The connection's {@link TransactionMarks} now. */
-  marks(connection: C): Promise<TransactionMarks>;
-  /**
-   * Whether the transaction marked `transaction` (by {@link marks}, before `fn`) committed or
-   * rolled back, once it ended; `'unknown'` where the database cannot say (MySQL).
-   */
-  outcomeOf(
-    connection: C,
-    transaction: string | undefined,
-  ): Promise<'committed' | 'aborted' | 'unknown'>;
-  /**
-   * The statements `fn` may not send through `tx`, because they end or replace the
-   * transaction: checked on each query's text before it is sent (the after-check in
-   * {@link transactOnce} is the net for what slips past, e.g. a dynamic EXECUTE).
-   */
-  readonly forbidden: RegExp;
-  /**
-   * Inserts the effect record; with an `owner`, only if no other owner holds the id's claim:
-   * false when refused (nothing inserted).
-   */
-  record(connection: C, id: string, result: string | null, owner?: string): Promise<boolean>;
-  commit(connection: C): Promise<void>;
-  /**
-   * Rolls back. `'kept-writes'` when the database says some writes could not be rolled back
-   * (MySQL's warning 1196: a MyISAM, MEMORY or Aria table was written): they happened.
-   */
-  rollback(connection: C): Promise<'kept-writes' | undefined>;
-  /** True for a serialization failure or a deadlock: everything was rolled back. */
-  isRetryable(error: unknown): boolean;
-  /** Turns a driver error into the store's own (a missing table says how to fix it). */
-  explain(error: unknown): unknown;
-  /**
-   * Optional, with {@link recordCommitAndUnlock}: {@link tryLock}, {@link readEffect},
-   * {@link begin} and {@link marks} in one round trip, with the same order and meaning (the
-   * effect is read after the lock and outside `fn`'s transaction, which is begun after that
-   * read). When it answers `locked: true`, the lock is held and `fn`'s transaction is open
-   * (roll it back when the effect turns out recorded); on `locked: false` nothing is held
-   * and no transaction is open. A dialect without it takes the steps one by one.
-   */
-  lockReadAndBegin?(
-    connection: C,
-    key: string,
-    id: string,
-    isolation: TransactionIsolation,
-  ): Promise<{ locked: false } | { locked: true; seen: EffectSeen; before: TransactionMarks }>;
-  /**
-   * Optional, with {@link lockReadAndBegin}: after `fn` succeeded with a recordable result,
-   * {@link marks}, {@link record} (with `owner`), {@link commit} and {@link unlock} in one
-   * round trip, with the same outcomes as those steps taken one by one:
-   * - `committed`: the transaction was still `before`'s, the record was inserted, both
-   *   committed, the lock given back;
-   * - `refused`: another owner holds the claim: nothing was inserted or committed, the
-   *   transaction is open (roll it back) and the lock held;
-   * - `ended`: `fn` ended the transaction itself; what it wrote is committed unless the
-   *   database says it was rolled back (`recorded: false`: nothing recorded either), else
-   *   the record was committed after it (`recorded: true`), as {@link transactOnce} does
-   *   step by step; the lock was given back.
-   */
-  recordCommitAndUnlock?(
-    connection: C,
-    key: string,
-    id: string,
-    result: string | null,
-    owner: string | undefined,
-    before: TransactionMarks,
-  ): Promise<
-    | { outcome: 'committed'; after: TransactionMarks }
-    | { outcome: 'refused' }
-    | { outcome: 'ended'; after: TransactionMarks; recorded: boolean }
-  >;
-}
-
-/** What {@link TransactionDialect.readEffect} tells. */
-export interface EffectSeen {
-  readonly committed: boolean;
-  readonly result: unknown;
-  readonly holder?: string | undefined;
-}
-
-/**
- * What tells whether `fn` ended the transaction or changed the session: compared before and
- * after `fn`. `transaction` identifies the open transaction (undefined: not told apart);
- * `session` sums up the session's settings.
- */
-export interface TransactionMarks {
-  readonly transaction: string | undefined;
-  readonly session: string;
-}
-
-/** Limits of {@link transactOnce}. */
-export interface TransactOnceLimits {
-  /** How long a run waits for another run of the same id to finish its transaction. */
-  readonly lockWaitMs: number;
-  /** Prefix of the lock names, unique to the store's tables. */
-  readonly lockPrefix: string;
-}
-
-/** Serialization failures and deadlocks retried; each retry runs `fn` again. */
-const RETRIES = 4;
-const ISOLATIONS: readonly TransactionIsolation[] = [
-  'read committed',
-  'repeatable read',
-  'serializable',
-];
-
 export async function transactOnce<C extends object, T>(
   dialect: TransactionDialect<C>,
   limits: TransactOnceLimits,
@@ -301,7 +199,7 @@ export async function transactOnce<C extends object, T>(
         }
       }
       if (run <= RETRIES && dialect.isRetryable(error)) {
-        await sleep(5 * 2 ** run * (0.5 + Math.random()));
+        await new Promise((resolve) => setTimeout(resolve, 5 * 2 ** run * (0.5 + Math.random())));
         continue;
       }
       throw error;
@@ -328,70 +226,6 @@ function endedItself(id: string, failure: { error: unknown } | undefined): Confi
   );
 }
 
-/**
- * {@link lockedConnection} through {@link TransactionDialect.lockReadAndBegin}: a connection
- * holding the id's lock, the effect as read after it, and `fn`'s transaction begun.
- */
-async function lockedAndBegun<C extends object>(
-  dialect: TransactionDialect<C>,
-  limits: TransactOnceLimits,
-  key: string,
-  id: string,
-  isolation: TransactionIsolation,
-): Promise<{ connection: C; seen: EffectSeen; before: TransactionMarks }> {
-  const giveUpAt = Date.now() + limits.lockWaitMs;
-  let pause = 5;
-  for (;;) {
-    const connection = await dialect.connect();
-    let taken: Awaited<ReturnType<NonNullable<TransactionDialect<C>['lockReadAndBegin']>>>;
-    try {
-      taken = await dialect.lockReadAndBegin!(connection, key, id, isolation);
-    } catch (error) {
-      // Closing the session frees whatever it held.
-      dialect.release(connection, true);
-      throw dialect.explain(error);
-    }
-    if (taken.locked) return { connection, seen: taken.seen, before: taken.before };
-    dialect.release(connection, false);
-    if (Date.now() >= giveUpAt) throw busy(id, limits);
-    await sleep(pause);
-    pause = Math.min(pause * 2, 250);
-  }
-}
-
-function busy(id: string, limits: TransactOnceLimits): WebhookBusyError {
-  return new WebhookBusyError(
-    `Another delivery of webhook ${id} has been running its ctx.transaction for over ${limits.lockWaitMs} ms; this run gives up and the webhook is retried (its effect is recorded once, by whichever run commits)`,
-    { id },
-  );
-}
-
-/** A connection holding the id's lock; waits, without holding a connection, while another run has it. */
-async function lockedConnection<C extends object>(
-  dialect: TransactionDialect<C>,
-  limits: TransactOnceLimits,
-  key: string,
-  id: string,
-): Promise<C> {
-  const giveUpAt = Date.now() + limits.lockWaitMs;
-  let pause = 5;
-  for (;;) {
-    const connection = await dialect.connect();
-    let locked: boolean;
-    try {
-      locked = await dialect.tryLock(connection, key);
-    } catch (error) {
-      dialect.release(connection, true);
-      throw dialect.explain(error);
-    }
-    if (locked) return connection;
-    dialect.release(connection, false);
-    if (Date.now() >= giveUpAt) throw busy(id, limits);
-    await sleep(pause);
-    pause = Math.min(pause * 2, 250);
-  }
-}
-
 /** Refuses a run whose claim another delivery took over after this one's lease ended. */
 function takenOver(id: string): WebhookBusyError {
   return new WebhookBusyError(
@@ -411,8 +245,4 @@ function safeRecord(value: unknown): string | null {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
