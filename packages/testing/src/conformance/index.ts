@@ -20,7 +20,6 @@ export {
 export {
   dedupeStoreConformanceCases,
   type OpenDedupeStore,
-  type StoreFixture,
 } from './dedupe-store/index.js';
 export {
   type HttpRequestOptions,
@@ -42,6 +41,7 @@ export {
   loopGuardStoreConformanceCases,
   type OpenLoopGuardStore,
 } from './loop-guard-store-cases.js';
+export type { StoreFixture } from './store-fixture.js';
 export {
   type OpenTransactionalStore,
   type TransactionalStoreFixture,

@@ -1,7 +1,7 @@
 import type { LoopGuardStore } from '@passfort-webhooks/core/store';
 import { createLoopGuard } from '@passfort-webhooks/core/sync';
 import { type ConformanceCase, expectEqual, sleep } from './conformance-case.js';
-import type { StoreFixture } from './dedupe-store/index.js';
+import type { StoreFixture } from './store-fixture.js';
 
 /** Opens a fresh, empty loop-guard store. */
 export type OpenLoopGuardStore = () => Promise<StoreFixture<LoopGuardStore>>;

@@ -8,8 +8,8 @@ import {
   expectTrue,
   sleep,
 } from './conformance-case.js';
-import type { StoreFixture } from './dedupe-store/index.js';
 import { KIT_SECRET, kitBatch, kitHeaders, kitWebhook, kitWebhookId } from './kit-webhooks.js';
+import type { StoreFixture } from './store-fixture.js';
 
 /**
  * A fresh transactional store for one case, and a table of effects in the same database: a
