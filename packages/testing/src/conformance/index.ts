@@ -46,4 +46,4 @@ export {
   type OpenTransactionalStore,
   type TransactionalStoreFixture,
   transactionalStoreConformanceCases,
-} from './transactional-store-cases.js';
+} from './transactional-store/index.js';

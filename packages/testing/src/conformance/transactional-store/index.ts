@@ -7,9 +7,9 @@ import {
   expectMatch,
   expectTrue,
   sleep,
-} from './conformance-case.js';
-import { KIT_SECRET, kitBatch, kitHeaders, kitWebhook, kitWebhookId } from './kit-webhooks.js';
-import type { StoreFixture } from './store-fixture.js';
+} from '../conformance-case.js';
+import { KIT_SECRET, kitBatch, kitHeaders, kitWebhook, kitWebhookId } from '../kit-webhooks.js';
+import type { StoreFixture } from '../store-fixture.js';
 
 /**
  * A fresh transactional store for one case, and a table of effects in the same database: a
