@@ -2,4 +2,4 @@
  * The BullMQ queue (Redis, durable) for `delivery: 'queue'`. Node-only.
  * @module
  */
-export { type BullmqQueueOptions, bullmqQueue } from '../queues/bullmq-queue.js';
+export { type BullmqQueueOptions, bullmqQueue } from './bullmq-queue.js';

@@ -7,9 +7,9 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REDIS_URL, redisAvailable, uniqueName } from '../../test/services.js';
 import { bearer, productStatusChanged, SECRET, webhookId } from '../../test/webhook-fixtures.js';
+import { bullmqQueue } from '../bullmq/bullmq-queue.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
 import { createWorker } from '../create-worker.js';
-import { bullmqQueue } from '../queues/bullmq-queue.js';
 import { redisStore } from '../redis/redis-dedupe-store.js';
 import { memoryStore } from '../stores/memory/memory-store.js';
 

@@ -3,7 +3,7 @@
  * worker attempts a lane's head, its attempts keep the engine's backoff whatever the number of
  * workers, and nothing behind it runs before it is handled (issue 32). The dependency outage
  * lasts PFW_LANE_OUTAGE_MS (6 s by default; the long form is the 40 s outage of the issue:
- * `PFW_LANE_OUTAGE_MS=40000 npx vitest run packages/core/src/queues/bullmq-lanes.test.ts`).
+ * `PFW_LANE_OUTAGE_MS=40000 npx vitest run packages/core/src/bullmq/bullmq-lanes.test.ts`).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
