@@ -1,54 +1,13 @@
-import { ConfigurationError } from '../../errors/configuration-error.js';
-import { type KnownOptions, refuseUnknownOptions } from '../../options/refuse-unknown-options.js';
 import type { ClaimOutcome, CompleteResult, DeadLetter, DedupeStore } from '../dedupe-store.js';
-import { DEFAULT_RETENTION_MS } from '../dedupe-store.js';
 import { DoneIds } from './done-ids.js';
 import { FingerprintCodes } from './fingerprint-codes.js';
+import { type MemoryStoreOptions, resolveMemoryStoreOptions } from './memory-store-options.js';
+import { mayAct, OtherClaims } from './other-claims.js';
 import { ProfileHistory } from './profile-history.js';
 import { CLAIM_BUSY, CLAIM_DONE } from './uuid-record-table.js';
 import { uuidWords } from './uuid-words.js';
 
-/** The options it accepts: an unknown one is refused (see `refuseUnknownOptions`). */
-const MEMORY_STORE_OPTIONS = {
-  maxEntries: true,
-  retentionMs: true,
-  maxDeadLetters: true,
-  maxProfiles: true,
-  now: true,
-} as const satisfies KnownOptions<MemoryStoreOptions>;
-
-/** Options of {@link memoryStore}. */
-export interface MemoryStoreOptions {
-  /**
-   * How many ids to remember at most; the oldest completed ones are forgotten first.
-   * @default 1_000_000
-   */
-  maxEntries?: number;
-  /**
-   * How long a completed id is remembered. Passfort redelivers an unacknowledged batch
-   * within hours (12 retries take about 34 hours, then daily), so the default outlasts it.
-   * @default 7 days
-   */
-  retentionMs?: number;
-  /**
-   * How many dead letters to keep at most; the oldest are dropped first.
-   * @default 10_000
-   */
-  maxDeadLetters?: number;
-  /**
-   * How many profiles' completions to remember for order-safe replay (`processedSince`), each
-   * its newest 64 for the retention, at most; the least recently updated are forgotten first,
-   * half of this at a time, so at least the most recently updated half is always kept.
-   * A replayed dead letter whose profile was forgotten is not known to be superseded.
-   * @default 10_000
-   */
-  maxProfiles?: number;
-  /**
-   * The clock, for tests. @default a monotonic clock (`performance.now()` from the wall-clock
-   * time the store was made): a wall clock set forward must not end every lease at once
-   */
-  now?: () => number;
-}
+export type { MemoryStoreOptions } from './memory-store-options.js';
 
 // Shared outcomes: a claim answers a batch of 100 without making an object per id.
 const DONE: ClaimOutcome = Object.freeze({ status: 'done' });
@@ -60,32 +19,6 @@ const FIRST_CLAIM: ClaimOutcome = Object.freeze({ status: 'claimed', attempt: 1 
 
 function attemptOutcome(attempts: number): ClaimOutcome {
   return attempts === 1 ? FIRST_CLAIM : { status: 'claimed', attempt: attempts };
-}
-
-/** A claim of an id that is not a UUID (UUIDs are claimed in the done table itself). */
-interface Claim {
-  leaseUntil: number;
-  /** Runs counted, this claim's included once `started`. */
-  attempts: number;
-  started: boolean;
-  /** The owner's number (0: none). */
-  owner: number;
-  fingerprint: string | undefined;
-}
-
-/**
- * A clock that only moves forward: `performance.now()` from the wall-clock time it was made.
- * Leases measured by `Date.now()` all ended at once when the system clock was set forward
- * (NTP stepping it, a VM resumed), and a second delivery could claim webhooks a live one runs.
- */
-function monotonicClock(): () => number {
-  // workerd's performance.now() is Date.now() (timeOrigin 0), but 0 at a module's top level,
-  // where receivers are made: from there, origin + performance.now() counted the epoch twice,
-  // the expiry ticks overflowed, and a redelivery ran its handlers again. Its Date.now() only
-  // moves with I/O, never backwards.
-  if (performance.timeOrigin === 0) return Date.now;
-  const origin = Date.now() - performance.now();
-  return () => origin + performance.now();
 }
 
 /**
@@ -102,32 +35,17 @@ function monotonicClock(): () => number {
  * const webhooks = createPassfortWebhooks({ secret, store: memoryStore({ maxEntries: 100_000 }) });
  */
 export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
-  refuseUnknownOptions('memoryStore', options, MEMORY_STORE_OPTIONS);
-  const maxEntries = options.maxEntries ?? 1_000_000;
-  const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
-  const maxDeadLetters = options.maxDeadLetters ?? 10_000;
-  const maxProfiles = options.maxProfiles ?? 10_000;
-  // Leases and retention on a clock that does not jump; completion times, which a replay
-  // compares with a dead letter's failedAt (epoch ms), on the wall clock.
-  const now = options.now ?? monotonicClock();
-  const wallNow = options.now ?? Date.now;
-  if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-    throw new ConfigurationError('memoryStore maxEntries must be a positive integer');
-  }
-  if (!Number.isInteger(maxDeadLetters) || maxDeadLetters < 1) {
-    throw new ConfigurationError('memoryStore maxDeadLetters must be a positive integer');
-  }
-  if (!Number.isInteger(maxProfiles) || maxProfiles < 1) {
-    throw new ConfigurationError('memoryStore maxProfiles must be a positive integer');
-  }
-  if (!(retentionMs > 0)) throw new ConfigurationError('memoryStore retentionMs must be positive');
+  // Leases and retention on `now`, a clock that does not jump; completion times, which a replay
+  // compares with a dead letter's failedAt (epoch ms), on `wallNow`.
+  const { maxEntries, retentionMs, maxDeadLetters, maxProfiles, now, wallNow } =
+    resolveMemoryStoreOptions(options);
 
   // Expiry by id, in tenths of a second from the store's creation (a compact integer).
   const origin = now();
   const toTick = (at: number) => Math.ceil((at - origin) / 100);
   const done = new DoneIds();
   const { uuids } = done;
-  const claims = new Map<string, Claim>();
+  const otherClaims = new OtherClaims();
   const deadLetters = new Map<string, DeadLetter>();
   const profiles = new ProfileHistory(maxProfiles, retentionMs);
   const prints = new FingerprintCodes();
@@ -149,19 +67,17 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
     lastOwnerNumber = number;
     return number;
   }
-  /** True when a call by `owner` may act on an id `holder` holds (0 on either side: unchecked). */
-  const mayAct = (holder: number, owner: number) => owner === 0 || holder === 0 || holder === owner;
 
   const words = new Uint32Array(4);
   /** Records `id` as done; false (and nothing changed) when another `owner` holds it. */
   function markDone(id: string, at: number, owner = 0): boolean {
     const expiry = toTick(at + retentionMs);
     if (uuidWords(id, words)) return uuids.set(words, expiry, owner);
-    const claim = claims.get(id);
+    const claim = otherClaims.get(id);
     const previous = claim === undefined ? done.other(id) : undefined;
     const holder = claim?.owner ?? previous?.owner ?? 0;
     if (!mayAct(holder, owner)) return false;
-    claims.delete(id);
+    otherClaims.delete(id);
     const fingerprint = claim?.fingerprint ?? previous?.fingerprint;
     done.setOther(id, { expiry, owner: owner || holder, fingerprint });
     return true;
@@ -185,19 +101,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
       }
       done.delete(id);
     }
-    const claim = claims.get(id);
-    if (claim !== undefined && claim.leaseUntil > at) return BUSY;
-    const runs = claim?.attempts ?? 0;
-    // Re-inserted so the Map's order stays the order of the latest claims.
-    if (claim !== undefined) claims.delete(id);
-    claims.set(id, {
-      leaseUntil: at + leaseMs,
-      attempts: counts ? runs + 1 : runs,
-      started: counts,
-      owner,
-      fingerprint,
-    });
-    return attemptOutcome(runs + 1);
+    const attempt = otherClaims.claim(id, at, leaseMs, owner, counts, fingerprint);
+    return attempt === CLAIM_BUSY ? BUSY : attemptOutcome(attempt);
   }
 
   // The keys of a batch's UUIDs, for one pass that touches their slots before claiming.
@@ -249,11 +154,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
       uuids.start(words, at, owner);
       return;
     }
-    const claim = claims.get(id);
-    if (claim === undefined || claim.started || claim.leaseUntil <= at) return;
-    if (!mayAct(claim.owner, owner)) return;
-    claim.started = true;
-    claim.attempts++;
+    otherClaims.start(id, owner, at);
   }
 
   let forgottenAt = Number.NaN;
@@ -263,22 +164,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
     if (
       tick === forgottenAt &&
       done.size <= maxEntries &&
-      claims.size <= maxEntries &&
+      otherClaims.size <= maxEntries &&
       uuids.claims <= maxEntries
     ) {
       return;
     }
     forgottenAt = tick;
     done.forget(tick, maxEntries);
-    // Claims of ids that were never completed nor redelivered; forget the oldest. Checked
-    // before iterating: a Map's iterator first steps over every entry deleted since its last
-    // rehash, which with many claims outstanding cost tens of µs per completion.
+    // Claims of ids that were never completed nor redelivered; forget the oldest.
     uuids.dropClaims(maxEntries, at);
-    if (claims.size <= maxEntries) return;
-    for (const id of claims.keys()) {
-      if (claims.size <= maxEntries) break;
-      claims.delete(id);
-    }
+    otherClaims.forgetOldest(maxEntries);
   }
 
   return {
@@ -356,13 +251,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
           uuids.release(words, failed, owner);
           continue;
         }
-        const claim = claims.get(id);
-        if (claim === undefined || !mayAct(claim.owner, owner)) continue;
-        claim.leaseUntil = 0;
-        claim.owner = 0;
-        if (failed && !claim.started) claim.attempts++;
-        else if (!failed && claim.started) claim.attempts = Math.max(0, claim.attempts - 1);
-        claim.started = false;
+        otherClaims.release(id, failed, owner);
       }
     },
     renew(ids, { leaseMs, owner }) {
@@ -373,10 +262,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): DedupeStore {
           uuids.renew(words, at, leaseMs, holder);
           continue;
         }
-        const claim = claims.get(id);
-        if (claim !== undefined && claim.leaseUntil > at && mayAct(claim.owner, holder)) {
-          claim.leaseUntil = at + leaseMs;
-        }
+        otherClaims.renew(id, at, leaseMs, holder);
       }
     },
     addDeadLetter(letter) {
