@@ -24,7 +24,7 @@ import { InlineDelivery } from './inline/inline-delivery.js';
 import { processQueued } from './queued/process-queued.js';
 import { createDeadLetters, type DeadLetters } from './replay/dead-letters.js';
 import { HandlerRegistry } from './run/handler-registry.js';
-import { WebhookRunner } from './run-webhook.js';
+import { WebhookRunner } from './run/webhook-runner.js';
 import { StatusTracker, type WebhookStatus } from './status/status-tracker.js';
 import { LeaseKeeper } from './time/lease-keeper.js';
 import type {

@@ -1,60 +1,30 @@
 import { StoreUnavailableError } from '../../errors/store-unavailable-error.js';
 import type { BatchItem } from '../../events/validate-event-data.js';
-import { type DeliveryScope, NO_SCOPE } from '../../observability/instrumentation.js';
+import type { DeliveryScope } from '../../observability/instrumentation.js';
 import { describeError } from '../../observability/logger.js';
-import { type DeliveryOutcome, emptyOutcome } from '../delivery-outcome.js';
-import type { DeliverySettings } from '../delivery-settings.js';
-import { type CompletionGroup, GroupedCompletions } from '../grouped-completions.js';
-import { endOf, SILENT_REPORT, startReport } from '../run/envelope-report.js';
-import type { WebhookResult } from '../run/webhook-result.js';
-import { needsAwaitingFirst, type WebhookRunner, webhookContext } from '../run-webhook.js';
-import { beforeDeadline, deadlineError, LATE } from '../time/deadline.js';
-import { type DeadlineWatch, deadlineClock } from '../time/deadline-clock.js';
-import type { LeaseHold } from '../time/lease-keeper.js';
-import { busyError, completionsFailedError } from './batch-stop-errors.js';
 import {
   type BatchClaim,
   claimBatch,
   DUPLICATE_IN_BATCH,
   heldClaims,
+  nextToRun,
   releaseUnstarted,
-} from './claim-batch.js';
-
-/**
- * The id of the webhook that runs after `position` if it succeeds: the next one claimed, past
- * ids already done and copies; none when a busy one comes first (the batch stops there).
- */
-function nextToRun(
-  items: readonly BatchItem[],
-  claims: readonly BatchClaim[],
-  position: number,
-): string | undefined {
-  for (let next = position + 1; next < items.length; next++) {
-    const claim = claims[next];
-    if (claim === DUPLICATE_IN_BATCH || claim?.status === 'done') continue;
-    return claim?.status === 'claimed' ? items[next]!.event.id : undefined;
-  }
-  return undefined;
-}
-
-/**
- * The runtime's hold on one request's work that outlives its answer: on Cloudflare Workers, the
- * request's `ExecutionContext` (or a `waitUntil` passed to `handle()`), without which that
- * work is cancelled once the response is sent. Called as a method.
- */
-export interface BackgroundHost {
-  readonly waitUntil?: ((promise: Promise<unknown>) => void) | undefined;
-}
-
-/** Where a {@link BatchRun} sends its answer, and keeps itself if it outlives it. */
-export interface BatchRunAnswer {
-  resolve(outcome: DeliveryOutcome): void;
-  reject(error: unknown): void;
-  /** Runs still going after their deadline answered Passfort. */
-  readonly background: Set<Promise<unknown>>;
-  /** Where work that outlives the answer is handed, when the runtime needs it. */
-  readonly runtime?: BackgroundHost | undefined;
-}
+} from '../claims/claim-batch.js';
+import type { CompletionGroup } from '../claims/completion-group.js';
+import { GroupedCompletions } from '../claims/grouped-completions.js';
+import { type DeliveryOutcome, emptyOutcome } from '../delivery-outcome.js';
+import type { DeliverySettings } from '../delivery-settings.js';
+import { endOf, SILENT_REPORT, startReport } from '../run/envelope-report.js';
+import { webhookContext } from '../run/webhook-context.js';
+import type { WebhookResult } from '../run/webhook-result.js';
+import { needsAwaitingFirst, type WebhookRunner } from '../run/webhook-runner.js';
+import { deadlineError } from '../time/deadline.js';
+import { type DeadlineWatch, deadlineClock } from '../time/deadline-clock.js';
+import type { LeaseHold } from '../time/lease-keeper.js';
+import { awaitCompletions } from './await-completions.js';
+import { type BatchRunAnswer, keepInBackground } from './batch-run-answer.js';
+import { busyError, completionsFailedError } from './batch-stop-errors.js';
+import { reportDeferred } from './report-deferred.js';
 
 /**
  * One request's inline delivery: claims its webhooks in one call, runs handlers in order,
@@ -180,7 +150,7 @@ export class BatchRun {
           outcome.error = stop;
           startReport(logger, scope, item).end({ outcome: 'deferred', errorCode: stop.code });
           this.#deferFrom(position + 1, stop.code);
-          await releaseUnstarted(settings, items, position, claims, deadlineAt);
+          await this.#releaseFrom(position);
           break;
         }
         // Counted before its handlers can crash the process: by the claim (the batch's first
@@ -245,7 +215,7 @@ export class BatchRun {
         } else {
           outcome.error = result.error;
           this.#deferFrom(position + 1, result.error.code);
-          await releaseUnstarted(settings, items, position + 1, claims, deadlineAt);
+          await this.#releaseFrom(position + 1);
           break;
         }
       }
@@ -258,7 +228,7 @@ export class BatchRun {
     if (this.#answered) return;
     // A store answering synchronously (the memory store) has settled every group already.
     if (recorded.some((group) => !group.settled || group.failed)) {
-      await this.#awaitCompletions(recorded);
+      await awaitCompletions(recorded, deadlineAt, outcome, logger, this.#answer.runtime);
     }
     // A completion the store refused belongs to the delivery that took the claim over: this
     // one cannot vouch for it, so it does not answer 200 either.
@@ -270,18 +240,21 @@ export class BatchRun {
     this.#answerWith(outcome);
   }
 
-  /**
-   * Reports the webhooks from `position` on that this run claimed and will not start as
-   * deferred, with why: each is released for the redelivery, and counted once as such.
-   */
+  /** Reports the claimed webhooks from `position` on as deferred (see `reportDeferred`). */
   #deferFrom(position: number, errorCode: string): void {
-    const { logger } = this.#settings;
-    if (this.#scope === NO_SCOPE && logger.debug === undefined) return;
-    for (let at = position; at < this.#items.length; at++) {
-      const claim = this.#claims[at];
-      if (claim === DUPLICATE_IN_BATCH || claim?.status !== 'claimed') continue;
-      startReport(logger, this.#scope, this.#items[at]!).end({ outcome: 'deferred', errorCode });
-    }
+    reportDeferred(
+      this.#settings.logger,
+      this.#scope,
+      this.#items,
+      this.#claims,
+      position,
+      errorCode,
+    );
+  }
+
+  /** Gives back the claims of the webhooks from `position` on (see `releaseUnstarted`). */
+  #releaseFrom(position: number): Promise<void> {
+    return releaseUnstarted(this.#settings, this.#items, position, this.#claims, this.#deadlineAt);
   }
 
   /** Whether the handlers of webhook `id` have started (asked when a write failed). */
@@ -318,57 +291,7 @@ export class BatchRun {
     // A copy: the loop still records the running webhook's result after this answer.
     this.#answerWith({ ...this.#outcome, error: deadlineError(item) });
     this.#deferFrom(this.#current + 1, 'DEADLINE_EXCEEDED');
-    const released = releaseUnstarted(
-      this.#settings,
-      this.#items,
-      this.#current + 1,
-      this.#claims,
-      this.#deadlineAt,
-    );
-    const loop = this.#loop;
-    if (loop !== undefined) {
-      const { background } = this.#answer;
-      background.add(loop);
-      void loop.finally(() => background.delete(loop));
-    }
-    // On Workers both would be cancelled with the response: the handler, and every redelivery's.
-    this.#answer.runtime?.waitUntil?.(Promise.allSettled([loop, released]));
-  }
-
-  /**
-   * Waits for the completion writes still in flight, not past the deadline, and turns a write
-   * that failed or came too late into the answer's error.
-   */
-  async #awaitCompletions(recorded: readonly CompletionGroup[]): Promise<void> {
-    const outcome = this.#outcome;
-    const { logger } = this.#settings;
-    let failed: CompletionGroup | undefined;
-    let late = false;
-    for (const group of recorded) {
-      // A write still pending at the deadline goes on; the answer is then a 503 and the
-      // redelivery finds the ids done, or runs them again if the write never lands.
-      if (!group.settled && !late) {
-        late = (await beforeDeadline(group.written(), this.#deadlineAt).catch(() => {})) === LATE;
-        // The write goes on after the answer: on Workers only under waitUntil.
-        if (late) this.#answer.runtime?.waitUntil?.(group.written().catch(() => {}));
-      }
-      if (group.failed) failed ??= group;
-    }
-    if (late && outcome.error === undefined) {
-      logger.error?.(
-        { deadlineAt: this.#deadlineAt },
-        'dedupe store complete did not answer in time',
-      );
-      outcome.error = new StoreUnavailableError(
-        'Webhooks were handled but the dedupe store did not record it before the response deadline',
-      );
-    }
-    if (failed !== undefined && outcome.error === undefined) {
-      logger.error?.({ error: describeError(failed.error) }, 'dedupe store complete failed');
-      outcome.error = new StoreUnavailableError(
-        'Webhooks were handled but the dedupe store could not record it',
-        { cause: failed.error },
-      );
-    }
+    const released = this.#releaseFrom(this.#current + 1);
+    keepInBackground(this.#answer, this.#loop, released);
   }
 }

@@ -2,8 +2,9 @@ import type { BatchItem } from '../../events/validate-event-data.js';
 import { type DeliveryScope, NO_SCOPE } from '../../observability/instrumentation.js';
 import { type DeliveryOutcome, emptyOutcome } from '../delivery-outcome.js';
 import type { DeliverySettings } from '../delivery-settings.js';
-import type { WebhookRunner } from '../run-webhook.js';
-import { type BackgroundHost, BatchRun } from './batch-run.js';
+import type { WebhookRunner } from '../run/webhook-runner.js';
+import { BatchRun } from './batch-run.js';
+import type { BackgroundHost } from './batch-run-answer.js';
 
 /**
  * Inline delivery: a request's webhooks run during the request, in order, within its

@@ -1,13 +1,14 @@
 import { validateEventData } from '../../events/validate-event-data.js';
 import { NO_SCOPE } from '../../observability/instrumentation.js';
 import type { QueuedWebhook } from '../../queues/webhook-queue.js';
+import { GroupedCompletions } from '../claims/grouped-completions.js';
 import { emptyOutcome } from '../delivery-outcome.js';
 import type { DeliverySettings } from '../delivery-settings.js';
-import { GroupedCompletions } from '../grouped-completions.js';
-import { replayOnWorker } from '../replay/dead-letters.js';
+import { replayOnWorker } from '../replay/replay-on-worker.js';
 import { endOf, startReport } from '../run/envelope-report.js';
+import { webhookContext } from '../run/webhook-context.js';
 import type { WebhookResult } from '../run/webhook-result.js';
-import { type WebhookRunner, webhookContext } from '../run-webhook.js';
+import type { WebhookRunner } from '../run/webhook-runner.js';
 
 /**
  * A queue worker's delivery of one webhook, with the same rules as inline delivery:

@@ -1,6 +1,6 @@
 import type { PassfortWebhookError } from '../../errors/passfort-webhook-error.js';
 import type { DeadLetterReason } from '../../stores/dedupe-store.js';
-import type { CompletionGroup } from '../grouped-completions.js';
+import type { CompletionGroup } from '../claims/completion-group.js';
 
 /** What running one claimed webhook came to. */
 export type WebhookResult =

@@ -1,107 +1,13 @@
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../../observability/logger.js';
 import type {
   CompletedWebhook,
   CompleteOptions,
   CompleteResult,
   DedupeStore,
-} from '../stores/dedupe-store.js';
-import { isThenable } from './run/is-thenable.js';
-
-/** Completed ids recorded by one store write; its outcome is readable without awaiting. */
-export class CompletionGroup {
-  readonly ids: string[] = [];
-  /**
-   * The webhooks among {@link ids} that name a profile, for order-safe replay; made only when
-   * one does, so a batch without profiles makes no array for them.
-   */
-  profiles: CompletedWebhook[] | undefined;
-  /** The id whose handlers start once these are done, counted by this write (see `next`). */
-  started: string | undefined;
-  #settled = false;
-  #failed = false;
-  #error: unknown;
-  #waiting: { resolve(): void; reject(error: unknown): void } | undefined;
-  #promise: Promise<void> | undefined;
-
-  /** True once the write finished, either way. */
-  get settled(): boolean {
-    return this.#settled;
-  }
-
-  /** True when the write failed; {@link error} holds why. */
-  get failed(): boolean {
-    return this.#failed;
-  }
-
-  /** The store's error, when the write failed. */
-  get error(): unknown {
-    return this.#error;
-  }
-
-  /** Resolves when the ids are recorded; rejects with the store's error. */
-  written(): Promise<void> {
-    if (this.#promise === undefined) {
-      if (!this.#settled) {
-        this.#promise = new Promise<void>((resolve, reject) => {
-          this.#waiting = { resolve, reject };
-        });
-      } else {
-        this.#promise = this.#failed ? Promise.reject(this.#error) : Promise.resolve();
-      }
-    }
-    return this.#promise;
-  }
-
-  succeed(): void {
-    this.#settled = true;
-    this.#waiting?.resolve();
-  }
-
-  fail(error: unknown): void {
-    this.#settled = true;
-    this.#failed = true;
-    this.#error = error;
-    this.#waiting?.reject(error);
-  }
-}
-
-/**
- * The group of every id a synchronous store recorded at once: settled and succeeded, shared
- * so that a batch on the memory store makes no group per webhook. Nothing is ever added.
- */
-const WRITTEN = new CompletionGroup();
-WRITTEN.succeed();
-Object.freeze(WRITTEN.ids);
-
-/** How many runs {@link unrecordedRuns} remembers at most, oldest forgotten first. */
-const UNRECORDED_RUNS = 1024;
-const unrecorded = new WeakMap<DedupeStore, Map<string, number>>();
-
-/**
- * Runs of webhooks that started while the store was failing, so that the write carrying their
- * start failed: this process remembers them per store, and adds them to the attempt of the id's
- * next claim here (`claimBatch`), so that the re-run after a store outage is still told it is
- * one (`ctx.attempt` 2) and counts towards `maxAttempts`. Forgotten once the id completes. A
- * redelivery that another process takes does not know them: there, a webhook that ran while
- * the store was down may run again with the same `ctx.attempt`.
- */
-export function unrecordedRuns(store: DedupeStore): Map<string, number> | undefined {
-  return unrecorded.get(store);
-}
-
-/** Remembers a run of `id` whose start could not be recorded (see {@link unrecordedRuns}). */
-export function rememberUnrecordedRun(store: DedupeStore, id: string): void {
-  let runs = unrecorded.get(store);
-  if (runs === undefined) {
-    runs = new Map();
-    unrecorded.set(store, runs);
-  }
-  runs.set(id, (runs.get(id) ?? 0) + 1);
-  for (const oldest of runs.keys()) {
-    if (runs.size <= UNRECORDED_RUNS) break;
-    runs.delete(oldest);
-  }
-}
+} from '../../stores/dedupe-store.js';
+import { isThenable } from '../run/is-thenable.js';
+import { CompletionGroup, groupOf, WRITTEN } from './completion-group.js';
+import { forgetUnrecordedRuns, rememberUnrecordedRun } from './unrecorded-runs.js';
 
 /** Who records completions: the owner the store checks them against, and where refusals go. */
 export interface CompletionFence {
@@ -254,7 +160,7 @@ export class GroupedCompletions {
     }
     if (!isThenable(written)) {
       this.#refused(written);
-      this.#forgetUnrecorded(ids);
+      forgetUnrecordedRuns(this.#store, ids);
       if (group === undefined) return WRITTEN;
       group.succeed();
       return group;
@@ -265,7 +171,7 @@ export class GroupedCompletions {
     written.then(
       (result: unknown) => {
         this.#refused(result);
-        this.#forgetUnrecorded(ids);
+        forgetUnrecordedRuns(this.#store, ids);
         if (started !== undefined && this.#hasStarted !== undefined) this.#count(started);
         pending.succeed();
         this.#writing = false;
@@ -302,13 +208,6 @@ export class GroupedCompletions {
     );
   }
 
-  /** Ids now recorded done need no memory of runs the store missed. */
-  #forgetUnrecorded(ids: readonly string[]): void {
-    const runs = unrecorded.get(this.#store);
-    if (runs === undefined || runs.size === 0) return;
-    for (const id of ids) runs.delete(id);
-  }
-
   #fail(group: CompletionGroup, error: unknown): void {
     const hasStarted = this.#hasStarted;
     if (hasStarted !== undefined) {
@@ -329,10 +228,4 @@ export class GroupedCompletions {
     this.failed = true;
     group.fail(error);
   }
-}
-
-function groupOf(ids: readonly string[]): CompletionGroup {
-  const group = new CompletionGroup();
-  group.ids.push(...ids);
-  return group;
 }

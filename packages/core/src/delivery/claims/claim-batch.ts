@@ -4,9 +4,9 @@ import { describeError, type Logger } from '../../observability/logger.js';
 import type { ClaimOutcome } from '../../stores/dedupe-store.js';
 import { fingerprintEvent, webhookFingerprint } from '../../stores/webhook-fingerprint.js';
 import type { DeliverySettings } from '../delivery-settings.js';
-import { unrecordedRuns } from '../grouped-completions.js';
 import { isThenable } from '../run/is-thenable.js';
 import { beforeDeadline, LATE } from '../time/deadline.js';
+import { unrecordedRuns } from './unrecorded-runs.js';
 
 /** The claim slot of a later copy of an id that appears earlier in the same batch. */
 export const DUPLICATE_IN_BATCH = Symbol('duplicate in batch');
@@ -164,13 +164,7 @@ export async function releaseUnstarted(
   claims: readonly BatchClaim[],
   deadlineAt: number,
 ): Promise<void> {
-  const ids: string[] = [];
-  for (let position = from; position < items.length; position++) {
-    const claim = claims[position];
-    if (claim !== DUPLICATE_IN_BATCH && claim?.status === 'claimed') {
-      ids.push(items[position]!.event.id);
-    }
-  }
+  const ids = heldClaims(items, claims, from);
   if (ids.length === 0) return;
   try {
     // Bounded too: a release that comes late still lands, and the lease covers one that never does.
@@ -194,4 +188,21 @@ export function heldClaims(
     }
   }
   return ids;
+}
+
+/**
+ * The id of the webhook that runs after `position` if it succeeds: the next one claimed, past
+ * ids already done and copies; none when a busy one comes first (the batch stops there).
+ */
+export function nextToRun(
+  items: readonly BatchItem[],
+  claims: readonly BatchClaim[],
+  position: number,
+): string | undefined {
+  for (let next = position + 1; next < items.length; next++) {
+    const claim = claims[next];
+    if (claim === DUPLICATE_IN_BATCH || claim?.status === 'done') continue;
+    return claim?.status === 'claimed' ? items[next]!.event.id : undefined;
+  }
+  return undefined;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { CompleteOptions, DedupeStore } from '../stores/dedupe-store.js';
-import { memoryStore } from '../stores/memory/memory-store.js';
-import { GroupedCompletions, unrecordedRuns } from './grouped-completions.js';
+import type { CompleteOptions, DedupeStore } from '../../stores/dedupe-store.js';
+import { memoryStore } from '../../stores/memory/memory-store.js';
+import { GroupedCompletions } from './grouped-completions.js';
+import { unrecordedRuns } from './unrecorded-runs.js';
 
 /** A store whose complete() waits until the test lets each write finish. */
 function slowStore() {
