@@ -1,13 +1,10 @@
-import {
-  createWebhookEngine,
-  ENGINE_OPTIONS,
-  type WebhookEngineOptions,
-  type WebhookHandling,
-} from './delivery/webhook-engine.js';
+import { createWebhookEngine } from './delivery/webhook-engine.js';
+import { ENGINE_OPTIONS, type WebhookEngineOptions } from './delivery/webhook-engine-options.js';
+import type { WebhookHandling } from './delivery/webhook-handling.js';
 import { ConfigurationError } from './errors/configuration-error.js';
 import { type KnownOptions, refuseUnknownOptions } from './options/refuse-unknown-options.js';
-import { resolveSecrets } from './options/resolve-secrets.js';
 import type { WebhookQueue } from './queues/webhook-queue.js';
+import { webhookSecret } from './receive/webhook-secret.js';
 import type { DedupeStore } from './stores/dedupe-store.js';
 import type { TransactionClientOf } from './stores/transactional-store.js';
 
@@ -59,11 +56,10 @@ export function createWorker<S extends DedupeStore = DedupeStore>(
 ): PassfortWorker<TransactionClientOf<S>> {
   refuseUnknownOptions('createWorker', options, WORKER_OPTIONS);
   if (options?.queue === undefined) throw new ConfigurationError('createWorker needs a queue');
-  const secrets = options.secret === undefined ? [] : resolveSecrets(options.secret);
   const engine = createWebhookEngine<TransactionClientOf<S>>(
     options as WebhookEngineOptions,
     { queue: options.queue, owned: true },
-    secrets,
+    webhookSecret(options.secret).redact,
   );
   let started = false;
   return {

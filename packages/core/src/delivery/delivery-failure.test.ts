@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { batch, bearer, SECRET } from '../../test/webhook-fixtures.js';
-import type { PassfortWebhooksOptions } from '../create-passfort-webhooks.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
+import type { PassfortWebhooksOptions } from '../passfort-webhooks-options.js';
 import { inProcessQueue } from '../queues/in-process-queue.js';
 import type { DedupeStore } from '../stores/dedupe-store.js';
 import { memoryStore } from '../stores/memory/memory-store.js';

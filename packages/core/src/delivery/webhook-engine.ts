@@ -1,197 +1,56 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
 import type { QueueUnavailableError } from '../errors/queue-unavailable-error.js';
-import { SenderSilentError } from '../errors/sender-silent-error.js';
+import type { SenderSilentError } from '../errors/sender-silent-error.js';
 import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
-import type { PassfortEventName } from '../events/event-schemas.js';
 import { inspectDrift } from '../events/schema-drift.js';
 import type { BatchItem } from '../events/validate-event-data.js';
 import { resolveLogger } from '../observability/console-logger.js';
-import { DEFAULT_DRIFT_ENTRIES, DriftTracker } from '../observability/drift-report.js';
-import type { WebhookInstrumentation } from '../observability/instrumentation.js';
-import type { Logger } from '../observability/logger.js';
-import { createRedactor } from '../observability/redact-secrets.js';
-import { SILENCE_OFF, SilenceWatch } from '../observability/silence-watch.js';
+import type { DeliveryScope } from '../observability/instrumentation.js';
+import { noRedaction, type Redact } from '../observability/redact-secrets.js';
+import { SILENCE_OFF } from '../observability/silence-watch.js';
 import { positiveInteger } from '../options/positive-integer.js';
-import type { KnownOptions } from '../options/refuse-unknown-options.js';
-import { inProcessQueue } from '../queues/in-process-queue.js';
-import type { QueuedWebhook, WebhookQueue } from '../queues/webhook-queue.js';
-import type { DedupeStore } from '../stores/dedupe-store.js';
+import type { QueuedWebhook } from '../queues/webhook-queue.js';
 import { memoryStore } from '../stores/memory/memory-store.js';
-import type { TransactionClientOf } from '../stores/transactional-store.js';
-import type { LoopGuard } from '../sync/loop-guard.js';
-import type { DeliverySettings, SchemaMismatchPolicy } from './delivery-settings.js';
+import type { DeliveryOutcome } from './delivery-outcome.js';
+import type { DeliverySettings } from './delivery-settings.js';
+import type { BackgroundHost } from './inline/batch-run-answer.js';
 import { InlineDelivery } from './inline/inline-delivery.js';
+import type { EngineQueue } from './queued/engine-queue.js';
 import { processQueued } from './queued/process-queued.js';
-import { createDeadLetters, type DeadLetters } from './replay/dead-letters.js';
+import { QueueDelivery } from './queued/queue-delivery.js';
+import { createDeadLetters } from './replay/dead-letters.js';
 import { HandlerRegistry } from './run/handler-registry.js';
 import { WebhookRunner } from './run/webhook-runner.js';
-import { StatusTracker, type WebhookStatus } from './status/status-tracker.js';
+import { createDriftTracker } from './status/create-drift-tracker.js';
+import { createSilenceWatch } from './status/create-silence-watch.js';
+import { StatusTracker } from './status/status-tracker.js';
 import { LeaseKeeper } from './time/lease-keeper.js';
-import type {
-  AnyWebhookHandler,
-  WebhookErrorHandler,
-  WebhookHandler,
-  WebhookHandlerMap,
-} from './webhook-handler.js';
-
-/** The options a receiver and a worker share, for their unknown-option checks. */
-export const ENGINE_OPTIONS = {
-  store: true,
-  leaseMs: true,
-  maxAttempts: true,
-  onSchemaMismatch: true,
-  retryDelayMs: true,
-  handlerTimeoutMs: true,
-  stalledAfterMs: true,
-  loopGuard: true,
-  deliverEchoes: true,
-  instrumentation: true,
-  drift: true,
-  expectWebhookWithin: true,
-  on: true,
-  logger: true,
-} as const satisfies KnownOptions<WebhookEngineOptions>;
+import type { WebhookEngineOptions } from './webhook-engine-options.js';
+import type { AnyWebhookHandler } from './webhook-handler.js';
+import type { WebhookHandling } from './webhook-handling.js';
 
 /**
- * Options shared by a receiver and a queue worker: how handlers run. `S` is the store's type,
- * which gives `ctx.transaction` its connection type.
+ * The parts shared by a receiver and a worker, built and validated once. The receiver meets
+ * delivery here and nowhere else: it hands over a request's webhooks (`deliver`) and reads
+ * state; the store, the leases and the choice of inline or queue stay inside.
  */
-export interface WebhookEngineOptions<S extends DedupeStore = DedupeStore> {
-  /**
-   * Where handled webhook ids and dead letters are kept, so a redelivered webhook is skipped.
-   * A SQL store (`postgresStore`, `mysqlStore`) also gives handlers `ctx.transaction`.
-   * @default memoryStore()
-   */
-  store?: S;
-  /**
-   * How long a claim on a webhook id lasts unless renewed: a crashed process's claims end
-   * after it, so Passfort's redelivery can take them. While handlers run, the claims are
-   * renewed every third of it, so a slow handler is never taken over.
-   * @default 9_000 with a store that renews leases (every built-in store); 60_000 otherwise,
-   * and then it must outlast the slowest handler
-   */
-  leaseMs?: number;
-  /**
-   * Times a webhook's handlers may fail before it moves to the dead letters and is acked,
-   * so one poison webhook cannot stall Passfort's queue. With Passfort's backoff
-   * (30 s doubling) 8 attempts span about two hours.
-   * @default 8
-   */
-  maxAttempts?: number;
-  /**
-   * A documented event whose payload no longer matches its schema: `'dead-letter'` sets it
-   * aside (acked, replayable), `'deliver'` gives it to `onAny` unvalidated.
-   * @default 'dead-letter'
-   */
-  onSchemaMismatch?: SchemaMismatchPolicy;
-  /**
-   * First wait before a queue worker retries a failed webhook in place; doubles each time.
-   * @default 1000
-   */
-  retryDelayMs?: number;
-  /**
-   * How long one webhook's handlers (and each `onError` listener) may run before they count as
-   * failed: the webhook is then retried, and dead-lettered after `maxAttempts`, instead of a
-   * handler that never settles holding its claim, stalling Passfort's queue and `close()` for
-   * ever. Well above Passfort's deadlines (a handler past those is answered for, and goes on);
-   * raise it for handlers that legitimately run longer. The handler itself cannot be stopped.
-   * @default 300_000 (5 minutes)
-   */
-  handlerTimeoutMs?: number;
-  /**
-   * `status()` reports `'stalled'` when webhooks wait and nothing progressed for this long.
-   * @default 60_000
-   */
-  stalledAfterMs?: number;
-  /**
-   * Recognises collected-data webhooks that echo our own API writes (`ctx.isEcho`), so
-   * they do not start a webhook → write → webhook loop. Share it with `createPassfortClient`.
-   */
-  loopGuard?: LoopGuard;
-  /**
-   * Deliver echoes of our own writes to handlers anyway (with `ctx.isEcho === true`).
-   * @default false (they are acked and counted, handlers are not called)
-   */
-  deliverEchoes?: boolean;
-  /**
-   * Metrics and tracing hooks, e.g. `openTelemetryInstrumentation()` from
-   * `@passfort-webhooks/core/otel`. Nothing is called when unset.
-   */
-  instrumentation?: WebhookInstrumentation;
-  /**
-   * Report what Passfort sent that this version does not know yet: unknown event names, keys
-   * outside the documented schemas (by path) and enum values outside the documented ones, in
-   * `status().drift`, as a metric, on the console, and as one warn log per new entry. Values
-   * are never kept, only paths and the unknown enum value. `maxEntries` caps the distinct
-   * entries kept; later ones are counted as "N more".
-   * @default true ({ maxEntries: 200 })
-   */
-  drift?: boolean | { maxEntries?: number };
-  /**
-   * Report the sender silent when no authentic webhook has arrived for this long: `status()`
-   * says since when, one warn log fires, `onError` hears a `SenderSilentError`, and the
-   * console shows a badge. It recovers on the next authentic webhook. Off by default: a quiet
-   * account is not a fault. For an account with steady traffic, a few times its longest
-   * usual gap, e.g. `6 * 60 * 60 * 1000` (6 hours).
-   */
-  expectWebhookWithin?: number;
-  /** Handlers by event name, registered as if by `on()`. */
-  on?: WebhookHandlerMap<TransactionClientOf<S>>;
-  /**
-   * A pino-compatible logger, or `false` for none. Secrets are never logged.
-   * @default warnings and errors to the console (info and debug stay quiet)
-   * @example pino({ level: 'info' })
-   */
-  logger?: Logger | false;
-}
-
-/**
- * `E` itself when it is a documented event name; otherwise a message, which TypeScript shows
- * as the parameter type: `Argument of type '"CHECK_COMPLETD"' is not assignable to parameter
- * of type '"Not a Passfort event name: CHECK_COMPLETD. …"'`, instead of the list of every
- * event name.
- */
-export type EventNameOrMessage<E extends string> = E extends PassfortEventName
-  ? E
-  : `Not a Passfort event name: ${E}. onAny() receives the events this version does not know`;
-
-/**
- * Registering handlers and reading state: what receivers and workers have in common. `Tx` is
- * the connection `ctx.transaction` hands to handlers (`never` without a SQL store).
- */
-export interface WebhookHandling<Tx = unknown> {
-  /**
-   * Registers a handler for one documented event, or several; `event` is typed from the
-   * event's schema. Handlers of one event run in registration order, before `onAny`.
-   * Returns a function that removes the handler.
-   * @example
-   * webhooks.on('PRODUCT_STATUS_CHANGED', async (event) => {
-   *   await db.applications.setStatus(event.data.application_id, event.data.new_status);
-   * });
-   */
-  on<const E extends string>(
-    event: EventNameOrMessage<E> | readonly EventNameOrMessage<E>[],
-    handler: WebhookHandler<E & PassfortEventName, Tx>,
-  ): () => void;
-  /** Registers a handler for every webhook, including events this version does not know. */
-  onAny(handler: AnyWebhookHandler<Tx>): () => void;
-  /** Hears handler failures, dead letters and payloads that did not match their schema. */
-  onError(handler: WebhookErrorHandler): () => void;
-  /** The receiving side's queue status, mirroring Passfort's webhook status page. */
-  status(): Promise<WebhookStatus>;
-  readonly deadLetters: DeadLetters;
-}
-
-/** The parts shared by a receiver and a worker, built and validated once. */
 export interface WebhookEngine<Tx = unknown> extends WebhookHandling<Tx> {
-  readonly store: DedupeStore;
-  readonly leaseMs: number;
-  /** Runs a request's webhooks during the request. */
-  readonly inline: InlineDelivery;
+  /**
+   * Delivers a request's webhooks, as the receiver was created to: inline (claimed, handlers
+   * run in order within the deadline) or to the queue (durably enqueued; its depth reported).
+   * `onError` hears when the store or the queue failed it. Resolves with the counts and the
+   * error that stopped it, by the deadline at the latest; rejects only on a bug.
+   * `runtime` holds work that outlives the answer (a handler past the deadline) on runtimes
+   * that need it.
+   */
+  deliver(
+    items: readonly BatchItem[],
+    deadlineAt: number,
+    scope: DeliveryScope,
+    runtime?: BackgroundHost,
+  ): Promise<DeliveryOutcome>;
   /** Runs one webhook a queue handed to this process's worker. */
   processQueued(item: QueuedWebhook, signal?: AbortSignal): Promise<void>;
-  /** Tells `onError` that the store or the queue failed a delivery. */
-  notifyDeliveryFailure(error: StoreUnavailableError | QueueUnavailableError): void;
   /** Counts an answered delivery request for `status()`: its webhooks, duplicates, latency. */
   recordRequest(received: number, duplicates: number, latencyMs: number): void;
   /**
@@ -206,22 +65,16 @@ export interface WebhookEngine<Tx = unknown> extends WebhookHandling<Tx> {
   close(): Promise<void>;
 }
 
-/** The queue of a `delivery: 'queue'` set-up, and whether the engine created it. */
-export interface EngineQueue {
-  readonly queue: WebhookQueue;
-  readonly owned: boolean;
-  /** False when this process only enqueues (`consume: false`): its handlers run on the workers. */
-  readonly consumed?: boolean;
-}
-
 /**
- * Builds the engine. `secrets` are the webhook secrets (rotated ones too) to scrub from every
- * failure text delivery keeps or logs; none for a worker created without `secret`.
+ * Builds the engine. With `engineQueue`, a receiver's `deliver` enqueues and a worker consumes
+ * that queue. `redact` scrubs the webhook secrets (rotated ones too) from every failure text
+ * delivery keeps or logs: the receiver's one redaction (see `webhookSecret`); none for a worker
+ * created without `secret`.
  */
 export function createWebhookEngine<Tx = unknown>(
   options: WebhookEngineOptions,
   engineQueue?: EngineQueue,
-  secrets: readonly string[] = [],
+  redact: Redact = noRedaction,
 ): WebhookEngine<Tx> {
   const ownsStore = options.store === undefined;
   const store = options.store ?? memoryStore();
@@ -271,24 +124,26 @@ export function createWebhookEngine<Tx = unknown>(
     loopGuard: options.loopGuard,
     deliverEchoes: options.deliverEchoes ?? false,
     instrumentation: options.instrumentation,
-    redact: createRedactor(secrets),
+    redact,
   };
   const runner = new WebhookRunner(settings);
   const inline = new InlineDelivery(settings, runner);
   const { instrumentation } = options;
+  // onError hears the sender's silence and a store or queue failing a delivery.
+  const notify = (error: StoreUnavailableError | QueueUnavailableError | SenderSilentError) =>
+    runner.notifyDeliveryFailure(error);
   const drift = createDriftTracker(options.drift, logger, instrumentation);
   const recordDrift = drift === undefined ? undefined : drift.record.bind(drift);
-  const silence = createSilenceWatch(
-    options.expectWebhookWithin,
-    logger,
-    instrumentation,
-    (error) => runner.notifyDeliveryFailure(error),
-  );
+  const silence = createSilenceWatch(options.expectWebhookWithin, logger, instrumentation, notify);
+  const queued =
+    engineQueue === undefined ? undefined : new QueueDelivery(settings, engineQueue.queue, notify);
 
   return {
-    store,
-    leaseMs,
-    inline,
+    // Chosen once: inline delivery's own promise is returned as it is, with no layer around it.
+    deliver:
+      queued === undefined
+        ? (items, deadlineAt, scope, runtime) => inline.deliver(items, deadlineAt, scope, runtime)
+        : (items, deadlineAt, scope) => queued.deliver(items, deadlineAt, scope),
     async processQueued(item, signal) {
       try {
         await processQueued(settings, runner, item, signal);
@@ -303,7 +158,6 @@ export function createWebhookEngine<Tx = unknown>(
         throw error;
       }
     },
-    notifyDeliveryFailure: (error) => runner.notifyDeliveryFailure(error),
     on: (event, handler) => handlers.on(event, handler as AnyWebhookHandler),
     // The context handlers get carries the store's own connection type (Tx): the registry
     // itself does not need to know it.
@@ -347,64 +201,4 @@ export function createWebhookEngine<Tx = unknown>(
       if (ownsStore) await store.close?.();
     },
   };
-}
-
-/** The queue a `delivery: 'queue'` set-up uses: the one given, or an in-process one. */
-export function resolveQueue(queue: WebhookQueue | undefined): EngineQueue {
-  return { queue: queue ?? inProcessQueue(), owned: queue === undefined };
-}
-
-/** The drift report the `drift` option asks for; undefined when it is off. */
-function createDriftTracker(
-  option: WebhookEngineOptions['drift'],
-  logger: Logger,
-  instrumentation: WebhookInstrumentation | undefined,
-): DriftTracker | undefined {
-  if (option === false) return undefined;
-  if (option !== undefined && option !== true && (typeof option !== 'object' || option === null)) {
-    throw new ConfigurationError('drift must be true, false or { maxEntries }');
-  }
-  const maxEntries = positiveInteger(
-    'drift.maxEntries',
-    typeof option === 'object' ? option.maxEntries : undefined,
-    DEFAULT_DRIFT_ENTRIES,
-  );
-  const onObserved = instrumentation?.drift?.bind(instrumentation);
-  return new DriftTracker(maxEntries, logger, onObserved);
-}
-
-/** The silence watch `expectWebhookWithin` asks for; undefined when it is off. */
-function createSilenceWatch(
-  expectWithinMs: number | undefined,
-  logger: Logger,
-  instrumentation: WebhookInstrumentation | undefined,
-  notify: (error: SenderSilentError) => void,
-): SilenceWatch | undefined {
-  if (expectWithinMs === undefined) return undefined;
-  const within = positiveInteger('expectWebhookWithin', expectWithinMs, 0);
-  const watch = new SilenceWatch(within, {
-    silent(since, lastAuthenticAt) {
-      logger.warn?.(
-        {
-          silentSince: since.toISOString(),
-          lastAuthenticAt: lastAuthenticAt?.toISOString() ?? null,
-          expectWebhookWithin: within,
-        },
-        'no authentic webhook from Passfort within expectWebhookWithin: check the webhook status in the Passfort portal',
-      );
-      instrumentation?.silence?.(true);
-      notify(new SenderSilentError(since, within));
-    },
-    heardAgain(silentForMs) {
-      logger.info?.({ silentForMs }, 'Passfort webhooks arrive again after a silence');
-      instrumentation?.silence?.(false);
-    },
-  });
-  try {
-    watch.start();
-  } catch {
-    // Workers refuse timers at a module's top level, where receivers are made: the watch
-    // then starts with the first request or status() read.
-  }
-  return watch;
 }
