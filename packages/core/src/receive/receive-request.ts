@@ -33,9 +33,10 @@ export interface CheckedHead {
 const NO_BEARER: CheckedHead = Object.freeze({ bearer: undefined });
 
 /**
- * Steps 1–3, everything decided before the body is read: method, content type, IP, declared
- * size, Bearer header, body not consumed elsewhere. The Bearer header is checked first, so
- * an unauthenticated client cannot make the receiver buffer and parse megabytes.
+ * Steps 1 and 2 of "One request" in the core README, everything decided before the body is
+ * read: method, content type, IP, declared size, Bearer header, body not consumed elsewhere.
+ * The Bearer header is checked here, so an unauthenticated client cannot make the receiver
+ * buffer and parse megabytes.
  */
 export function checkRequestHead(
   request: WebhookRequest,
@@ -67,7 +68,11 @@ export function checkRequestHead(
   return bearer === undefined ? NO_BEARER : { bearer };
 }
 
-/** Steps 4–5, on the body read after {@link checkRequestHead} passed. */
+/**
+ * Steps 3 to 7 of "One request" in the core README, on the body read (with its size bound)
+ * after {@link checkRequestHead} passed: JSON, the batch, every webhook's secret, the envelope,
+ * the event's data. Steps 8 to 10 are delivery's (`engine.deliver`).
+ */
 export function receiveBody(
   body: ReadBody,
   { bearer }: CheckedHead,
