@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
+import { TABLE_NAME } from '../stores/table-name.js';
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/i;
 /**
  * Ids are stored by their exact bytes. A binary collation is not enough: utf8mb4_bin pads with
  * spaces on MariaDB 10.11 and MySQL 8 alike, so 'wh-1 ' after 'wh-1' was a duplicate key, and
@@ -31,7 +31,7 @@ export function mysqlSchemaSql(
   effectTable = table === 'passfort_webhook_ids' ? 'passfort_webhook_effects' : `${table}_effects`,
 ): string[] {
   for (const name of [table, deadLetterTable, effectTable]) {
-    if (!IDENTIFIER.test(name)) throw new ConfigurationError(`Invalid MySQL table name: ${name}`);
+    if (!TABLE_NAME.test(name)) throw new ConfigurationError(`Invalid MySQL table name: ${name}`);
   }
   return [
     `CREATE TABLE IF NOT EXISTS ${table} (

@@ -5,12 +5,12 @@
 export {
   type PostgresStore,
   type PostgresStoreOptions,
-  postgresSchemaSql,
   postgresStore,
-  type Queryable,
-} from '../stores/postgres-store.js';
+} from './postgres-dedupe-store.js';
 export {
   type PostgresLoopGuardStore,
   type PostgresLoopGuardStoreOptions,
   postgresLoopGuardStore,
-} from '../sync/postgres-loop-guard-store.js';
+} from './postgres-loop-guard-store.js';
+export type { Queryable } from './postgres-pool.js';
+export { postgresSchemaSql } from './postgres-schema.js';

@@ -15,7 +15,7 @@ import {
 import { batch, bearer, SECRET } from '../../test/webhook-fixtures.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
 import { createWorker } from '../create-worker.js';
-import { postgresStore } from '../stores/postgres-store.js';
+import { postgresStore } from '../postgres/postgres-dedupe-store.js';
 import { bullmqQueue } from './bullmq-queue.js';
 
 const redisUrl = new URL(REDIS_URL);

@@ -1,11 +1,5 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
-
-/**
- * A table name, optionally `schema.`-qualified. Its own copy (as the MySQL store keeps one):
- * importing Postgres's pulled the Postgres store and `node:crypto` into every SQLite bundle,
- * which a Worker (D1) cannot load.
- */
-const IDENTIFIER = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/i;
+import { TABLE_NAME } from '../stores/table-name.js';
 
 /** The tables of one SQLite store. */
 export interface SqliteTables {
@@ -31,7 +25,7 @@ export function sqliteTables(
   effectTable = table === 'passfort_webhook_ids' ? 'passfort_webhook_effects' : `${table}_effects`,
 ): SqliteTables {
   for (const name of [table, deadLetterTable, effectTable]) {
-    if (!IDENTIFIER.test(name)) throw new ConfigurationError(`Invalid SQLite table name: ${name}`);
+    if (!TABLE_NAME.test(name)) throw new ConfigurationError(`Invalid SQLite table name: ${name}`);
   }
   return { ids: table, deadLetters: deadLetterTable, effects: effectTable };
 }

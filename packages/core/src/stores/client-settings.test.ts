@@ -1,9 +1,9 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { postgresStore } from '../postgres/postgres-dedupe-store.js';
 import { redisStore } from '../redis/redis-dedupe-store.js';
 import { postgresPoolRisks, redisClientRisks } from './client-settings.js';
-import { postgresStore } from './postgres-store.js';
 
 // Clients are made lazily and never connect: the check reads their options only.
 const open: (Redis | pg.Pool)[] = [];

@@ -9,10 +9,10 @@ import {
   redisAvailable,
   uniqueName,
 } from '../../test/services.js';
+import { postgresLoopGuardStore } from '../postgres/postgres-loop-guard-store.js';
 import { redisLoopGuardStore } from '../redis/redis-loop-guard-store.js';
 import { createLoopGuard } from './loop-guard.js';
 import { memoryLoopGuardStore } from './memory-loop-guard-store.js';
-import { postgresLoopGuardStore } from './postgres-loop-guard-store.js';
 
 const A = { entity_type: 'INDIVIDUAL', contact_details: { email: 'a@example.com' } };
 const B = { entity_type: 'INDIVIDUAL', contact_details: { email: 'b@example.com' } };

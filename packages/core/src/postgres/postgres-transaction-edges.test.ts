@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_URL, postgresAvailable, uniqueName } from '../../test/services.js';
 import { bearer, productStatusChanged, SECRET, webhookId } from '../../test/webhook-fixtures.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
-import { postgresStore } from './postgres-store.js';
+import { postgresStore } from './postgres-dedupe-store.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

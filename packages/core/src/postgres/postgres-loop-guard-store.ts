@@ -1,9 +1,10 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { consoleLogger } from '../observability/console-logger.js';
 import { type KnownOptions, refuseUnknownOptions } from '../options/refuse-unknown-options.js';
-import { survivePoolErrors } from '../stores/postgres-pool-errors.js';
-import type { Queryable } from '../stores/postgres-store.js';
-import type { LoopGuardStore } from './loop-guard-store.js';
+import { TABLE_NAME } from '../stores/table-name.js';
+import type { LoopGuardStore } from '../sync/loop-guard-store.js';
+import type { Queryable } from './postgres-pool.js';
+import { survivePoolErrors } from './postgres-pool-errors.js';
 
 /** The options it accepts: an unknown one is refused (see `refuseUnknownOptions`). */
 const POSTGRES_LOOP_GUARD_STORE_OPTIONS = {
@@ -50,7 +51,7 @@ export function postgresLoopGuardStore(
 ): PostgresLoopGuardStore {
   refuseUnknownOptions('postgresLoopGuardStore', options, POSTGRES_LOOP_GUARD_STORE_OPTIONS);
   const table = options.table ?? 'passfort_webhook_loop_guard';
-  if (!/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/i.test(table)) {
+  if (!TABLE_NAME.test(table)) {
     throw new ConfigurationError(`Invalid Postgres table name: ${table}`);
   }
   const perProfile = options.perProfile ?? 1_000;

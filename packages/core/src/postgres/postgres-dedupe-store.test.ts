@@ -4,7 +4,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { DATABASE_URL, postgresAvailable, uniqueName } from '../../test/services.js';
 import { batch, bearer, SECRET } from '../../test/webhook-fixtures.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
-import { postgresSchemaSql, postgresStore } from './postgres-store.js';
+import { postgresStore } from './postgres-dedupe-store.js';
+import { postgresSchemaSql } from './postgres-schema.js';
 
 if (await postgresAvailable()) {
   const cases = dedupeStoreConformanceCases(async ({ retentionMs }) => {

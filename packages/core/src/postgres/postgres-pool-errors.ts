@@ -1,5 +1,5 @@
 import { describeError, type Logger } from '../observability/logger.js';
-import type { Queryable } from './postgres-store.js';
+import type { Queryable } from './postgres-pool.js';
 
 /**
  * A pg Pool emits `error` when an idle connection drops (Postgres restarted, a failover): with

@@ -3,8 +3,8 @@ import pg from 'pg';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { DATABASE_URL, postgresAvailable, uniqueName } from '../../test/services.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
-import { memoryStore } from './memory/memory-store.js';
-import { postgresStore } from './postgres-store.js';
+import { memoryStore } from '../stores/memory/memory-store.js';
+import { postgresStore } from './postgres-dedupe-store.js';
 
 if (await postgresAvailable()) {
   const cases = transactionalStoreConformanceCases<pg.PoolClient>(async ({ retentionMs } = {}) => {
