@@ -1,0 +1,96 @@
+/**
+ * The hand-written side: the same guarantee a user writes without this library (parse, the
+ * secret compared constant-time, `BEGIN`, an idempotency row `ON CONFLICT DO NOTHING`, the
+ * business row, `COMMIT`), on Postgres and MariaDB.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { countedMysqlPool, countedPgPool } from './counted-pools.js';
+import { headers, SECRET, type Side } from './settings.js';
+
+const secretBytes = new TextEncoder().encode(SECRET);
+function secretMatches(given: unknown): boolean {
+  if (typeof given !== 'string') return false;
+  const bytes = new TextEncoder().encode(given);
+  return bytes.length === secretBytes.length && timingSafeEqual(bytes, secretBytes);
+}
+
+/** Parse and secret check as the receiver does them (before its store), for both databases. */
+function parseAndCheck(request: { headers: Record<string, string>; body: string }) {
+  let envelope: { id?: unknown; secret?: unknown; event?: unknown; data?: unknown };
+  try {
+    envelope = JSON.parse(request.body) as typeof envelope;
+  } catch {
+    return 400;
+  }
+  const bearer = request.headers['authorization']?.replace(/^Bearer /, '');
+  if (!secretMatches(bearer) || !secretMatches(envelope.secret)) return 401;
+  if (typeof envelope.id !== 'string') return 400;
+  return envelope as { id: string; event: string; data: unknown };
+}
+
+export function handWrittenPg(table: string): Side {
+  const { pool, trips } = countedPgPool();
+  return {
+    name: 'hand-written',
+    trips,
+    async handle(text) {
+      const envelope = parseAndCheck({ headers, body: text });
+      if (typeof envelope === 'number') return envelope;
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const fresh = await client.query(
+          `INSERT INTO ${table}_seen (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id`,
+          [envelope.id],
+        );
+        if (fresh.rows.length > 0) {
+          await client.query(`INSERT INTO ${table} (webhook_id, decision) VALUES ($1, $2)`, [
+            envelope.id,
+            'PASS',
+          ]);
+        }
+        await client.query('COMMIT');
+        return 200;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+export function handWrittenMysql(table: string): Side {
+  const { pool, trips } = countedMysqlPool();
+  return {
+    name: 'hand-written',
+    trips,
+    async handle(text) {
+      const envelope = parseAndCheck({ headers, body: text });
+      if (typeof envelope === 'number') return envelope;
+      const connection = await pool.getConnection();
+      try {
+        await connection.beginTransaction();
+        const [fresh] = await connection.query(`INSERT IGNORE INTO ${table}_seen (id) VALUES (?)`, [
+          envelope.id,
+        ]);
+        if ((fresh as { affectedRows: number }).affectedRows > 0) {
+          await connection.query(`INSERT INTO ${table} (webhook_id, decision) VALUES (?, ?)`, [
+            envelope.id,
+            'PASS',
+          ]);
+        }
+        await connection.commit();
+        return 200;
+      } catch (error) {
+        await connection.rollback().catch(() => {});
+        throw error;
+      } finally {
+        connection.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
