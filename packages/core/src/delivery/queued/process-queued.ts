@@ -1,6 +1,7 @@
 import { validateEventData } from '../../events/validate-event-data.js';
 import { NO_SCOPE } from '../../observability/instrumentation.js';
 import type { QueuedWebhook } from '../../queues/webhook-queue.js';
+import { claimOne } from '../claims/claim-one.js';
 import { GroupedCompletions } from '../claims/grouped-completions.js';
 import { emptyOutcome } from '../delivery-outcome.js';
 import type { DeliverySettings } from '../delivery-settings.js';
@@ -29,7 +30,7 @@ export async function processQueued(
   const { store, leaseMs, retryDelayMs, logger } = settings;
   for (;;) {
     signal?.throwIfAborted();
-    const [claim] = await store.claim([item.event.id], { leaseMs, owner: settings.owner });
+    const claim = await claimOne(settings, item.event.id);
     if (claim === undefined || claim.status === 'done') return;
     if (claim.status === 'busy') {
       await sleep(Math.min(leaseMs, retryDelayMs), signal);

@@ -7,6 +7,7 @@ import type { BatchItem, EventValidation } from '../../events/validate-event-dat
 import { describeError } from '../../observability/logger.js';
 import { noRedaction } from '../../observability/redact-secrets.js';
 import type { GroupedCompletions } from '../claims/grouped-completions.js';
+import { releaseFailed } from '../claims/release-failed.js';
 import type { DeliverySettings } from '../delivery-settings.js';
 import { handlerClock } from '../time/deadline-clock.js';
 import type { AnyWebhookHandler, WebhookContext, WebhookFailure } from '../webhook-handler.js';
@@ -216,15 +217,7 @@ export class WebhookRunner {
       deadLettered: false,
     });
     await this.notify({ error, event: item.event, context, deadLettered: false });
-    try {
-      await settings.store.release([id], { failed: true, owner: settings.owner });
-    } catch (releaseError) {
-      // The claim expires after its lease; the redelivery waits until then.
-      settings.logger.warn?.(
-        { error: describeError(releaseError, redact) },
-        'dedupe store release failed',
-      );
-    }
+    await releaseFailed(settings, id);
     return { kind: 'failed', error };
   }
 }
