@@ -13,10 +13,10 @@ import {
   uniqueName,
 } from '../../test/services.js';
 import { batch, bearer, SECRET } from '../../test/webhook-fixtures.js';
-import { bullmqQueue } from '../bullmq/bullmq-queue.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
 import { createWorker } from '../create-worker.js';
 import { postgresStore } from '../postgres/postgres-dedupe-store.js';
+import { bullmqQueue } from './bullmq-queue.js';
 
 const redisUrl = new URL(REDIS_URL);
 const connection = { host: redisUrl.hostname, port: Number(redisUrl.port || 6379) };
