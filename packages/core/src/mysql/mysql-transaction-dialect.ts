@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { recordedResult } from '../stores/transaction/recordable-result.js';
-import type { TransactionDialect } from '../stores/transaction/transact-once.js';
+import type { TransactionDialect } from '../stores/transaction/transaction-dialect.js';
 import type { MysqlPool, MysqlPoolConnection } from './mysql-pool.js';
 import type { MysqlQuery } from './mysql-query.js';
 import type { MysqlStatements } from './mysql-statements.js';

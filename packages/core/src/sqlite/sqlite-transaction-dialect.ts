@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { recordedResult } from '../stores/transaction/recordable-result.js';
-import type { TransactionDialect } from '../stores/transaction/transact-once.js';
+import type { TransactionDialect } from '../stores/transaction/transaction-dialect.js';
 import type { SqliteDriver, SqliteTransactionConnection } from './sqlite-driver.js';
 import { NOW, type SqliteTables } from './sqlite-schema.js';
 

@@ -11,15 +11,6 @@ import type {
   TransactOnceLimits,
 } from './transaction-dialect.js';
 
-// The SQL stores' dialects (postgres/, mysql/, sqlite/) import the contract from here, as they
-// did before it had a file of its own.
-export type {
-  EffectSeen,
-  TransactionDialect,
-  TransactionMarks,
-  TransactOnceLimits,
-} from './transaction-dialect.js';
-
 /** Serialization failures and deadlocks retried; each retry runs `fn` again. */
 const RETRIES = 4;
 const ISOLATIONS: readonly TransactionIsolation[] = [
