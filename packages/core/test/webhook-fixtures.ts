@@ -7,4 +7,4 @@ export {
   kitHeaders as bearer,
   kitWebhook as productStatusChanged,
   kitWebhookId as webhookId,
-} from '@passfort-webhooks/testing/conformance';
+} from '../../testing/src/conformance/kit-webhooks.js';

@@ -1,5 +1,5 @@
-import { eventFactories } from '@passfort-webhooks/testing';
 import { describe, expect, it } from 'vitest';
+import { eventFactories } from '../../../testing/src/index.js';
 import { checkCompletedSample, productStatusChangedSample } from '../../test/passfort-samples.js';
 import type { DriftObservation } from '../observability/drift-report.js';
 import { passfortEventNames } from './event-schemas.js';

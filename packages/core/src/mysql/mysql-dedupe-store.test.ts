@@ -1,9 +1,9 @@
+import mysql from 'mysql2/promise';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   dedupeStoreConformanceCases,
   transactionalStoreConformanceCases,
-} from '@passfort-webhooks/testing/conformance';
-import mysql from 'mysql2/promise';
-import { describe, expect, expectTypeOf, it } from 'vitest';
+} from '../../../testing/src/conformance/index.js';
 import { MYSQL_URL, mysqlAvailable, uniqueName } from '../../test/services.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
 import { mysqlStore } from './mysql-dedupe-store.js';

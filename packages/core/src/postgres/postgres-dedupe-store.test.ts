@@ -1,6 +1,6 @@
-import { dedupeStoreConformanceCases } from '@passfort-webhooks/testing/conformance';
 import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
+import { dedupeStoreConformanceCases } from '../../../testing/src/conformance/index.js';
 import { DATABASE_URL, postgresAvailable, uniqueName } from '../../test/services.js';
 import { batch, bearer, SECRET } from '../../test/webhook-fixtures.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';

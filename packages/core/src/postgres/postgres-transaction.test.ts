@@ -1,6 +1,6 @@
-import { transactionalStoreConformanceCases } from '@passfort-webhooks/testing/conformance';
 import pg from 'pg';
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { transactionalStoreConformanceCases } from '../../../testing/src/conformance/index.js';
 import { DATABASE_URL, postgresAvailable, uniqueName } from '../../test/services.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
 import { memoryStore } from '../stores/memory/memory-store.js';

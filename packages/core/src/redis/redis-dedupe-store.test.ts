@@ -1,6 +1,6 @@
-import { dedupeStoreConformanceCases } from '@passfort-webhooks/testing/conformance';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { dedupeStoreConformanceCases } from '../../../testing/src/conformance/index.js';
 import { ioredisMajors, REDIS_URL, redisAvailable, uniqueName } from '../../test/services.js';
 import { redisStore } from './redis-dedupe-store.js';
 

@@ -1,6 +1,6 @@
-import { loopGuardStoreConformanceCases } from '@passfort-webhooks/testing/conformance';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { loopGuardStoreConformanceCases } from '../../../testing/src/conformance/index.js';
 import {
   DATABASE_URL,
   ioredisMajors,

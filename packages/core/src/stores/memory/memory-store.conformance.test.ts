@@ -1,5 +1,5 @@
-import { dedupeStoreConformanceCases } from '@passfort-webhooks/testing/conformance';
 import { describe, it } from 'vitest';
+import { dedupeStoreConformanceCases } from '../../../../testing/src/conformance/index.js';
 import { memoryStore } from './memory-store.js';
 
 describe('memoryStore (the public DedupeStore kit)', () => {
