@@ -18,3 +18,13 @@ declare const myAdapter: AppCode;
 declare const myStore: AppCode;
 declare const connection: AppCode;
 declare const connect: AppCode;
+// Names the core README's replay, client-settings and two-way sync snippets take as given.
+declare const refreshFromPassfort: AppCode;
+declare const saveStatus: AppCode;
+declare const id: string;
+declare const url: string;
+declare const connectionString: string;
+declare const profileId: string;
+declare const saved: AppCode;
+declare const edited: AppCode;
+declare const newEmail: string;

@@ -10,8 +10,11 @@ import type {
 
 /** A prepared statement of a synchronous driver (better-sqlite3, node:sqlite, bun:sqlite). */
 export interface SyncSqliteStatement {
-  all(...args: SqliteValue[]): unknown[];
-  run(...args: SqliteValue[]): unknown;
+  // `never` parameters, so that any driver's statement fits, whatever its own parameter types
+  // (better-sqlite3's generic `prepare` returns `Statement<[{}]> | Statement<unknown[]>`, which a
+  // `SqliteValue[]` parameter would refuse): the values passed are the store's own.
+  all(...args: never[]): unknown[];
+  run(...args: never[]): unknown;
   /** better-sqlite3's: false for a statement that returns no rows, whose `all()` throws. */
   readonly reader?: boolean;
 }
@@ -136,10 +139,10 @@ export function syncSqliteDriver<D extends SyncSqliteDatabase>(
 function rowsOf(database: SyncSqliteDatabase, sql: string, args: readonly SqliteValue[]) {
   const statement = database.prepare(sql);
   if (statement.reader === false) {
-    statement.run(...args);
+    statement.run(...(args as never[]));
     return [];
   }
-  return statement.all(...args) as SqliteRow[];
+  return statement.all(...(args as never[])) as SqliteRow[];
 }
 
 /**
