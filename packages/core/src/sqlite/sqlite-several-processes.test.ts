@@ -10,9 +10,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@libsql/client';
-import { createEmulator, type Emulator } from '@passfort-webhooks/testing';
-import { KIT_SECRET, kitBatch } from '@passfort-webhooks/testing/conformance';
 import { afterEach, describe, expect, it } from 'vitest';
+import { KIT_SECRET, kitBatch } from '../../../testing/src/conformance/kit-webhooks.js';
+import { createEmulator, type Emulator } from '../../../testing/src/emulator.js';
 import { temporaryDatabase } from '../../test/sqlite/sqlite-drivers.js';
 import type { SqliteReceiverOptions } from '../../test/sqlite/sqlite-receiver-process.js';
 import { libsqlDriver } from './drivers/libsql.js';

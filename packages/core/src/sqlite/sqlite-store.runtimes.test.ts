@@ -9,12 +9,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
 import {
   dedupeStoreConformanceCases,
   loopGuardStoreConformanceCases,
   transactionalStoreConformanceCases,
-} from '@passfort-webhooks/testing/conformance';
-import { expect, it } from 'vitest';
+} from '../../../testing/src/conformance/index.js';
 
 const coreDir = fileURLToPath(new URL('../..', import.meta.url));
 const script = 'test/sqlite/sqlite-kits-in-runtime.mjs';

@@ -17,7 +17,7 @@ import {
   dedupeStoreConformanceCases,
   loopGuardStoreConformanceCases,
   transactionalStoreConformanceCases,
-} from '@passfort-webhooks/testing/conformance';
+} from '../../../testing/dist/conformance.js'; // built: core does not depend on testing
 
 const runtime = typeof globalThis.Bun === 'undefined' ? 'deno' : 'bun';
 const openDatabase =
