@@ -2,7 +2,7 @@ import {
   dedupeStoreConformanceCases,
   loopGuardStoreConformanceCases,
   transactionalStoreConformanceCases,
-} from '@passfort-webhooks/testing/conformance';
+} from '../../../testing/src/conformance/index.js';
 import { describe, it } from 'vitest';
 import {
   type OpenedSqliteDriver,
