@@ -1,9 +1,9 @@
+import { describe, it } from 'vitest';
 import {
   dedupeStoreConformanceCases,
   loopGuardStoreConformanceCases,
   transactionalStoreConformanceCases,
 } from '../../../testing/src/conformance/index.js';
-import { describe, it } from 'vitest';
 import {
   type OpenedSqliteDriver,
   sqliteDrivers,
