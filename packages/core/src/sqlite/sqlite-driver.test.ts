@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { createClient } from '@libsql/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -5,6 +6,7 @@ import {
   sqliteDrivers,
   temporaryDatabase,
 } from '../../test/sqlite/sqlite-drivers.js';
+import { type BetterSqlite3Database, betterSqlite3Driver } from './drivers/better-sqlite3.js';
 import { libsqlDriver } from './drivers/libsql.js';
 import { isBusyError } from './sqlite-busy.js';
 import { sqliteStore } from './sqlite-store.js';
@@ -103,4 +105,46 @@ describe('the libsql driver beside the app’s own writes on the same client', (
       database.remove();
     }
   });
+});
+
+describe('a synchronous driver’s statements', () => {
+  const better = sqliteDrivers().find((kind) => kind.name === 'better-sqlite3');
+  it.skipIf(better === undefined)(
+    'are prepared once per connection, and again after one of them failed',
+    async () => {
+      const database = temporaryDatabase();
+      const Database = createRequire(import.meta.url)('better-sqlite3') as new (
+        file: string,
+      ) => BetterSqlite3Database;
+      const prepared: string[] = [];
+      const driver = betterSqlite3Driver({
+        open: () => {
+          const opened = new Database(database.file);
+          const prepare = opened.prepare.bind(opened);
+          return Object.assign(opened, {
+            prepare: (sql: string) => {
+              prepared.push(sql);
+              return prepare(sql);
+            },
+          });
+        },
+      });
+      try {
+        await driver.exec('CREATE TABLE t (n INTEGER PRIMARY KEY)');
+        const insert = 'INSERT INTO t (n) VALUES (?)';
+        for (const n of [1, 2, 3]) await driver.query(insert, [n]);
+        await driver.batch([{ sql: insert, args: [4] }]);
+        expect(prepared.filter((sql) => sql === insert)).toHaveLength(1);
+        // A failed run (here a duplicate key) drops its statement: the next call prepares anew.
+        await expect(driver.query(insert, [1])).rejects.toThrow(/UNIQUE/);
+        await driver.query(insert, [5]);
+        expect(prepared.filter((sql) => sql === insert)).toHaveLength(2);
+        const rows = await driver.query('SELECT n FROM t ORDER BY n');
+        expect(rows.map((row) => Number(row['n']))).toEqual([1, 2, 3, 4, 5]);
+      } finally {
+        driver.close();
+        database.remove();
+      }
+    },
+  );
 });
