@@ -1,12 +1,14 @@
 /**
- * The public DedupeStore kit, and the store-level cases of `ctx.commitOnce`, run inside workerd
- * on a D1 binding, for d1-store.test.ts: `GET /cases` lists them, `POST /run?name=…` runs one
+ * The public DedupeStore kit, the store-level cases of `ctx.commitOnce`, and the public
+ * LoopGuardStore kit on `sqliteLoopGuardStore` over `d1Driver`, run inside workerd on a D1 binding, for d1-store.test.ts: `GET /cases` lists them, `POST /run?name=…` runs one
  * and answers `{ outcome: 'passed' | 'skipped' | 'failed', reason? }`. The kit's file is bundled
  * directly (its package index pulls in node:http); it asserts with node:assert (nodejs_compat).
  */
 import { WebhookBusyError } from '@passfort-webhooks/core';
-import { type D1DatabaseLike, d1Store } from '@passfort-webhooks/core/d1';
+import { type D1DatabaseLike, d1Driver, d1Store } from '@passfort-webhooks/core/d1';
+import { sqliteLoopGuardStore } from '@passfort-webhooks/core/sqlite';
 import { dedupeStoreConformanceCases } from '../../../../packages/testing/src/conformance/dedupe-store/index.js';
+import { loopGuardStoreConformanceCases } from '../../../../packages/testing/src/conformance/loop-guard-store-cases.js';
 
 interface Env {
   DB: D1DatabaseLike;
@@ -39,6 +41,21 @@ async function openStore(env: Env, retentionMs?: number) {
           env.DB.prepare(`DROP TABLE IF EXISTS ${prefix}_${t}`),
         ),
       );
+    },
+  };
+}
+
+/** The SQLite loop-guard store on the D1 binding (through `d1Driver`), on a table of its own. */
+async function openLoopGuardStore(env: Env) {
+  const table = `t${++tables}_${crypto.randomUUID().slice(0, 8)}_loop_guard`;
+  const open = () => sqliteLoopGuardStore({ driver: d1Driver(env.DB), table });
+  const store = open();
+  await store.migrate();
+  return {
+    store,
+    another: async () => open(),
+    async cleanup() {
+      await env.DB.prepare(`DROP TABLE IF EXISTS ${table}`).all();
     },
   };
 }
@@ -154,6 +171,10 @@ function cases(env: Env): Case[] {
       run: (context: unknown) => (check.run as (c: unknown) => Promise<void>)(context),
     })),
     ...commitOnceCases(env),
+    ...loopGuardStoreConformanceCases(() => openLoopGuardStore(env)).map((check) => ({
+      name: `loop-guard store: ${check.name}`,
+      run: () => check.run(),
+    })),
   ];
 }
 
