@@ -1,5 +1,6 @@
 // pnpm bench [--quick]: the HTTP comparison against bare routes, then the store, diff and
-// instrumentation figures of @passfort-webhooks/core, then what ctx.transaction costs.
+// instrumentation figures of @passfort-webhooks/core, the SQLite store against INSERT OR
+// IGNORE by hand with the memory it holds after 1 M ids, then what ctx.transaction costs.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,19 @@ const args = process.argv.slice(2);
 const steps = [
   [process.execPath, [join(here, 'http-bench.mjs'), ...args]],
   ['pnpm', ['--silent', '--filter', '@passfort-webhooks/core', 'bench', ...args]],
-  // ctx.transaction against the same transaction written by hand, Postgres and MariaDB.
+  [
+    'pnpm',
+    [
+      '--silent',
+      '--filter',
+      '@passfort-webhooks/core',
+      'exec',
+      'tsx',
+      'bench/sqlite-store-bench.ts',
+      ...args,
+    ],
+  ],
+  // ctx.transaction against the same transaction written by hand, Postgres, MariaDB, SQLite.
   [
     'pnpm',
     [

@@ -15,8 +15,9 @@
  * this machine is shared. Calls on the libsql client, and the write transactions (commits)
  * among them, are counted per request.
  *
- * Then the memory a receiver with the SQLite store holds after 1 M ids, on libsql and on
- * better-sqlite3 (sqlite-store-rss.ts, in a child process so that nothing else is counted).
+ * Then the memory a receiver with the SQLite store holds after 1 M ids, on libsql and
+ * better-sqlite3 (Node), bun:sqlite (Bun) and node:sqlite (Deno): sqlite-store-rss.ts, in a
+ * child process so that nothing else is counted.
  *
  *   npx tsx packages/core/bench/sqlite-store-bench.ts           full run (a few minutes)
  *   npx tsx packages/core/bench/sqlite-store-bench.ts --quick   smoke run, figures meaningless
@@ -240,18 +241,32 @@ console.log(
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const row of rows) console.log(row);
 
-// SQLITE_BENCH_IDS=0 leaves the memory figures out (1 M ids take about 10 minutes on libsql,
-// 17 on better-sqlite3, here).
+// SQLITE_BENCH_IDS=0 leaves the memory figures out (1 M ids take about 2 minutes per driver
+// here). Bun and Deno run the same script on their own SQLite, from this package's binaries.
 const ids = Number(process.env['SQLITE_BENCH_IDS'] ?? (quick ? 20_000 : 1_000_000));
 const script = fileURLToPath(new URL('./sqlite-store-rss.ts', import.meta.url));
-for (const driver of ids > 0 ? ['libsql', 'better-sqlite3'] : []) {
+const bin = (name: string) =>
+  fileURLToPath(new URL(`../node_modules/.bin/${name}`, import.meta.url));
+const runs: Array<{ driver: string; command: string; args: string[] }> = [
+  ...['libsql', 'better-sqlite3'].map((driver) => ({
+    driver,
+    command: process.execPath,
+    args: ['--import', 'tsx', '--expose-gc', script],
+  })),
+  { driver: 'bun:sqlite', command: bin('bun'), args: [script] },
+  {
+    driver: 'node:sqlite',
+    command: bin('deno'),
+    args: ['run', '-A', '--v8-flags=--expose-gc', script],
+  },
+];
+for (const { driver, command, args } of ids > 0 ? runs : []) {
   let output: string;
   try {
-    output = execFileSync(
-      process.execPath,
-      ['--import', 'tsx', '--expose-gc', script, String(ids), driver],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
-    );
+    output = execFileSync(command, [...args, String(ids), driver], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
   } catch (error) {
     console.log(`\n${driver}: no memory figure (${(error as Error).message.split('\n')[0]})`);
     continue;
