@@ -17,6 +17,7 @@ export {
 } from './drivers/libsql.js';
 export { type NodeSqliteDatabase, nodeSqliteDriver } from './drivers/node-sqlite.js';
 export type {
+  SqliteBatchOptions,
   SqliteDriver,
   SqliteRow,
   SqliteStatement,

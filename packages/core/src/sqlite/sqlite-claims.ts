@@ -5,7 +5,12 @@ import type {
   CompleteResult,
   ReleaseOptions,
 } from '../stores/dedupe-store.js';
-import type { SqliteRow, SqliteStatement, SqliteValue } from './sqlite-driver.js';
+import type {
+  SqliteBatchOptions,
+  SqliteRow,
+  SqliteStatement,
+  SqliteValue,
+} from './sqlite-driver.js';
 import { NOW, type SqliteTables } from './sqlite-schema.js';
 
 /** How the store's parts run statements: retried while the database is busy, errors explained. */
@@ -15,7 +20,10 @@ export interface SqliteRunner {
     sql: string,
     args?: readonly SqliteValue[] | ((waitedMs: number) => readonly SqliteValue[]),
   ): Promise<readonly SqliteRow[]>;
-  batch(statements: readonly SqliteStatement[]): Promise<readonly (readonly SqliteRow[])[]>;
+  batch(
+    statements: readonly SqliteStatement[],
+    options?: SqliteBatchOptions,
+  ): Promise<readonly (readonly SqliteRow[])[]>;
 }
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -82,29 +90,49 @@ WHERE id IN (SELECT value FROM json_each(?)) AND state = 'claimed'
 WHERE id IN (SELECT value FROM json_each(?)) AND state = 'claimed' AND lease_until > ${NOW} - ?
   AND (? IS NULL OR owner IS NULL OR owner = ?)`;
 
+  /**
+   * Ids whose ctx.transaction committed (or found its effect committed) in this process and
+   * that are not completed yet. Bounded; an id forgotten is completed the usual way.
+   */
+  const effectsCommitted = new Set<string>();
+
   const state = {
     /** The lease the receiver asks for, kept so a committed transaction renews it too. */
     leaseMs: 9_000,
+    /** Called once an id's ctx.transaction has committed: its completion may be lazy. */
+    effectCommitted(id: string): void {
+      effectsCommitted.add(id);
+      if (effectsCommitted.size > 4096) {
+        effectsCommitted.delete(effectsCommitted.values().next().value as string);
+      }
+    },
     async claim(
       ids: readonly string[],
       { leaseMs, owner, starts, fingerprints = [] }: ClaimOptions,
     ): Promise<readonly ClaimOutcome[]> {
       if (ids.length === 0) return [];
       state.leaseMs = leaseMs;
-      const [claimed = [], found = []] = await db.batch([
-        {
-          sql: claimSql,
-          args: [
-            leaseMs,
-            retentionMs,
-            owner ?? null,
-            starts === 'first' ? 1 : 0,
-            json(ids),
-            json(fingerprints.slice(0, ids.length)),
-          ],
-        },
-        { sql: foundSql, args: [json(ids)] },
-      ]);
+      // Not durable (no fsync of its own, see SqliteBatchOptions): a claim acknowledges
+      // nothing; whatever acknowledges the webhook later (its completion, its release, its
+      // transaction's commit) is durable and syncs the WAL past the claim. A power loss that
+      // takes a claim back leaves the id unclaimed, as a crash before the claim would have.
+      const [claimed = [], found = []] = await db.batch(
+        [
+          {
+            sql: claimSql,
+            args: [
+              leaseMs,
+              retentionMs,
+              owner ?? null,
+              starts === 'first' ? 1 : 0,
+              json(ids),
+              json(fingerprints.slice(0, ids.length)),
+            ],
+          },
+          { sql: foundSql, args: [json(ids)] },
+        ],
+        { durable: false },
+      );
       const mine = new Map(claimed.map((row) => [row['id'] as string, row]));
       const seen = new Map(found.map((row) => [row['id'] as string, row]));
       return ids.map((id): ClaimOutcome => {
@@ -131,7 +159,14 @@ WHERE id IN (SELECT value FROM json_each(?)) AND state = 'claimed' AND lease_unt
         sql: completeSql,
         args: [retentionMs, owner, json(ids), json(profiles), owner, owner],
       });
-      const results = await db.batch(statements);
+      // Lazy when every id's ctx.transaction committed here: the effect and its record are
+      // durable already. If a power loss took this completion back, the id would be a claim
+      // again, whose redelivery (once its lease ended) finds the effect recorded and does not
+      // run it again: only work outside the transaction runs again, at-least-once anyway, as
+      // on Postgres (completeLazySql).
+      const lazy = ids.length > 0 && ids.every((id) => effectsCommitted.has(id));
+      for (const id of ids) effectsCommitted.delete(id);
+      const results = await db.batch(statements, lazy ? { durable: false } : undefined);
       const done = new Set((results.at(-1) ?? []).map((row) => row['id'] as string));
       return { refused: ids.filter((id) => !done.has(id)) };
     },

@@ -17,6 +17,19 @@ export interface SqliteStatement {
   readonly args?: readonly SqliteValue[];
 }
 
+/** Options of {@link SqliteDriver.batch}. */
+export interface SqliteBatchOptions {
+  /**
+   * `false`: the commit need not wait for its fsync (`PRAGMA synchronous = NORMAL` for this
+   * transaction only, set before it and put back to `FULL` after; SQLite refuses to change it
+   * inside one). In WAL mode such a commit survives a crash of the process, and only a power
+   * loss or a crash of the OS can take it back; any later commit at `FULL` syncs it too, since
+   * the WAL is one file written in order. The store asks it for writes that acknowledge
+   * nothing (see `sqlite-claims.ts`). A driver may ignore it (D1, Turso). @default true
+   */
+  readonly durable?: boolean;
+}
+
 /**
  * A driver: the store's statements run on its connection. Every method may reject with the
  * driver's error; a busy database (another connection holds its write lock) must reject with
@@ -30,7 +43,10 @@ export interface SqliteDriver<Tx extends object = object> {
    * Runs the statements in order in one write transaction (`BEGIN IMMEDIATE` … `COMMIT`), with
    * nothing else run on the connection in between; each statement's rows.
    */
-  batch(statements: readonly SqliteStatement[]): Promise<readonly (readonly SqliteRow[])[]>;
+  batch(
+    statements: readonly SqliteStatement[],
+    options?: SqliteBatchOptions,
+  ): Promise<readonly (readonly SqliteRow[])[]>;
   /** Runs a script of several statements without arguments (the schema). */
   exec(sql: string): Promise<void>;
   /** A connection of its own, for one `ctx.transaction` (see {@link SqliteTransactionConnection}). */

@@ -130,7 +130,7 @@ export function sqliteStore<Tx extends object>(options: SqliteStoreOptions<Tx>):
   const db: SqliteRunner = {
     query: (sql, args) =>
       guarded((waited) => driver.query(sql, typeof args === 'function' ? args(waited) : args)),
-    batch: (statements) => guarded(() => driver.batch(statements)),
+    batch: (statements, batchOptions) => guarded(() => driver.batch(statements, batchOptions)),
   };
 
   const claims = sqliteClaims(db, t, retentionMs);
@@ -163,14 +163,16 @@ export function sqliteStore<Tx extends object>(options: SqliteStoreOptions<Tx>):
     getDeadLetter: letters.getDeadLetter,
     deleteDeadLetter: letters.deleteDeadLetter,
     countDeadLetters: letters.countDeadLetters,
-    transactOnce(id, effect, transactionOptions) {
-      return transactOnce(
+    async transactOnce(id, effect, transactionOptions) {
+      const value = await transactOnce(
         dialect,
         { lockWaitMs, lockPrefix },
         id,
         effect as (tx: Tx) => Promise<never>,
         transactionOptions,
       );
+      claims.effectCommitted(id);
+      return value;
     },
     async close() {
       clearInterval(timer);

@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { isBusyError } from './sqlite-busy.js';
 import type {
+  SqliteBatchOptions,
   SqliteDriver,
   SqliteRow,
   SqliteStatement,
@@ -67,16 +68,23 @@ export function syncSqliteDriver<D extends SyncSqliteDatabase>(
     async query(sql, args = []) {
       return rowsOf(store(), sql, args);
     },
-    async batch(statements: readonly SqliteStatement[]) {
+    async batch(statements: readonly SqliteStatement[], batchOptions?: SqliteBatchOptions) {
       const database = store();
-      database.exec('BEGIN IMMEDIATE');
+      const lazy = batchOptions?.durable === false;
+      // Outside the transaction: SQLite refuses to change the safety level inside one.
+      if (lazy) database.exec('PRAGMA synchronous = NORMAL');
       try {
-        const results = statements.map((each) => rowsOf(database, each.sql, each.args ?? []));
-        database.exec('COMMIT');
-        return results;
-      } catch (error) {
-        rollbackQuietly(database);
-        throw error;
+        database.exec('BEGIN IMMEDIATE');
+        try {
+          const results = statements.map((each) => rowsOf(database, each.sql, each.args ?? []));
+          database.exec('COMMIT');
+          return results;
+        } catch (error) {
+          rollbackQuietly(database);
+          throw error;
+        }
+      } finally {
+        if (lazy) database.exec('PRAGMA synchronous = FULL');
       }
     },
     async exec(sql) {

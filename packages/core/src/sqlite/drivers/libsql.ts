@@ -1,6 +1,12 @@
 import { ConfigurationError } from '../../errors/configuration-error.js';
 import { isBusyError } from '../sqlite-busy.js';
-import type { SqliteDriver, SqliteRow, SqliteStatement, SqliteValue } from '../sqlite-driver.js';
+import type {
+  SqliteBatchOptions,
+  SqliteDriver,
+  SqliteRow,
+  SqliteStatement,
+  SqliteValue,
+} from '../sqlite-driver.js';
 import { SQLITE_FORBIDDEN } from '../sqlite-transaction-dialect.js';
 
 type LibsqlStatement = string | { sql: string; args?: SqliteValue[] };
@@ -59,17 +65,25 @@ export function libsqlDriver<T extends LibsqlTransactionLike>(options: {
   let writes: Promise<unknown> = Promise.resolve();
   const setAside = new Set<T>();
   /** The statements in one transaction holding the write lock, taken as `writeTransaction` does. */
-  const writeBatch = async (statements: readonly SqliteStatement[]) => {
+  const writeBatch = async (
+    statements: readonly SqliteStatement[],
+    batchOptions?: SqliteBatchOptions,
+  ) => {
+    // Turso: the server's durability is its own; `durable: false` is a local file's matter.
     if (!local) return (await client.batch(statements.map(args), 'write')).map(rows);
+    const lazy = batchOptions?.durable === false;
     const run = async () => {
-      const transaction = await writeTransaction(client);
+      const transaction = await writeTransaction(client, lazy);
+      let levelPutBack = !lazy;
       try {
         const results = await transaction.batch(statements.map(args));
-        await commitOrSetAside(transaction, setAside);
+        await commitOrSetAside(transaction, setAside, lazy);
+        levelPutBack = true;
         return results.map(rows);
       } finally {
         // Rolls back unless committed; a connection set aside stays out of the pool.
         if (!setAside.has(transaction)) transaction.close();
+        if (!levelPutBack) await putBackFull(client);
       }
     };
     const result = writes.then(run, run);
@@ -150,13 +164,17 @@ export function libsqlDriver<T extends LibsqlTransactionLike>(options: {
 async function commitOrSetAside<T extends LibsqlTransactionLike>(
   transaction: T,
   setAside: Set<T>,
+  lazy = false,
 ): Promise<void> {
   try {
     // By exec: the client's commit() gives the connection back to the pool even when it fails.
-    await transaction.executeMultiple('COMMIT');
+    // A lazy commit puts the connection's safety level back in the same call: it goes back to
+    // the pool, which the app's own statements share.
+    await transaction.executeMultiple(lazy ? `COMMIT; ${FULL}` : 'COMMIT');
   } catch (error) {
     if (!STUCK.test(error instanceof Error ? error.message : String(error))) throw error;
-    await transaction.executeMultiple('ROLLBACK').catch(() => {});
+    // In one call: once rolled back, the client's transaction refuses any further statement.
+    await transaction.executeMultiple(lazy ? `ROLLBACK; ${FULL}` : 'ROLLBACK').catch(() => {});
     setAside.add(transaction);
     setTimeout(() => {
       setAside.delete(transaction);
@@ -165,6 +183,23 @@ async function commitOrSetAside<T extends LibsqlTransactionLike>(
     throw error;
   }
   transaction.close(); // committed: the connection goes back to the pool
+}
+
+/** The safety level a lazy write (`durable: false`) sets before its BEGIN, and puts back. */
+const NORMAL = 'PRAGMA synchronous = NORMAL';
+const FULL = 'PRAGMA synchronous = FULL';
+
+/**
+ * Puts `PRAGMA synchronous = FULL` back on the connection a lazy write gave back to the pool
+ * without it (its BEGIN or a statement failed; the client's transaction then refuses further
+ * statements). The pool lends its most recent idle connection first, so this reaches that
+ * one, unless a caller was waiting for a connection at that moment (every one of the pool's
+ * connections borrowed): that caller's statements then commit at NORMAL, durable across a
+ * crash of the process, not a power loss, until the store's next write on the connection,
+ * which sets its level itself.
+ */
+async function putBackFull(client: { executeMultiple(sql: string): Promise<void> }) {
+  await client.executeMultiple(FULL).catch(() => {});
 }
 
 /** A COMMIT refused because a statement of the connection is still active. */
@@ -191,13 +226,16 @@ const READS = /^\s*(?:SELECT|PRAGMA)\b/i;
  */
 async function writeTransaction<T extends LibsqlTransactionLike>(
   client: LibsqlClientLike<T>,
+  lazy = false,
 ): Promise<T> {
   const transaction = await client.transaction('deferred');
   try {
-    await transaction.executeMultiple('ROLLBACK; BEGIN IMMEDIATE');
+    // Each write sets its level, so that none inherits a lazy one's (see putBackFull).
+    await transaction.executeMultiple(`ROLLBACK; ${lazy ? NORMAL : FULL}; BEGIN IMMEDIATE`);
     return transaction;
   } catch (error) {
     transaction.close();
+    if (lazy) await putBackFull(client);
     throw error;
   }
 }
