@@ -15,7 +15,8 @@
  *
  *   npx tsx packages/core/bench/transaction-bench.ts          full run (a few minutes)
  *   npx tsx packages/core/bench/transaction-bench.ts --quick  smoke run, figures meaningless
- *   TX_BENCH_DATABASES=postgres                               one database only
+ *   TX_BENCH_DATABASES=postgres                               one database only (postgres,
+ *                                                             mysql, sqlite: the default)
  *
  * This file runs the comparisons and prints the table; transaction/ holds the two sides
  * (hand-written.ts, ours.ts), the round-trip counting (counted-pools.ts), the measuring loop
@@ -26,6 +27,7 @@ import { compare, type Figures } from './transaction/compare.js';
 import { handWrittenMysql, handWrittenPg } from './transaction/hand-written.js';
 import { oursMysql, oursPg } from './transaction/ours.js';
 import { CONCURRENT, DATABASES, IN_FLIGHT, quick, ROUNDS, SERIAL } from './transaction/settings.js';
+import { handWrittenSqlite, oursSqlite } from './transaction/sqlite-sides.js';
 import { mysqlTables, pgTables } from './transaction/tables.js';
 
 const isolations: TransactionIsolation[] = quick
@@ -33,6 +35,18 @@ const isolations: TransactionIsolation[] = quick
   : ['read committed', 'serializable'];
 const results: Figures[] = [];
 for (const database of DATABASES) {
+  if (database === 'sqlite') {
+    // SQLite has one isolation (serializable: one writer); each side on a file of its own.
+    const ours = await oursSqlite('serializable');
+    const hand = await handWrittenSqlite();
+    try {
+      results.push(await compare('SQLite (libsql)', ours, hand));
+    } finally {
+      await ours.close();
+      await hand.close();
+    }
+    continue;
+  }
   for (const isolation of isolations) {
     const table = `pfw_txbench_${process.pid}_${isolation === 'serializable' ? 's' : 'r'}`;
     const tables = database === 'mysql' ? mysqlTables : pgTables;
@@ -60,6 +74,8 @@ console.table(
     database: r.database,
     side: r.ours,
     'trips ours / hand': `${r.tripsOurs.toFixed(1)} / ${r.tripsHand.toFixed(1)}`,
+    'commits ours / hand':
+      r.commits === undefined ? '' : `${r.commits[0].toFixed(1)} / ${r.commits[1].toFixed(1)}`,
     'p50 ms ours / hand': `${ms(r.p50[0])} / ${ms(r.p50[1])}`,
     'p50 ratio': r.p50[2].toFixed(2),
     'p99 ms ours / hand': `${ms(r.p99[0])} / ${ms(r.p99[1])}`,

@@ -17,6 +17,7 @@ function median(values: readonly number[]): number {
 async function oneAtATime(side: Side, n: number) {
   const times: number[] = [];
   const tripsBefore = side.trips();
+  const commitsBefore = side.commits?.() ?? 0;
   for (let i = 0; i < n; i++) {
     const text = freshBody();
     const start = performance.now();
@@ -29,6 +30,7 @@ async function oneAtATime(side: Side, n: number) {
     p50: percentile(times, 50),
     p99: percentile(times, 99),
     trips: (side.trips() - tripsBefore) / n,
+    commits: ((side.commits?.() ?? 0) - commitsBefore) / n,
   };
 }
 
@@ -52,6 +54,8 @@ export interface Figures {
   ours: string;
   tripsOurs: number;
   tripsHand: number;
+  /** Write transactions per webhook, one at a time (SQLite only). */
+  commits?: [number, number];
   p50: [number, number, number];
   p99: [number, number, number];
   perWebhook: [number, number, number];
@@ -92,6 +96,14 @@ export async function compare(database: string, ours: Side, hand: Side): Promise
     ours: ours.name,
     tripsOurs: median(rounds.map((r) => r.ours.trips)),
     tripsHand: median(rounds.map((r) => r.hand.trips)),
+    ...(ours.commits === undefined
+      ? {}
+      : {
+          commits: [
+            median(rounds.map((r) => r.ours.commits)),
+            median(rounds.map((r) => r.hand.commits)),
+          ] as [number, number],
+        }),
     p50: figure((r) => [r.ours.p50, r.hand.p50]),
     p99: figure((r) => [r.ours.p99, r.hand.p99]),
     perWebhook: figure((r) => [r.oursMs, r.handMs]),

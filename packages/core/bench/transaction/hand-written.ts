@@ -15,7 +15,7 @@ function secretMatches(given: unknown): boolean {
 }
 
 /** Parse and secret check as the receiver does them (before its store), for both databases. */
-function parseAndCheck(request: { headers: Record<string, string>; body: string }) {
+export function parseAndCheck(request: { headers: Record<string, string>; body: string }) {
   let envelope: { id?: unknown; secret?: unknown; event?: unknown; data?: unknown };
   try {
     envelope = JSON.parse(request.body) as typeof envelope;

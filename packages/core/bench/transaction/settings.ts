@@ -7,7 +7,7 @@ export const quick = process.argv.includes('--quick');
 export const DATABASE_URL =
   process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const MYSQL_URL = process.env['MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/test';
-export const DATABASES = (process.env['TX_BENCH_DATABASES'] ?? 'postgres,mysql').split(',');
+export const DATABASES = (process.env['TX_BENCH_DATABASES'] ?? 'postgres,mysql,sqlite').split(',');
 export const SECRET = 'bench-secret';
 /** Rounds per figure; webhooks per round one at a time; webhooks per round at 10 in flight. */
 export const ROUNDS = quick ? 1 : Number(process.env['TX_BENCH_ROUNDS'] ?? 7);
@@ -35,5 +35,7 @@ export interface Side {
   name: string;
   handle(body: string): Promise<number>;
   trips(): number;
+  /** SQLite's: the write transactions (one fsync each), where its "trips" cost no network. */
+  commits?(): number;
   close(): Promise<void>;
 }
