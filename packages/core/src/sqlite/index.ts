@@ -15,6 +15,7 @@ export {
   type LibsqlTransactionLike,
   libsqlDriver,
 } from './drivers/libsql.js';
+export { type LibsqlDatabase, libsqlDatabaseDriver } from './drivers/libsql-database.js';
 export { type NodeSqliteDatabase, nodeSqliteDriver } from './drivers/node-sqlite.js';
 export type {
   SqliteBatchOptions,

@@ -66,7 +66,21 @@ export function syncSqliteDriver<D extends SyncSqliteDatabase>(
 
   return {
     async query(sql, args = []) {
-      return rowsOf(store(), sql, args);
+      const database = store();
+      if (READS.test(sql)) return rowsOf(database, sql, args);
+      // A write on its own takes the write lock by exec first, so that only exec, which
+      // finalizes its statement whatever it returns, can be refused as busy: libsql's Database
+      // keeps a cached statement that was refused as busy active, and every COMMIT on its
+      // connection fails until it is finalized. Inside, the lock is held: nothing is busy.
+      database.exec('BEGIN IMMEDIATE');
+      try {
+        const rows = rowsOf(database, sql, args);
+        database.exec('COMMIT');
+        return rows;
+      } catch (error) {
+        rollbackQuietly(database);
+        throw error;
+      }
     },
     async batch(statements: readonly SqliteStatement[], batchOptions?: SqliteBatchOptions) {
       const database = store();
@@ -139,6 +153,9 @@ export function syncSqliteDriver<D extends SyncSqliteDatabase>(
     },
   };
 }
+
+/** Statements that only read, run as they are (in WAL, a read waits for no lock). */
+const READS = /^\s*(?:SELECT|PRAGMA)\b/i;
 
 /**
  * Each connection's prepared statements, by their SQL: preparing on every call made the store

@@ -1,6 +1,6 @@
 /**
  * The SQLite drivers that load in this runtime, each opened on a real file, for the store
- * kits: libsql (always), better-sqlite3 (when its native module was built, see
+ * kits: @libsql/client and the libsql package's Database (always), better-sqlite3 (when its native module was built, see
  * scripts/build-better-sqlite3.mjs; required under CI=true).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +8,13 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
-import { betterSqlite3Driver, libsqlDriver, type SqliteDriver } from '../../src/sqlite/index.js';
+import Libsql from 'libsql';
+import {
+  betterSqlite3Driver,
+  libsqlDatabaseDriver,
+  libsqlDriver,
+  type SqliteDriver,
+} from '../../src/sqlite/index.js';
 
 /** A driver opened on a file, and how to close everything it opened (a libsql client too). */
 export interface OpenedSqliteDriver {
@@ -45,6 +51,18 @@ const libsql: SqliteDriverKind = {
   },
 };
 
+/** The `libsql` package's own synchronous Database: the engine of @libsql/client. */
+const libsqlDatabase: SqliteDriverKind = {
+  name: 'libsql Database',
+  open(file) {
+    const driver = libsqlDatabaseDriver({ open: () => new Libsql(file) });
+    return { driver, close: async () => driver.close() };
+  },
+  async insertEffect(tx, id) {
+    (tx as Libsql.Database).prepare(INSERT).run(id);
+  },
+};
+
 type BetterSqlite3 = new (
   file: string,
 ) => Parameters<typeof betterSqlite3Driver>[0] extends {
@@ -77,7 +95,7 @@ function betterSqlite3(): SqliteDriverKind | string {
 
 /** The drivers available here; a missing one is reported (and is an error under CI=true). */
 export function sqliteDrivers(): SqliteDriverKind[] {
-  const kinds: SqliteDriverKind[] = [libsql];
+  const kinds: SqliteDriverKind[] = [libsql, libsqlDatabase];
   const better = betterSqlite3();
   if (typeof better === 'string') {
     if (process.env['CI'] === 'true') throw new Error(`${better} (required under CI=true)`);
