@@ -27,7 +27,12 @@ import { compare, type Figures } from './transaction/compare.js';
 import { handWrittenMysql, handWrittenPg } from './transaction/hand-written.js';
 import { oursMysql, oursPg } from './transaction/ours.js';
 import { CONCURRENT, DATABASES, IN_FLIGHT, quick, ROUNDS, SERIAL } from './transaction/settings.js';
-import { handWrittenSqlite, oursSqlite } from './transaction/sqlite-sides.js';
+import {
+  handWrittenSqlite,
+  handWrittenSqliteDatabase,
+  oursSqlite,
+  oursSqliteDatabase,
+} from './transaction/sqlite-sides.js';
 import { mysqlTables, pgTables } from './transaction/tables.js';
 
 const isolations: TransactionIsolation[] = quick
@@ -37,13 +42,18 @@ const results: Figures[] = [];
 for (const database of DATABASES) {
   if (database === 'sqlite') {
     // SQLite has one isolation (serializable: one writer); each side on a file of its own.
-    const ours = await oursSqlite('serializable');
-    const hand = await handWrittenSqlite();
-    try {
-      results.push(await compare('SQLite (libsql)', ours, hand));
-    } finally {
-      await ours.close();
-      await hand.close();
+    for (const [name, openOurs, openHand] of [
+      ['SQLite (@libsql/client)', oursSqlite, handWrittenSqlite],
+      ['SQLite (libsql Database)', oursSqliteDatabase, handWrittenSqliteDatabase],
+    ] as const) {
+      const ours = await openOurs('serializable');
+      const hand = await openHand();
+      try {
+        results.push(await compare(name, ours, hand));
+      } finally {
+        await ours.close();
+        await hand.close();
+      }
     }
     continue;
   }
@@ -74,7 +84,7 @@ console.table(
     database: r.database,
     side: r.ours,
     'trips ours / hand': `${r.tripsOurs.toFixed(1)} / ${r.tripsHand.toFixed(1)}`,
-    'commits ours / hand':
+    'write transactions ours / hand':
       r.commits === undefined ? '' : `${r.commits[0].toFixed(1)} / ${r.commits[1].toFixed(1)}`,
     'p50 ms ours / hand': `${ms(r.p50[0])} / ${ms(r.p50[1])}`,
     'p50 ratio': r.p50[2].toFixed(2),

@@ -1,6 +1,6 @@
 /**
- * Both sides on SQLite (a local WAL file through `@libsql/client`, the quick start's driver),
- * each on its own file. Ours: `webhooks.handle()` on `sqliteStore`, whose handler inserts the
+ * Both sides on SQLite, each on its own local WAL file: through `@libsql/client`, and through
+ * the `libsql` package's synchronous Database (the same engine, statements cached). Ours: `webhooks.handle()` on `sqliteStore`, whose handler inserts the
  * business row in `ctx.transaction`. By hand, as libsql code writes it: parse, the secrets
  * compared constant-time, then one `client.batch(…, 'write')` (one transaction) that inserts
  * the business row unless the id was seen, and the idempotency row `INSERT OR IGNORE`: a
@@ -11,11 +11,12 @@
  * apart.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Client, createClient, type Transaction } from '@libsql/client';
 import { createPassfortWebhooks } from '@passfort-webhooks/core';
-import { libsqlDriver, sqliteStore } from '@passfort-webhooks/core/sqlite';
+import { libsqlDatabaseDriver, libsqlDriver, sqliteStore } from '@passfort-webhooks/core/sqlite';
 import type { TransactionIsolation } from '@passfort-webhooks/core/store';
 import { parseAndCheck } from './hand-written.js';
 import { headers, SECRET, type Side } from './settings.js';
@@ -125,6 +126,139 @@ export async function handWrittenSqlite(): Promise<Side> {
         ],
         'write',
       );
+      return 200;
+    },
+    async close() {
+      raw.close();
+      remove();
+    },
+  };
+}
+
+/** What the sides below use of the `libsql` package's synchronous Database. */
+interface SyncDatabase {
+  prepare(sql: string): { run(...args: unknown[]): { changes: number } };
+  exec(sql: string): void;
+  close(): void;
+  readonly inTransaction: boolean;
+}
+const require = createRequire(import.meta.url);
+
+/** Calls into a synchronous Database (exec, and each statement run), the commits among them. */
+function countedDatabase<D extends SyncDatabase>(database: D) {
+  const count = { calls: 0, commits: 0 };
+  const counted = new Proxy(database, {
+    get(object, key) {
+      const value = Reflect.get(object, key);
+      if (key === 'exec') {
+        return (sql: string) => {
+          count.calls++;
+          if (/\bCOMMIT\b/i.test(sql)) count.commits++;
+          return (value as (s: string) => void).call(object, sql);
+        };
+      }
+      if (key === 'prepare') {
+        return (sql: string) => {
+          const statement = (value as (s: string) => object).call(object, sql);
+          return new Proxy(statement, {
+            get(target, method) {
+              const run = Reflect.get(target, method);
+              if (typeof run !== 'function') return run;
+              return (...args: unknown[]) => {
+                if (method === 'run' || method === 'all' || method === 'get') count.calls++;
+                return run.apply(target, args);
+              };
+            },
+          });
+        };
+      }
+      return typeof value === 'function' ? value.bind(object) : value;
+    },
+  });
+  return { database: counted, count };
+}
+
+/** Ours through `libsqlDatabaseDriver` (the libsql package's synchronous Database). */
+export async function oursSqliteDatabase(isolation: TransactionIsolation): Promise<Side> {
+  const { file, remove } = temporaryFile();
+  const Database = require('libsql') as new (file: string) => SyncDatabase;
+  const count = { calls: 0, commits: 0 };
+  const driver = libsqlDatabaseDriver({
+    open: () => {
+      const opened = countedDatabase(new Database(file));
+      // One count for the store's connection and each ctx.transaction connection.
+      const shared = opened.count;
+      Object.defineProperty(shared, 'calls', {
+        get: () => count.calls,
+        set: (n: number) => {
+          count.calls = n;
+        },
+      });
+      Object.defineProperty(shared, 'commits', {
+        get: () => count.commits,
+        set: (n: number) => {
+          count.commits = n;
+        },
+      });
+      return opened.database;
+    },
+  });
+  const store = sqliteStore({ driver, pruneIntervalMs: 0 });
+  await store.migrate();
+  await driver.exec(BUSINESS);
+  const webhooks = createPassfortWebhooks({ secret: SECRET, store, logger: false });
+  webhooks.on('CHECK_COMPLETED', async (event, ctx) => {
+    await ctx.transaction(
+      async (tx) => {
+        tx.prepare('INSERT INTO business (webhook_id, decision) VALUES (?, ?)').run(
+          event.id,
+          'PASS',
+        );
+      },
+      { isolation },
+    );
+  });
+  return {
+    name: `ctx.transaction (${isolation}), libsql Database`,
+    trips: () => count.calls,
+    commits: () => count.commits,
+    async handle(text) {
+      return (await webhooks.handle({ method: 'POST', headers, body: text })).status;
+    },
+    async close() {
+      await webhooks.close();
+      await store.close?.();
+      remove();
+    },
+  };
+}
+
+/** By hand on the same Database: BEGIN IMMEDIATE, the two inserts, COMMIT, synchronously. */
+export async function handWrittenSqliteDatabase(): Promise<Side> {
+  const { file, remove } = temporaryFile();
+  const Database = require('libsql') as new (file: string) => SyncDatabase;
+  const raw = new Database(file);
+  raw.exec(
+    `PRAGMA journal_mode = WAL; ${BUSINESS}; CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY)`,
+  );
+  const { database, count } = countedDatabase(raw);
+  const seen = database.prepare('INSERT OR IGNORE INTO seen (id) VALUES (?)');
+  const insert = database.prepare('INSERT INTO business (webhook_id, decision) VALUES (?, ?)');
+  return {
+    name: 'hand-written',
+    trips: () => count.calls,
+    commits: () => count.commits,
+    async handle(text) {
+      const envelope = parseAndCheck({ headers, body: text });
+      if (typeof envelope === 'number') return envelope;
+      database.exec('BEGIN IMMEDIATE');
+      try {
+        if (seen.run(envelope.id).changes === 1) insert.run(envelope.id, 'PASS');
+        database.exec('COMMIT');
+      } catch (error) {
+        if (raw.inTransaction) raw.exec('ROLLBACK');
+        throw error;
+      }
       return 200;
     },
     async close() {
