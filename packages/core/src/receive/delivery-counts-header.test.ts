@@ -16,6 +16,24 @@ describe('delivery counts header', () => {
     expect(parseDeliveryCounts(formatDeliveryCounts(queued))).toEqual(queued);
   });
 
+  it('writes each counts as they are when the same ones come again or change by one field', () => {
+    const one = { received: 1, processed: 1, duplicates: 0, deadLettered: 0, echoes: 0 };
+    const header = formatDeliveryCounts(one);
+    expect(formatDeliveryCounts({ ...one })).toBe(header);
+    for (const field of [
+      'received',
+      'processed',
+      'duplicates',
+      'deadLettered',
+      'echoes',
+    ] as const) {
+      const changed = { ...one, [field]: 7 };
+      expect(parseDeliveryCounts(formatDeliveryCounts(changed))).toEqual(changed);
+    }
+    expect(formatDeliveryCounts({ ...one, queued: 0 })).toMatch(/, queued=0$/);
+    expect(formatDeliveryCounts(one)).toBe(header);
+  });
+
   it('reads members in any order and with any spacing', () => {
     expect(
       parseDeliveryCounts('echoes=0,dead-lettered=1 ,  duplicates=1,processed=1,received=3'),
