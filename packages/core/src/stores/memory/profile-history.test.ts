@@ -66,3 +66,16 @@ describe('ProfileHistory', () => {
     expect(history.size).toBe(0);
   });
 });
+
+describe('ProfileHistory event names', () => {
+  it('lists the event each completion was recorded with, shared or not', () => {
+    const history = new ProfileHistory(100_000, DAY);
+    for (let i = 0; i < 300; i++) history.record(`p${i}`, `id${i}`, `EVENT_${i}`, 1_000 + i);
+    history.record('p0', 'again', 'EVENT_0', 5_000);
+    expect(history.since('p299', 0, 20, undefined, 6_000).webhooks[0]!.event).toBe('EVENT_299');
+    expect(history.since('p0', 0, 20, undefined, 6_000).webhooks.map((w) => w.event)).toEqual([
+      'EVENT_0',
+      'EVENT_0',
+    ]);
+  });
+});

@@ -7,6 +7,9 @@ import type { ProcessedSince, ProcessedWebhook } from '../dedupe-store.js';
  */
 export const COMPLETIONS_PER_PROFILE = 64;
 
+/** Event names shared at most (Passfort has a few dozen; unknown ones are kept as they come). */
+const EVENT_NAMES = 256;
+
 const NONE: ProcessedSince = Object.freeze({ count: 0, webhooks: Object.freeze([]) });
 
 /** One completion as kept; copied into a `ProcessedWebhook` only when read (replays are rare). */
@@ -61,6 +64,14 @@ export class ProfileHistory {
   #oldNewest = Number.NEGATIVE_INFINITY;
   readonly #generationSize: number;
   readonly #retentionMs: number;
+  /**
+   * One string per event name, shared by every entry: each webhook's `event` is a string of its
+   * own parsed body, and keeping it in an entry kept one more string per completion through
+   * the scavenges that promote entries: 200,000 single webhooks through the receiver spent
+   * 553 → 477 ms in scavenges (medians of 3 paired runs), 14.85 → 13.26 µs a request. Event
+   * names are few; past the bound they are kept as they come.
+   */
+  readonly #events = new Map<string, string>();
   /** The last profile recorded and its list: a batch of one profile's webhooks skips lookups. */
   #lastProfile: string | undefined;
   #lastEntries: Entry[] | undefined;
@@ -78,7 +89,7 @@ export class ProfileHistory {
   /** Records that webhook `id` (`event`) for `profileId` completed at `at`. */
   record(profileId: string, id: string, event: string, at: number): void {
     if (at > this.#youngNewest) this.#youngNewest = at;
-    const entry: Entry = { id, event, at };
+    const entry: Entry = { id, event: this.#shared(event), at };
     let entries = profileId === this.#lastProfile ? this.#lastEntries : undefined;
     if (entries === undefined) {
       const found = this.#young.get(profileId);
@@ -164,6 +175,13 @@ export class ProfileHistory {
       this.#lastProfile = undefined;
       this.#lastEntries = undefined;
     }
+  }
+
+  #shared(event: string): string {
+    const shared = this.#events.get(event);
+    if (shared !== undefined) return shared;
+    if (this.#events.size < EVENT_NAMES) this.#events.set(event, event);
+    return event;
   }
 
   /** The young generation becomes the old one; the old one is forgotten. */
