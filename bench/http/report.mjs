@@ -3,10 +3,17 @@
 // that what is printed, and what a target is read from, can change without touching it.
 import { median } from './median.mjs';
 
-// Targets from issue 23.
-const TARGET = 0.95;
+// Targets from issue 40 (which replaced issue 23's 0.95 of every bare route): a single webhook
+// at 0.80 of node:http, Koa and Hono's bare routes (Express already beat its own), a batch of
+// 100 at 0.90 of every adapter's; 2× octokit's middleware; at least the route that gives the
+// same guarantees by hand, single and batch; the stores at Passfort's one-request-at-a-time
+// pattern 3× the dedupe written by hand (the 50-connection rows are printed, not targets).
+const SINGLE_TARGET = 0.8;
+const BATCH_TARGET = 0.9;
 const OCTOKIT_TARGET = 2;
+const GUARDED_TARGET = 1;
 const STORE_TARGET = 3;
+const targetOf = (payload) => (payload === 'batch' ? BATCH_TARGET : SINGLE_TARGET);
 
 /**
  * Prints the report. `results` maps `${server}:${payload}` to one result per round; the rest
@@ -84,8 +91,8 @@ export function printReport({
         `| ${f.name}, passfort-webhooks | ${Math.round(ours.rps)} | ${ours.p50} | ${ours.p99} | ${ours.non2xx} | ${us(ours.cpuUs)} | ${ratioCell(ratio)} | ${ratioCell(cpuRatio)} |`,
       );
       verdicts.push([
-        `${f.name}, ${payload}: ratio ${verdictRatio(ratio)} ≥ ${TARGET} (CPU ratio ${ratioCell(cpuRatio)})`,
-        meets(ratio, TARGET),
+        `${f.name}, ${payload}: ratio ${verdictRatio(ratio)} ≥ ${targetOf(payload)} (CPU ratio ${ratioCell(cpuRatio)})`,
+        meets(ratio, targetOf(payload)),
       ]);
     }
     if (results.has(`node-bare-guarded:${payload}`)) {
@@ -93,8 +100,12 @@ export function printReport({
       const ratio = ratioOf(`node-ours:${payload}`, `node-bare-guarded:${payload}`);
       const cpuRatio = cpuRatioOf(`node-ours:${payload}`, `node-bare-guarded:${payload}`);
       console.log(
-        `\nnode:http bare route with the receiver's guarantees written by hand (zod safeParse of each webhook's data, a Map of handled ids, a million at most): ${Math.round(guarded.rps)} req/s, p50 ${guarded.p50} ms, p99 ${guarded.p99} ms, non-2xx ${guarded.non2xx}, CPU ${us(guarded.cpuUs)} µs/req; passfort-webhooks / it: ${ratioCell(ratio)} (CPU ratio ${ratioCell(cpuRatio)}). Not a target: it shows what validation and dedupe cost when a user writes them.`,
+        `\nnode:http bare route with the receiver's guarantees written by hand (zod safeParse of each webhook's data, a Map of handled ids, a million at most): ${Math.round(guarded.rps)} req/s, p50 ${guarded.p50} ms, p99 ${guarded.p99} ms, non-2xx ${guarded.non2xx}, CPU ${us(guarded.cpuUs)} µs/req; passfort-webhooks / it: ${ratioCell(ratio)} (CPU ratio ${ratioCell(cpuRatio)}).`,
       );
+      verdicts.push([
+        `node:http, ${payload}: ours / the same guarantees by hand ${verdictRatio(ratio)} ≥ ${GUARDED_TARGET} (CPU ratio ${ratioCell(cpuRatio)})`,
+        meets(ratio, GUARDED_TARGET),
+      ]);
     }
   }
   if (results.has('octokit:github')) {
@@ -129,10 +140,13 @@ export function printReport({
         console.log(
           `| ${s.name}, ${label} | ${Math.round(bare.rps * 100)} | ${Math.round(ours.rps * 100)} | ${bare.non2xx} / ${ours.non2xx} | ${ratioCell(ratio)} | ${ratioCell(cpuRatio)} |`,
         );
-        verdicts.push([
-          `${s.name}, ${label}: ${verdictRatio(ratio)} ≥ ${STORE_TARGET}`,
-          meets(ratio, STORE_TARGET),
-        ]);
+        // Issue 40's guard is the one-request-at-a-time row, Passfort's pattern.
+        if (suffix === '@1') {
+          verdicts.push([
+            `${s.name}, ${label}: ${verdictRatio(ratio)} ≥ ${STORE_TARGET}`,
+            meets(ratio, STORE_TARGET),
+          ]);
+        }
       }
     }
   }
