@@ -24,7 +24,11 @@
  */
 import type { TransactionIsolation } from '@passfort-webhooks/core/store';
 import { compare, type Figures } from './transaction/compare.js';
-import { handWrittenMysql, handWrittenPg } from './transaction/hand-written.js';
+import {
+  handWrittenMysql,
+  handWrittenPg,
+  handWrittenPgWithClaim,
+} from './transaction/hand-written.js';
 import { oursMysql, oursPg } from './transaction/ours.js';
 import { CONCURRENT, DATABASES, IN_FLIGHT, quick, ROUNDS, SERIAL } from './transaction/settings.js';
 import {
@@ -65,11 +69,18 @@ for (const database of DATABASES) {
     const ours =
       database === 'mysql' ? await oursMysql(table, isolation) : await oursPg(table, isolation);
     const hand = database === 'mysql' ? handWrittenMysql(table) : handWrittenPg(table);
+    // On Postgres, also against the hand-written route that keeps what ctx.transaction keeps
+    // beyond the write (the work outside it at least once, a redelivery not kept waiting):
+    // the comparison the 1.15x target leaves out.
+    const withClaim = database === 'postgres' ? handWrittenPgWithClaim(table) : undefined;
     try {
-      results.push(await compare(database === 'mysql' ? 'MariaDB' : 'Postgres', ours, hand));
+      const name = database === 'mysql' ? 'MariaDB' : 'Postgres';
+      results.push(await compare(name, ours, hand));
+      if (withClaim !== undefined) results.push(await compare(name, ours, withClaim));
     } finally {
       await ours.close();
       await hand.close();
+      await withClaim?.close();
       await tables(table, false);
     }
   }
@@ -83,6 +94,7 @@ console.table(
   results.map((r) => ({
     database: r.database,
     side: r.ours,
+    'by hand': r.hand,
     'trips ours / hand': `${r.tripsOurs.toFixed(1)} / ${r.tripsHand.toFixed(1)}`,
     'write transactions ours / hand':
       r.commits === undefined ? '' : `${r.commits[0].toFixed(1)} / ${r.commits[1].toFixed(1)}`,

@@ -52,6 +52,7 @@ async function tenAtATime(side: Side, n: number): Promise<number> {
 export interface Figures {
   database: string;
   ours: string;
+  hand: string;
   tripsOurs: number;
   tripsHand: number;
   /** Write transactions per webhook, one at a time (SQLite only). */
@@ -94,6 +95,7 @@ export async function compare(database: string, ours: Side, hand: Side): Promise
   return {
     database,
     ours: ours.name,
+    hand: hand.name,
     tripsOurs: median(rounds.map((r) => r.ours.trips)),
     tripsHand: median(rounds.map((r) => r.hand.trips)),
     ...(ours.commits === undefined

@@ -94,3 +94,58 @@ export function handWrittenMysql(table: string): Side {
     close: () => pool.end(),
   };
 }
+
+/**
+ * The same guarantees as ctx.transaction, written by hand on Postgres: what a user needs for
+ * the work *outside* the transaction (an e-mail, an API call) to run at least once, and for a
+ * concurrent redelivery not to wait on the handler: a claim with a lease before the handler
+ * (one autocommit upsert that takes a free or lapsed id), the effect's transaction with its
+ * own record (`ON CONFLICT DO NOTHING` on the record skips the business row when a retry finds
+ * it), then the id marked done. The minimal hand version: no owner fencing, no lease
+ * renewal, no dead letters, no grouped completion, flushed commits (the default).
+ */
+export function handWrittenPgWithClaim(table: string): Side {
+  const { pool, trips } = countedPgPool();
+  return {
+    name: 'hand-written claim + transaction + done',
+    trips,
+    async handle(text) {
+      const envelope = parseAndCheck({ headers, body: text });
+      if (typeof envelope === 'number') return envelope;
+      const claimed = await pool.query(
+        `INSERT INTO ${table}_claims (id, state, lease_until) VALUES ($1, 'claimed', now() + interval '9 seconds')
+         ON CONFLICT (id) DO UPDATE SET lease_until = EXCLUDED.lease_until
+         WHERE ${table}_claims.state = 'claimed' AND ${table}_claims.lease_until < now()
+         RETURNING id`,
+        [envelope.id],
+      );
+      if (claimed.rows.length === 0) return 200; // done, or another delivery holds it
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const fresh = await client.query(
+          `INSERT INTO ${table}_seen (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id`,
+          [envelope.id],
+        );
+        if (fresh.rows.length > 0) {
+          await client.query(`INSERT INTO ${table} (webhook_id, decision) VALUES ($1, $2)`, [
+            envelope.id,
+            'PASS',
+          ]);
+        }
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+      await pool.query(
+        `UPDATE ${table}_claims SET state = 'done', lease_until = NULL WHERE id = $1`,
+        [envelope.id],
+      );
+      return 200;
+    },
+    close: () => pool.end(),
+  };
+}

@@ -12,8 +12,9 @@ export async function pgTables(table: string, create: boolean) {
   await client.query(
     create
       ? `CREATE TABLE ${table} (id bigserial PRIMARY KEY, webhook_id text NOT NULL, decision text NOT NULL);
-         CREATE TABLE ${table}_seen (id text PRIMARY KEY)`
-      : `DROP TABLE IF EXISTS ${table}, ${table}_seen, ${table}_ids, ${table}_ids_effects, ${table}_dead`,
+         CREATE TABLE ${table}_seen (id text PRIMARY KEY);
+         CREATE TABLE ${table}_claims (id text PRIMARY KEY, state text NOT NULL, lease_until timestamptz)`
+      : `DROP TABLE IF EXISTS ${table}, ${table}_seen, ${table}_claims, ${table}_ids, ${table}_ids_effects, ${table}_dead`,
   );
   await client.end();
 }
