@@ -15,10 +15,10 @@ import { type ChaosDatabase, type ChaosMode, databaseReachable, runChaos } from 
 import { runLongTransaction, runReplayAfterRetention } from '../test/transaction-edges.js';
 
 const kills = Number(process.env['CHAOS_KILLS'] ?? 30);
-const databases = (process.env['CHAOS_DATABASES'] ?? 'postgres,mysql,sqlite').split(
+const databases = (process.env['CHAOS_DATABASES'] ?? 'postgres,mysql,sqlite,sqlite-database').split(
   ',',
 ) as ChaosDatabase[];
-const servers = databases.filter((database) => database !== 'sqlite');
+const servers = databases.filter((database) => !database.startsWith('sqlite'));
 const modes = (process.env['CHAOS_MODES'] ?? 'transaction,plain').split(',') as ChaosMode[];
 let failed = false;
 console.log(

@@ -2,12 +2,12 @@
  * The crash proof of ctx.transaction, short form (`pnpm chaos` is the long one): a receiver
  * process SIGKILLed at random moments while Passfort's redeliveries continue; every webhook's
  * effect row must exist exactly once, in Passfort's order, on Postgres, on MariaDB and on a
- * SQLite file.
+ * SQLite file (through @libsql/client, and through the libsql package's Database).
  */
 import { describe, expect, it } from 'vitest';
 import { type ChaosDatabase, databaseReachable, runChaos } from '../test/chaos.js';
 
-for (const database of ['postgres', 'mysql', 'sqlite'] as ChaosDatabase[]) {
+for (const database of ['postgres', 'mysql', 'sqlite', 'sqlite-database'] as ChaosDatabase[]) {
   if (!(await databaseReachable(database))) continue;
   describe(`ctx.transaction on ${database} under receiver crashes`, () => {
     it('keeps every effect exactly once, in order, over 8 SIGKILLs', async () => {

@@ -4,7 +4,8 @@
  * no unique constraint, a sender that resends each batch until it gets a 200 (as Passfort
  * does), and SIGKILLs of the receiver at random moments, each followed by a restart. At the
  * end the rows are counted per webhook id: lost, doubled, and out of Passfort's order. SQLite
- * runs on a WAL file in a temporary directory (libsql), removed after the run.
+ * runs on a WAL file in a temporary directory (libsql: its client, or its Database), removed
+ * after the run.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,7 +25,8 @@ export const DATABASE_URL =
   process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const MYSQL_URL = process.env['MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/test';
 
-export type ChaosDatabase = 'postgres' | 'mysql' | 'sqlite';
+/** `sqlite`: a file through `@libsql/client`; `sqlite-database`: through the libsql package's Database. */
+export type ChaosDatabase = 'postgres' | 'mysql' | 'sqlite' | 'sqlite-database';
 export type ChaosMode = 'transaction' | 'plain';
 
 export interface ChaosOptions {
@@ -61,7 +63,7 @@ const fixture = fileURLToPath(new URL('./fixtures/chaos-receiver.mjs', import.me
 
 /** True when the database answers; under CI=true an unreachable one throws instead. */
 export async function databaseReachable(database: ChaosDatabase): Promise<boolean> {
-  if (database === 'sqlite') return true; // a file: nothing to reach
+  if (database.startsWith('sqlite')) return true; // a file: nothing to reach
   try {
     if (database === 'postgres') {
       const client = new pg.Client({
@@ -92,7 +94,7 @@ interface Database {
 }
 
 function openDatabase(database: ChaosDatabase): Database {
-  if (database === 'sqlite') return openSqlite();
+  if (database.startsWith('sqlite')) return openSqlite();
   if (database === 'postgres') {
     const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
     return {
