@@ -77,74 +77,88 @@ describe('the SQLite store shared by three processes on one file', () => {
     return exited;
   }
 
+  /** One run of the scenario on a fresh file: what the effects table says. */
+  async function runOnce(driver: 'client' | 'database') {
+    for (const emulator of emulators.splice(0)) await emulator.close();
+    children.splice(0);
+    database?.remove();
+    database = temporaryDatabase();
+    const client = createClient({ url: `file:${database.file}` });
+    try {
+      const store = sqliteStore({ driver: libsqlDriver({ client }), pruneIntervalMs: 0 });
+      await store.migrate();
+      await client.execute(
+        'CREATE TABLE effects (seq INTEGER PRIMARY KEY AUTOINCREMENT, webhook_id TEXT NOT NULL, pid INTEGER NOT NULL)',
+      );
+      const common = { file: database.file, secret: KIT_SECRET, pauseMs: 5, driver };
+      const targets = await Promise.all([
+        startReceiver({ ...common, delivery: 'inline' }),
+        startReceiver({ ...common, delivery: 'inline' }),
+        startReceiver({ ...common, delivery: 'queue' }),
+      ]);
+
+      const batch = kitBatch(WEBHOOKS);
+      for (const [n, target] of targets.entries()) {
+        const emulator = createEmulator({
+          target,
+          secret: KIT_SECRET,
+          batching: true,
+          maxBatchSize: 25,
+          timeScale: 0.001,
+          batchIntervalMs: () => 5_000, // 5 ms scaled: the three emulators' requests interleave
+          // Passfort's real batched deadline: a machine loaded by other tests must not turn
+          // slow answers into extra redeliveries the test did not ask for.
+          deadlineMs: { batched: 5_000 },
+          lossAfterReceiver: 0.3,
+          random: seeded(n + 1),
+        });
+        emulators.push(emulator);
+        for (const webhook of batch) emulator.emitRaw({ ...webhook });
+      }
+      await Promise.all(emulators.map((emulator) => emulator.drain({ timeoutMs: 90_000 })));
+      // Every process answered every webhook, and each process got some of them again after it
+      // had processed them.
+      for (const emulator of emulators) {
+        expect(emulator.stats.acked).toBe(WEBHOOKS);
+        expect(emulator.stats.lostAfterReceiver).toBeGreaterThan(0);
+      }
+      // The queue receiver acked what it enqueued; closing it drains its worker.
+      await Promise.all(children.map(closeReceiver));
+
+      const { rows } = await client.execute('SELECT webhook_id, pid FROM effects ORDER BY seq');
+      const perId = new Map<string, number>();
+      const perProcess = new Map<number, number>();
+      for (const row of rows) {
+        perId.set(String(row['webhook_id']), (perId.get(String(row['webhook_id'])) ?? 0) + 1);
+        perProcess.set(Number(row['pid']), (perProcess.get(Number(row['pid'])) ?? 0) + 1);
+      }
+      const lost = batch.filter((webhook) => !perId.has(webhook.id)).length;
+      const doubled = [...perId.values()].reduce((sum, count) => sum + count - 1, 0);
+      console.info(
+        `3 processes on one file (libsql ${driver}): ${WEBHOOKS} webhooks, ${rows.length} effects, ${lost} lost, ${doubled} doubled; effects per process (inline / inline / queue) ${children.map((c) => perProcess.get(c.pid ?? 0) ?? 0).join(' / ')}; answers lost after processing ${emulators.map((e) => e.stats.lostAfterReceiver).join(' / ')}`,
+      );
+      return { lost, doubled, unknown: perId.size - (WEBHOOKS - lost), processes: perProcess.size };
+    } finally {
+      client.close();
+    }
+  }
+
   for (const driver of ['client', 'database'] as const) {
     it(`runs each webhook’s ctx.transaction once: 0 doubled, 0 lost, with overlapping redeliveries (libsql ${driver})`, async () => {
-      database = temporaryDatabase();
-      const client = createClient({ url: `file:${database.file}` });
-      try {
-        const store = sqliteStore({ driver: libsqlDriver({ client }), pruneIntervalMs: 0 });
-        await store.migrate();
-        await client.execute(
-          'CREATE TABLE effects (seq INTEGER PRIMARY KEY AUTOINCREMENT, webhook_id TEXT NOT NULL, pid INTEGER NOT NULL)',
-        );
-        const common = { file: database.file, secret: KIT_SECRET, pauseMs: 5, driver };
-        const targets = await Promise.all([
-          startReceiver({ ...common, delivery: 'inline' }),
-          startReceiver({ ...common, delivery: 'inline' }),
-          startReceiver({ ...common, delivery: 'queue' }),
-        ]);
-
-        const batch = kitBatch(WEBHOOKS);
-        for (const [n, target] of targets.entries()) {
-          const emulator = createEmulator({
-            target,
-            secret: KIT_SECRET,
-            batching: true,
-            maxBatchSize: 25,
-            timeScale: 0.001,
-            batchIntervalMs: () => 5_000, // 5 ms scaled: the three emulators' requests interleave
-            // Passfort's real batched deadline: a machine loaded by other tests must not turn
-            // slow answers into extra redeliveries the test did not ask for.
-            deadlineMs: { batched: 5_000 },
-            lossAfterReceiver: 0.3,
-            random: seeded(n + 1),
-          });
-          emulators.push(emulator);
-          for (const webhook of batch) emulator.emitRaw({ ...webhook });
-        }
-        await Promise.all(emulators.map((emulator) => emulator.drain({ timeoutMs: 90_000 })));
-        // Every process answered every webhook, and each process got some of them again after it
-        // had processed them.
-        for (const emulator of emulators) {
-          expect(emulator.stats.acked).toBe(WEBHOOKS);
-          expect(emulator.stats.lostAfterReceiver).toBeGreaterThan(0);
-        }
-        // The queue receiver acked what it enqueued; closing it drains its worker.
-        await Promise.all(children.map(closeReceiver));
-
-        const { rows } = await client.execute('SELECT webhook_id, pid FROM effects ORDER BY seq');
-        const perId = new Map<string, number>();
-        const perProcess = new Map<number, number>();
-        for (const row of rows) {
-          perId.set(String(row['webhook_id']), (perId.get(String(row['webhook_id'])) ?? 0) + 1);
-          perProcess.set(Number(row['pid']), (perProcess.get(Number(row['pid'])) ?? 0) + 1);
-        }
-        const lost = batch.filter((webhook) => !perId.has(webhook.id)).length;
-        const doubled = [...perId.values()].reduce((sum, count) => sum + count - 1, 0);
-        console.info(
-          `3 processes on one file (libsql ${driver}): ${WEBHOOKS} webhooks, ${rows.length} effects, ${lost} lost, ${doubled} doubled; effects per process (inline / inline / queue) ${children.map((c) => perProcess.get(c.pid ?? 0) ?? 0).join(' / ')}; answers lost after processing ${emulators.map((e) => e.stats.lostAfterReceiver).join(' / ')}`,
-        );
-        expect({ lost, doubled, unknown: perId.size - (WEBHOOKS - lost) }).toEqual({
+      // Every run must be exact. SQLite has one writer, so on a loaded machine one process can
+      // win every claim of a run, which proves nothing about several: such a run is done again
+      // (at most twice more), and the test fails if none shared the work out.
+      let processes = 0;
+      for (let run = 0; run < 3 && processes < 2; run++) {
+        const result = await runOnce(driver);
+        expect({ lost: result.lost, doubled: result.doubled, unknown: result.unknown }).toEqual({
           lost: 0,
           doubled: 0,
           unknown: 0,
         });
-        // The effects were shared out: the proof is about several processes, not one that won
-        // every claim.
-        expect(perProcess.size).toBeGreaterThan(1);
-      } finally {
-        client.close();
+        processes = result.processes;
       }
-    }, 120_000);
+      expect(processes).toBeGreaterThan(1);
+    }, 300_000);
   }
 });
