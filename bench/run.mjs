@@ -7,34 +7,17 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
+/** A bench file of @passfort-webhooks/core, run by its tsx. */
+const coreBench = (file) => [
+  'pnpm',
+  ['--silent', '--filter', '@passfort-webhooks/core', 'exec', 'tsx', file, ...args],
+];
 const steps = [
   [process.execPath, [join(here, 'http-bench.mjs'), ...args]],
   ['pnpm', ['--silent', '--filter', '@passfort-webhooks/core', 'bench', ...args]],
-  [
-    'pnpm',
-    [
-      '--silent',
-      '--filter',
-      '@passfort-webhooks/core',
-      'exec',
-      'tsx',
-      'bench/sqlite-store-bench.ts',
-      ...args,
-    ],
-  ],
+  coreBench('bench/sqlite-store-bench.ts'),
   // ctx.transaction against the same transaction written by hand, Postgres, MariaDB, SQLite.
-  [
-    'pnpm',
-    [
-      '--silent',
-      '--filter',
-      '@passfort-webhooks/core',
-      'exec',
-      'tsx',
-      'bench/transaction-bench.ts',
-      ...args,
-    ],
-  ],
+  coreBench('bench/transaction-bench.ts'),
 ];
 for (const [command, commandArgs] of steps) {
   const { status } = spawnSync(command, commandArgs, { stdio: 'inherit' });

@@ -28,6 +28,37 @@ export function parseAndCheck(request: { headers: Record<string, string>; body: 
   return envelope as { id: string; event: string; data: unknown };
 }
 
+/**
+ * The transaction both Postgres routes write by hand: `BEGIN`, the idempotency row `ON
+ * CONFLICT DO NOTHING`, the business row only if that row was new, `COMMIT`.
+ */
+async function writeOncePg(
+  pool: ReturnType<typeof countedPgPool>['pool'],
+  table: string,
+  id: string,
+) {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const fresh = await client.query(
+      `INSERT INTO ${table}_seen (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id`,
+      [id],
+    );
+    if (fresh.rows.length > 0) {
+      await client.query(`INSERT INTO ${table} (webhook_id, decision) VALUES ($1, $2)`, [
+        id,
+        'PASS',
+      ]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 export function handWrittenPg(table: string): Side {
   const { pool, trips } = countedPgPool();
   return {
@@ -36,27 +67,8 @@ export function handWrittenPg(table: string): Side {
     async handle(text) {
       const envelope = parseAndCheck({ headers, body: text });
       if (typeof envelope === 'number') return envelope;
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const fresh = await client.query(
-          `INSERT INTO ${table}_seen (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id`,
-          [envelope.id],
-        );
-        if (fresh.rows.length > 0) {
-          await client.query(`INSERT INTO ${table} (webhook_id, decision) VALUES ($1, $2)`, [
-            envelope.id,
-            'PASS',
-          ]);
-        }
-        await client.query('COMMIT');
-        return 200;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
+      await writeOncePg(pool, table, envelope.id);
+      return 200;
     },
     close: () => pool.end(),
   };
@@ -120,26 +132,7 @@ export function handWrittenPgWithClaim(table: string): Side {
         [envelope.id],
       );
       if (claimed.rows.length === 0) return 200; // done, or another delivery holds it
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const fresh = await client.query(
-          `INSERT INTO ${table}_seen (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id`,
-          [envelope.id],
-        );
-        if (fresh.rows.length > 0) {
-          await client.query(`INSERT INTO ${table} (webhook_id, decision) VALUES ($1, $2)`, [
-            envelope.id,
-            'PASS',
-          ]);
-        }
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
+      await writeOncePg(pool, table, envelope.id);
       await pool.query(
         `UPDATE ${table}_claims SET state = 'done', lease_until = NULL WHERE id = $1`,
         [envelope.id],
