@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { createClient } from '@libsql/client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  type OpenedSqliteDriver,
+  driversOnAFileEachCase,
   sqliteDrivers,
   temporaryDatabase,
 } from '../../test/sqlite/sqlite-drivers.js';
@@ -20,20 +20,7 @@ import { sqliteStore } from './sqlite-store.js';
  */
 for (const kind of sqliteDrivers()) {
   describe(`the ${kind.name} driver on a busy database`, () => {
-    const opened: OpenedSqliteDriver[] = [];
-    let database: ReturnType<typeof temporaryDatabase>;
-    beforeEach(() => {
-      database = temporaryDatabase();
-    });
-    afterEach(async () => {
-      for (const each of opened.splice(0)) await each.close();
-      database.remove();
-    });
-    const open = () => {
-      const each = kind.open(database.file);
-      opened.push(each);
-      return each.driver;
-    };
+    const open = driversOnAFileEachCase(kind);
 
     it('writes at the first try once another connection gives the write lock back', async () => {
       const holder = open();

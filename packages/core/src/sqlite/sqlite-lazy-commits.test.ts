@@ -6,12 +6,8 @@
  * statements may share the connection (libsql's pool).
  */
 import { createPassfortWebhooks } from '@passfort-webhooks/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type OpenedSqliteDriver,
-  sqliteDrivers,
-  temporaryDatabase,
-} from '../../test/sqlite/sqlite-drivers.js';
+import { describe, expect, it } from 'vitest';
+import { driversOnAFileEachCase, sqliteDrivers } from '../../test/sqlite/sqlite-drivers.js';
 import { isBusyError } from './sqlite-busy.js';
 import type { SqliteBatchOptions, SqliteDriver } from './sqlite-driver.js';
 import { sqliteStore } from './sqlite-store.js';
@@ -29,20 +25,7 @@ const webhook = (id: string) =>
 
 for (const kind of sqliteDrivers()) {
   describe(`lazy commits on ${kind.name}`, () => {
-    const opened: OpenedSqliteDriver[] = [];
-    let database: ReturnType<typeof temporaryDatabase>;
-    beforeEach(() => {
-      database = temporaryDatabase();
-    });
-    afterEach(async () => {
-      for (const each of opened.splice(0)) await each.close();
-      database.remove();
-    });
-    const open = () => {
-      const each = kind.open(database.file);
-      opened.push(each);
-      return each.driver;
-    };
+    const open = driversOnAFileEachCase(kind);
 
     it('claims are lazy; a completion is lazy only when every id’s ctx.transaction committed', async () => {
       const driver = open();

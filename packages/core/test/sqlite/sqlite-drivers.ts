@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
 import Libsql from 'libsql';
+import { afterEach, beforeEach } from 'vitest';
 import {
   betterSqlite3Driver,
   libsqlDatabaseDriver,
@@ -110,5 +111,27 @@ export function temporaryDatabase(): { file: string; remove(): void } {
   return {
     file: join(dir, 'webhooks.db'),
     remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * For a describe block: a fresh database file for each case, and `open()`, a driver of `kind`
+ * on it (as another connection or process would open it); every driver opened is closed, and
+ * the file removed, after the case.
+ */
+export function driversOnAFileEachCase(kind: SqliteDriverKind): () => SqliteDriver {
+  const opened: OpenedSqliteDriver[] = [];
+  let database: ReturnType<typeof temporaryDatabase> | undefined;
+  beforeEach(() => {
+    database = temporaryDatabase();
+  });
+  afterEach(async () => {
+    for (const each of opened.splice(0)) await each.close();
+    database?.remove();
+  });
+  return () => {
+    const each = kind.open(database!.file);
+    opened.push(each);
+    return each.driver;
   };
 }
