@@ -57,58 +57,79 @@ export function syncSqliteDriver<D extends SyncSqliteDatabase>(
     return database;
   };
   let main: D | undefined;
-  const store = (): D => {
-    main ??= openConnection();
-    return main;
+  // Once closed, a call still in flight (a webhook that was running when the store closed)
+  // gets a connection of its own, closed after it, rather than a new store connection or pool
+  // entry that nothing would ever close.
+  let closed = false;
+  const withStore = <T>(run: (database: D) => T): T => {
+    if (!closed) {
+      main ??= openConnection();
+      return run(main);
+    }
+    const database = openConnection();
+    try {
+      return run(database);
+    } finally {
+      closeQuietly(database);
+    }
   };
   const idle: D[] = [];
   const opened = new Set<D>();
 
   return {
     async query(sql, args = []) {
-      const database = store();
-      if (READS.test(sql)) return rowsOf(database, sql, args);
-      // A write on its own takes the write lock by exec first, so that only exec, which
-      // finalizes its statement whatever it returns, can be refused as busy: libsql's Database
-      // keeps a cached statement that was refused as busy active, and every COMMIT on its
-      // connection fails until it is finalized. Inside, the lock is held: nothing is busy.
-      database.exec('BEGIN IMMEDIATE');
-      try {
-        const rows = rowsOf(database, sql, args);
-        database.exec('COMMIT');
-        return rows;
-      } catch (error) {
-        rollbackQuietly(database);
-        throw error;
-      }
-    },
-    async batch(statements: readonly SqliteStatement[], batchOptions?: SqliteBatchOptions) {
-      const database = store();
-      const lazy = batchOptions?.durable === false;
-      // Outside the transaction: SQLite refuses to change the safety level inside one.
-      if (lazy) database.exec('PRAGMA synchronous = NORMAL');
-      try {
+      return withStore((database) => {
+        if (READS.test(sql)) return rowsOf(database, sql, args);
+        // A write on its own takes the write lock by exec first, so that only exec, which
+        // finalizes its statement whatever it returns, can be refused as busy: libsql's
+        // Database keeps a cached statement that was refused as busy active, and every COMMIT
+        // on its connection fails until it is finalized. Inside, the lock is held: nothing is
+        // busy.
         database.exec('BEGIN IMMEDIATE');
         try {
-          const results = statements.map((each) => rowsOf(database, each.sql, each.args ?? []));
+          const rows = rowsOf(database, sql, args);
           database.exec('COMMIT');
-          return results;
+          return rows;
         } catch (error) {
           rollbackQuietly(database);
           throw error;
         }
-      } finally {
-        if (lazy) database.exec('PRAGMA synchronous = FULL');
-      }
+      });
+    },
+    async batch(statements: readonly SqliteStatement[], batchOptions?: SqliteBatchOptions) {
+      return withStore((database) => {
+        const lazy = batchOptions?.durable === false;
+        // Outside the transaction: SQLite refuses to change the safety level inside one.
+        if (lazy) database.exec('PRAGMA synchronous = NORMAL');
+        try {
+          database.exec('BEGIN IMMEDIATE');
+          try {
+            const results = statements.map((each) => rowsOf(database, each.sql, each.args ?? []));
+            database.exec('COMMIT');
+            return results;
+          } catch (error) {
+            rollbackQuietly(database);
+            throw error;
+          }
+        } finally {
+          if (lazy) database.exec('PRAGMA synchronous = FULL');
+        }
+      });
     },
     async exec(sql) {
-      store().exec(sql);
+      withStore((database) => database.exec(sql));
     },
     async connect(): Promise<SqliteTransactionConnection<D>> {
       const database = idle.pop() ?? openConnection();
       if (!opened.has(database)) {
+        try {
+          refuseInMemory(database);
+        } catch (error) {
+          // Refused: closed here, else each ctx.transaction would leave one more open.
+          closeQuietly(database);
+          throw error;
+        }
         opened.add(database);
-        refuseInMemory(database);
       }
       let open = false;
       const inTransaction = () => options.inTransaction?.(database) ?? open;
@@ -137,7 +158,7 @@ export function syncSqliteDriver<D extends SyncSqliteDatabase>(
           open = false;
         },
         release(discard) {
-          if (discard || inTransaction()) {
+          if (discard || closed || inTransaction()) {
             opened.delete(database);
             closeQuietly(database);
           } else idle.push(database);
@@ -150,6 +171,7 @@ export function syncSqliteDriver<D extends SyncSqliteDatabase>(
       }
       idle.length = 0;
       main = undefined;
+      closed = true;
     },
   };
 }
