@@ -5,10 +5,12 @@
  * cache stays correct past its bound, an in-memory database is refused, and ctx.transaction
  * keeps its promises when fn throws, runs its own COMMIT, or races a redelivery.
  */
+import { createClient } from '@libsql/client';
 import { createPassfortWebhooks } from '@passfort-webhooks/core';
 import Libsql from 'libsql';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { temporaryDatabase } from '../../test/sqlite/sqlite-drivers.js';
+import { libsqlDriver } from './drivers/libsql.js';
 import { libsqlDatabaseDriver } from './drivers/libsql-database.js';
 import { isBusyError } from './sqlite-busy.js';
 import { sqliteLoopGuardStore } from './sqlite-loop-guard-store.js';
@@ -388,5 +390,81 @@ describe('the libsql Database driver, adversarially', () => {
     expect(await guard.take('p', 'f-g2')).toBe(false);
     for (const db of connections) expect(synchronousOf(db)).toBe(2);
     await store.close?.();
+  });
+});
+
+describe('lazy commits on a @libsql/client the app shares with the store', () => {
+  let database: ReturnType<typeof temporaryDatabase>;
+  beforeEach(() => {
+    database = temporaryDatabase();
+  });
+  afterEach(() => {
+    database.remove();
+  });
+
+  it('the app’s own statements on the client run at FULL after lazy writes, busy refusals and failed batches', async () => {
+    const client = createClient({ url: `file:${database.file}` });
+    const holder = new Libsql(database.file);
+    try {
+      const driver = libsqlDriver({ client });
+      const store = sqliteStore({ driver, pruneIntervalMs: 0, busyTimeoutMs: 50 });
+      await store.migrate();
+      await client.execute('CREATE TABLE t (n INTEGER PRIMARY KEY)');
+      const level = async () =>
+        Number((await client.execute('PRAGMA synchronous')).rows[0]!['synchronous']);
+      const webhooks = createPassfortWebhooks({ secret: SECRET, store, logger: false });
+      webhooks.on('CHECK_COMPLETED', async (event, ctx) => {
+        await ctx.transaction(async (tx) => {
+          await (tx as { execute(s: unknown): Promise<unknown> }).execute({
+            sql: 'INSERT INTO t (n) VALUES (?)',
+            args: [Number(event.id.slice(1))],
+          });
+        });
+      });
+
+      expect((await webhooks.handle({ method: 'POST', headers, body: webhook('n1') })).status).toBe(
+        200,
+      );
+      expect(await level()).toBe(2);
+
+      await expect(
+        driver.batch(
+          [
+            { sql: 'INSERT INTO t (n) VALUES (?)', args: [100] },
+            { sql: 'INSERT INTO t (n) VALUES (?)', args: [100] },
+          ],
+          { durable: false },
+        ),
+      ).rejects.toThrow(/UNIQUE/);
+      expect(await level()).toBe(2);
+
+      holder.exec('BEGIN IMMEDIATE');
+      const refused = await driver
+        .batch([{ sql: 'INSERT INTO t (n) VALUES (?)', args: [101] }], { durable: false })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(isBusyError(refused)).toBe(true);
+      expect(await level()).toBe(2);
+      expect((await webhooks.handle({ method: 'POST', headers, body: webhook('n2') })).status).toBe(
+        503,
+      );
+      expect(await level()).toBe(2);
+      holder.exec('ROLLBACK');
+
+      // The app's own write on the client commits at once, and a later webhook is done.
+      await client.execute({ sql: 'INSERT INTO t (n) VALUES (?)', args: [102] });
+      expect((await webhooks.handle({ method: 'POST', headers, body: webhook('n2') })).status).toBe(
+        200,
+      );
+      expect(await level()).toBe(2);
+      const rows = holder.prepare('SELECT n FROM t ORDER BY n').all() as { n: number }[];
+      expect(rows.map((row) => row.n)).toEqual([1, 2, 102]);
+      await store.close?.();
+    } finally {
+      holder.close();
+      client.close();
+    }
   });
 });
