@@ -366,6 +366,41 @@ describe('the libsql Database driver, adversarially', () => {
     expect(count('c')).toBeLessThanOrEqual(1);
   });
 
+  it('ctx.transaction: session PRAGMAs fn sets on its Database do not follow the pooled connection', async () => {
+    const { webhooks, count } = await effectsHooks();
+    let mode: 'busy' | 'readonly' | 'plain' = 'busy';
+    const seen: unknown[] = [];
+    webhooks.on('CHECK_COMPLETED', async (event, ctx) => {
+      await ctx.transaction(async (db) => {
+        const d = db as Libsql.Database;
+        const level = (name: string) =>
+          Object.values(d.prepare(`PRAGMA ${name}`).get() as Record<string, unknown>)[0];
+        seen.push([level('busy_timeout'), level('query_only'), level('synchronous')]);
+        insert(d, event.id);
+        // busy_timeout would block the event loop on the next BEGIN of this connection (and
+        // deadlock against a transaction of this process); query_only fails every write.
+        if (mode === 'busy') d.exec('PRAGMA busy_timeout = 5000');
+        if (mode === 'readonly') d.exec('PRAGMA query_only = 1');
+      });
+    });
+    expect((await webhooks.handle({ method: 'POST', headers, body: webhook('p1') })).status).toBe(
+      200,
+    );
+    mode = 'readonly';
+    // Its own record is refused: the run fails, its effect rolled back.
+    expect((await webhooks.handle({ method: 'POST', headers, body: webhook('p2') })).status).toBe(
+      500,
+    );
+    mode = 'plain';
+    for (const id of ['p3', 'p2', 'p4']) {
+      expect((await webhooks.handle({ method: 'POST', headers, body: webhook(id) })).status).toBe(
+        200,
+      );
+    }
+    expect(['p1', 'p2', 'p3', 'p4'].map(count)).toEqual([1, 1, 1, 1]);
+    for (const each of seen) expect(each).toEqual([0, 0, 2]);
+  });
+
   it('a store and a loop-guard store share one driver', async () => {
     const { driver, connections } = open();
     const store = sqliteStore({ driver, pruneIntervalMs: 0 });

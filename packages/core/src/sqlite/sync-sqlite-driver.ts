@@ -53,7 +53,7 @@ export function syncSqliteDriver<D extends SyncSqliteDatabase>(
     const database = options.open();
     // busy_timeout 0: see above. synchronous FULL: in WAL, better-sqlite3's build defaults to
     // NORMAL, where a power cut can lose the last commits (an acked webhook forgotten).
-    database.exec('PRAGMA busy_timeout = 0; PRAGMA synchronous = FULL');
+    database.exec(SESSION);
     return database;
   };
   let main: D | undefined;
@@ -137,7 +137,12 @@ export function syncSqliteDriver<D extends SyncSqliteDatabase>(
         handle: database,
         async tryBegin() {
           try {
-            database.exec('BEGIN IMMEDIATE');
+            // fn holds the raw Database, so nothing refuses its PRAGMAs, and the connection is
+            // pooled: what it set would follow into later transactions. The settings the
+            // store's promises rest on are set again first (one exec, in one call with BEGIN):
+            // busy_timeout 0 (a wait would block the event loop, see above), FULL (an acked
+            // webhook is durable), and writable (else every later record fails).
+            database.exec(`${SESSION}; BEGIN IMMEDIATE`);
           } catch (error) {
             if (isBusyError(error)) return false;
             throw error;
@@ -175,6 +180,9 @@ export function syncSqliteDriver<D extends SyncSqliteDatabase>(
     },
   };
 }
+
+/** Each connection's settings, set when it opens and again before each ctx.transaction. */
+const SESSION = 'PRAGMA busy_timeout = 0; PRAGMA synchronous = FULL; PRAGMA query_only = 0';
 
 /** Statements that only read, run as they are (in WAL, a read waits for no lock). */
 const READS = /^\s*(?:SELECT|PRAGMA)\b/i;
