@@ -424,7 +424,11 @@ describe('the libsql Database driver, adversarially', () => {
     expect(await guard.take('p', 'f-g2')).toBe(true);
     expect(await guard.take('p', 'f-g2')).toBe(false);
     for (const db of connections) expect(synchronousOf(db)).toBe(2);
+    // Closing the store closes the shared driver: the guard still works, and leaves nothing open.
     await store.close?.();
+    await guard.remember('p', 'late', 'f-late', 60_000);
+    expect(await guard.take('p', 'f-late')).toBe(true);
+    expect(connections.filter((db) => db.open)).toEqual([]);
   });
 });
 
