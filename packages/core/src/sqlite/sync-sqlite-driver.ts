@@ -75,6 +75,20 @@ export function syncSqliteDriver<D extends SyncSqliteDatabase>(
   };
   const idle: D[] = [];
   const opened = new Set<D>();
+  /**
+   * After a lazy batch, whatever happened to it. When that is refused (a ROLLBACK that failed
+   * left the transaction open, and SQLite refuses the change inside one), the store's
+   * connection is closed instead, so that nothing later commits on it at NORMAL, and the
+   * batch's own error is the one its caller sees.
+   */
+  const putBackFull = (database: D) => {
+    try {
+      database.exec('PRAGMA synchronous = FULL');
+    } catch {
+      if (main === database) main = undefined;
+      closeQuietly(database);
+    }
+  };
 
   return {
     async query(sql, args = []) {
@@ -112,7 +126,7 @@ export function syncSqliteDriver<D extends SyncSqliteDatabase>(
             throw error;
           }
         } finally {
-          if (lazy) database.exec('PRAGMA synchronous = FULL');
+          if (lazy) putBackFull(database);
         }
       });
     },
