@@ -206,9 +206,16 @@ const MARKS = `pg_current_xact_id()::text AS pfw_transaction, concat_ws('|', cur
 /** What the record's statement fails with when another owner holds the claim. */
 const TAKEN_OVER = 'passfort-webhooks: claim taken over, recorded';
 
-/** A string as an SQL expression of hex digits only: no quoting, setting or content escapes it. */
+/**
+ * A string as an SQL expression of hex digits only: no quoting, setting or content escapes it.
+ * `COLLATE "default"` is what lets a comparison with it use the tables' primary keys:
+ * convert_from takes the collation of its `name` argument ("C"), and an index of the
+ * database's collation cannot answer a comparison in another one. Without it every
+ * ctx.transaction read the ids and effects tables whole (44–79 ms per read at 300,000
+ * remembered ids against 0.14–0.41; BENCHMARKS.md, issue 40).
+ */
 function sqlText(value: string): string {
-  return `convert_from(decode('${Buffer.from(value, 'utf8').toString('hex')}', 'hex'), 'UTF8')`;
+  return `convert_from(decode('${Buffer.from(value, 'utf8').toString('hex')}', 'hex'), 'UTF8') COLLATE "default"`;
 }
 
 /** Sends several statements as one string (one round trip); their results, `count` of them. */
