@@ -17,6 +17,9 @@
  *   npx tsx packages/core/bench/transaction-bench.ts --quick  smoke run, figures meaningless
  *   TX_BENCH_DATABASES=postgres                               one database only (postgres,
  *                                                             mysql, sqlite: the default)
+ *   TX_BENCH_REMEMBERED=0                                     empty tables (default: 100,000
+ *                                                             ids remembered on each side,
+ *                                                             Postgres and MariaDB)
  *
  * This file runs the comparisons and prints the table; transaction/ holds the two sides
  * (hand-written.ts, ours.ts), the round-trip counting (counted-pools.ts), the measuring loop
@@ -37,7 +40,7 @@ import {
   oursSqlite,
   oursSqliteDatabase,
 } from './transaction/sqlite-sides.js';
-import { mysqlTables, pgTables } from './transaction/tables.js';
+import { mysqlRemember, mysqlTables, pgRemember, pgTables } from './transaction/tables.js';
 
 const isolations: TransactionIsolation[] = quick
   ? ['read committed']
@@ -73,6 +76,7 @@ for (const database of DATABASES) {
     // beyond the write (the work outside it at least once, a redelivery not kept waiting):
     // the comparison the 1.15x target leaves out.
     const withClaim = database === 'postgres' ? handWrittenPgWithClaim(table) : undefined;
+    await (database === 'mysql' ? mysqlRemember : pgRemember)(table);
     try {
       const name = database === 'mysql' ? 'MariaDB' : 'Postgres';
       results.push(await compare(name, ours, hand));

@@ -14,6 +14,8 @@ export const ROUNDS = quick ? 1 : Number(process.env['TX_BENCH_ROUNDS'] ?? 7);
 export const SERIAL = quick ? 20 : 300;
 export const CONCURRENT = quick ? 20 : 600;
 export const IN_FLIGHT = 10;
+/** Ids each side remembers before the run (a week of a busy account's webhooks). */
+export const REMEMBERED = quick ? 0 : Number(process.env['TX_BENCH_REMEMBERED'] ?? 100_000);
 
 const run = `${process.pid}-${Date.now().toString(36)}`;
 let counter = 0;

@@ -4,7 +4,7 @@
  */
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { DATABASE_URL, MYSQL_URL } from './settings.js';
+import { DATABASE_URL, MYSQL_URL, REMEMBERED } from './settings.js';
 
 export async function pgTables(table: string, create: boolean) {
   const client = new pg.Client({ connectionString: DATABASE_URL });
@@ -26,6 +26,44 @@ export async function mysqlTables(table: string, create: boolean) {
       ? `CREATE TABLE ${table} (id BIGINT AUTO_INCREMENT PRIMARY KEY, webhook_id VARCHAR(300) NOT NULL, decision VARCHAR(16) NOT NULL) ENGINE=InnoDB;
          CREATE TABLE ${table}_seen (id VARBINARY(1024) PRIMARY KEY) ENGINE=InnoDB`
       : `DROP TABLE IF EXISTS ${table}, ${table}_seen, ${table}_ids, ${table}_ids_effects, ${table}_dead`,
+  );
+  await connection.end();
+}
+
+/**
+ * A week of webhooks already handled, on both sides: ids remembered by our store (each with
+ * its effect record) and by the hand-written route's tables. A bench on empty tables hid that
+ * ctx.transaction read whole tables on Postgres (BENCHMARKS.md, issue 40): what users run has
+ * the retention's worth of rows. Run after our store's migrate().
+ */
+export async function pgRemember(table: string) {
+  if (REMEMBERED === 0) return;
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  await client.query(
+    `INSERT INTO ${table}_ids (id, state, attempts, expires_at, done_at)
+       SELECT 'old-' || g, 'done', 0, now() + interval '7 days', now() FROM generate_series(1, $1) g;
+     INSERT INTO ${table}_ids_effects (id, effect_at) SELECT 'old-' || g, now() FROM generate_series(1, $1) g;
+     INSERT INTO ${table}_seen (id) SELECT 'old-' || g FROM generate_series(1, $1) g;
+     INSERT INTO ${table}_claims (id, state) SELECT 'old-' || g, 'done' FROM generate_series(1, $1) g;
+     ANALYZE ${table}_ids, ${table}_ids_effects, ${table}_seen, ${table}_claims`.replaceAll(
+      '$1',
+      String(REMEMBERED),
+    ),
+  );
+  await client.end();
+}
+
+/** The same on MariaDB (its seq_1_to_N tables). */
+export async function mysqlRemember(table: string) {
+  if (REMEMBERED === 0) return;
+  const connection = await mysql.createConnection({ uri: MYSQL_URL, multipleStatements: true });
+  await connection.query(
+    `INSERT INTO ${table}_ids (id, state, attempts, expires_at)
+       SELECT CONCAT('old-', seq), 'done', 0, NOW() + INTERVAL 7 DAY FROM seq_1_to_${REMEMBERED};
+     INSERT INTO ${table}_ids_effects (id, effect_at) SELECT CONCAT('old-', seq), NOW() FROM seq_1_to_${REMEMBERED};
+     INSERT INTO ${table}_seen (id) SELECT CONCAT('old-', seq) FROM seq_1_to_${REMEMBERED};
+     ANALYZE TABLE ${table}_ids, ${table}_ids_effects, ${table}_seen`,
   );
   await connection.end();
 }
