@@ -42,11 +42,14 @@ export function postgresQuery(
         return await send({ name, text, values });
       } catch (error) {
         if (!isPreparedStatementRefusal(error)) throw error;
+        // Statements in flight together are refused together: one warning for them all.
+        const first = named;
         named = false;
-        logger.warn?.(
-          { code: (error as { code: string }).code },
-          'postgresStore: a named prepared statement was refused: the pool hands out server connections that do not keep them (PgBouncer in transaction mode?). The store sends its statements unnamed from now on; set preparedStatements: false to start that way.',
-        );
+        if (first)
+          logger.warn?.(
+            { code: (error as { code: string }).code },
+            'postgresStore: a named prepared statement was refused: the pool hands out server connections that do not keep them (PgBouncer in transaction mode?). The store sends its statements unnamed from now on; set preparedStatements: false to start that way.',
+          );
         return await send(text, values);
       }
     } catch (error) {

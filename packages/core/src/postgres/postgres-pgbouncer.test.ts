@@ -1,0 +1,167 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE_URL, postgresAvailable, uniqueName } from '../../test/services.js';
+import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
+import { postgresStore } from './postgres-dedupe-store.js';
+
+/**
+ * The store behind a real PgBouncer in transaction mode, where each transaction may get another
+ * server connection and (before 1.21) named prepared statements do not follow: the store's
+ * fallback to unnamed statements, and ctx.transaction, must keep every webhook exactly once.
+ * PgBouncer is not one of the shared services: without its binary this skips, saying why.
+ */
+function pgbouncerBinary(): string | undefined {
+  try {
+    execFileSync('pgbouncer', ['--version'], { stdio: 'ignore' });
+    return 'pgbouncer';
+  } catch {
+    console.warn(
+      'skipping the PgBouncer tests: no pgbouncer binary on PATH (apt-get install pgbouncer)',
+    );
+    return undefined;
+  }
+}
+
+const available = (await postgresAvailable()) && pgbouncerBinary() !== undefined;
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe.runIf(available)('postgresStore behind PgBouncer 1.18+ in transaction mode', () => {
+  let bouncer: ChildProcess | undefined;
+  let folder = '';
+  let url = '';
+
+  beforeAll(async () => {
+    const target = new URL(DATABASE_URL);
+    const port = await freePort();
+    folder = mkdtempSync(join(tmpdir(), 'pfw-pgbouncer-'));
+    writeFileSync(
+      join(folder, 'pgbouncer.ini'),
+      `[databases]
+${target.pathname.slice(1)} = host=${target.hostname} port=${target.port || 5432} dbname=${target.pathname.slice(1)} user=${decodeURIComponent(target.username)}
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = ${port}
+auth_type = trust
+auth_file = ${join(folder, 'users.txt')}
+pool_mode = transaction
+default_pool_size = 3
+unix_socket_dir =
+ignore_startup_parameters = extra_float_digits,options
+`,
+    );
+    writeFileSync(join(folder, 'users.txt'), `"${decodeURIComponent(target.username)}" ""\n`);
+    chmodSync(folder, 0o755);
+    // PgBouncer refuses to run as root: it takes the database user's identity when it is root.
+    const asRoot = process.getuid?.() === 0;
+    bouncer = spawn(
+      'pgbouncer',
+      [...(asRoot ? ['-u', 'postgres'] : []), join(folder, 'pgbouncer.ini')],
+      { stdio: 'ignore' },
+    );
+    url = `postgres://${target.username}@127.0.0.1:${port}${target.pathname}`;
+    for (let i = 0; ; i++) {
+      const probe = new pg.Client({ connectionString: url });
+      try {
+        await probe.connect();
+        await probe.query('SELECT 1');
+        await probe.end();
+        break;
+      } catch (error) {
+        await probe.end().catch(() => {});
+        if (i > 50) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }, 20_000);
+
+  afterAll(async () => {
+    if (bouncer?.exitCode === null) {
+      const exited = new Promise((resolve) => bouncer!.once('exit', resolve));
+      bouncer.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('600 deliveries of 300 webhooks, 6 at a time, through ctx.transaction: each effect once, every answer 200, one warning', async () => {
+    const pool = new pg.Pool({ connectionString: url, max: 8 });
+    const direct = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+    const table = uniqueName('pfw_bouncer');
+    const warnings: string[] = [];
+    const store = postgresStore({
+      pool,
+      table,
+      deadLetterTable: `${table}_dead`,
+      pruneIntervalMs: 0,
+      logger: {
+        warn: (_fields, message) => /prepared/.test(message ?? '') && warnings.push(message!),
+      },
+    });
+    try {
+      await store.migrate();
+      await direct.query(`CREATE TABLE ${table}_decisions (webhook_id text PRIMARY KEY)`);
+      const secret = 'bouncer-test-secret';
+      const webhooks = createPassfortWebhooks({ secret, store, logger: false });
+      const runs = new Map<string, number>();
+      webhooks.on('CHECK_COMPLETED', async (event, ctx) => {
+        await ctx.transaction(async (tx) => {
+          runs.set(event.id, (runs.get(event.id) ?? 0) + 1);
+          await tx.query(`INSERT INTO ${table}_decisions VALUES ($1)`, [event.id]);
+        });
+      });
+      const statuses: number[] = [];
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          while (next < 300) {
+            const i = next++;
+            const body = JSON.stringify({
+              id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+              event: 'CHECK_COMPLETED',
+              secret,
+              timestamp: 1568997222,
+              data: { profile_id: `p-${i}`, check: { id: `c-${i}`, decision: 'PASS' } },
+            });
+            const headers = {
+              authorization: `Bearer ${secret}`,
+              'content-type': 'application/json',
+            };
+            // Each webhook, then its redelivery.
+            for (let copy = 0; copy < 2; copy++) {
+              statuses.push((await webhooks.handle({ method: 'POST', headers, body })).status);
+            }
+          }
+        }),
+      );
+      await webhooks.close();
+      expect(statuses.filter((status) => status !== 200)).toEqual([]);
+      expect(runs.size).toBe(300);
+      expect([...runs.values()].every((count) => count === 1)).toBe(true);
+      const { rows } = await direct.query(`SELECT count(*)::int AS n FROM ${table}_decisions`);
+      expect(rows[0].n).toBe(300);
+      expect(warnings).toHaveLength(1);
+    } finally {
+      store.close?.();
+      await direct.query(
+        `DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects, ${table}_decisions`,
+      );
+      await pool.end();
+      await direct.end();
+    }
+  }, 60_000);
+});
