@@ -1,6 +1,4 @@
-/** A lower-case hex digit's value by char code; 255 for any other character. */
-const HEX_VALUE = new Uint8Array(128).fill(255);
-for (let digit = 0; digit < 16; digit++) HEX_VALUE['0123456789abcdef'.charCodeAt(digit)] = digit;
+import { HEX_VALUE } from './hex-digit-value.js';
 
 /** Reads `id[from, to)` as hex digits onto `word`; -1 when one is not a lower-case hex digit. */
 function readHex(id: string, from: number, to: number, word: number): number {
