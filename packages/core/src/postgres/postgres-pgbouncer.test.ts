@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -155,6 +156,82 @@ ignore_startup_parameters = extra_float_digits,options
       const { rows } = await direct.query(`SELECT count(*)::int AS n FROM ${table}_decisions`);
       expect(rows[0].n).toBe(300);
       expect(warnings).toHaveLength(1);
+    } finally {
+      store.close?.();
+      await direct.query(
+        `DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects, ${table}_decisions`,
+      );
+      await pool.end();
+      await direct.end();
+    }
+  }, 60_000);
+
+  it('a ctx.transaction that fails gives its lock back on the server connection holding it: every redelivery runs at once, and no lock is left', async () => {
+    const pool = new pg.Pool({ connectionString: url, max: 8 });
+    const direct = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+    const table = uniqueName('pfw_bouncer_fail');
+    // Short, so that a lock left behind fails the redelivery rather than delaying it a minute.
+    const store = postgresStore({
+      pool,
+      table,
+      deadLetterTable: `${table}_dead`,
+      pruneIntervalMs: 0,
+      transactionLockWaitMs: 2_000,
+      preparedStatements: false,
+      logger: false,
+    });
+    try {
+      await store.migrate();
+      await direct.query(`CREATE TABLE ${table}_decisions (webhook_id text PRIMARY KEY)`);
+      const secret = 'bouncer-test-secret';
+      const webhooks = createPassfortWebhooks({ secret, store, logger: false });
+      const attempts = new Map<string, number>();
+      webhooks.on('CHECK_COMPLETED', async (event, ctx) => {
+        await ctx.transaction(async (tx) => {
+          const attempt = (attempts.get(event.id) ?? 0) + 1;
+          attempts.set(event.id, attempt);
+          await tx.query(`INSERT INTO ${table}_decisions VALUES ($1)`, [event.id]);
+          if (attempt === 1) throw new Error('the first attempt fails after writing');
+        });
+      });
+      const firsts: number[] = [];
+      const seconds: number[] = [];
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          while (next < 120) {
+            const i = next++;
+            const body = JSON.stringify({
+              id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+              event: 'CHECK_COMPLETED',
+              secret,
+              timestamp: 1568997222,
+              data: { profile_id: `p-${i}`, check: { id: `c-${i}`, decision: 'PASS' } },
+            });
+            const headers = {
+              authorization: `Bearer ${secret}`,
+              'content-type': 'application/json',
+            };
+            firsts.push((await webhooks.handle({ method: 'POST', headers, body })).status);
+            seconds.push((await webhooks.handle({ method: 'POST', headers, body })).status);
+          }
+        }),
+      );
+      await webhooks.close();
+      expect(firsts.every((status) => status === 500)).toBe(true);
+      expect(seconds.filter((status) => status !== 200)).toEqual([]);
+      const { rows } = await direct.query(`SELECT count(*)::int AS n FROM ${table}_decisions`);
+      expect(rows[0].n).toBe(120);
+      // This store's locks only (other tests may hold theirs): a bigint lock shows as its high
+      // and low 32 bits, of SHA-1(table NUL id) as the dialect derives it.
+      const ours = [...attempts.keys()].map((id) => {
+        const digest = createHash('sha1').update(`${table}\u0000${id}`).digest();
+        return `${digest.readUInt32BE(0)}:${digest.readUInt32BE(4)}`;
+      });
+      const locks = await direct.query<{ lock: string }>(
+        "SELECT classid::text || ':' || objid::text AS lock FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1",
+      );
+      expect(locks.rows.filter((row) => ours.includes(row.lock))).toEqual([]);
     } finally {
       store.close?.();
       await direct.query(

@@ -98,6 +98,11 @@ RETURNING id`,
       await connection.query('ROLLBACK');
       return undefined;
     },
+    async rollbackAndUnlock(connection, key) {
+      // One message: a pooler that hands each transaction its own server connection keeps
+      // this one until the message ends, so the unlock reaches the session holding the lock.
+      await connection.query(`ROLLBACK; SELECT pg_advisory_unlock(${lockNumber(key)})`);
+    },
     isRetryable(error) {
       const code = (error as { code?: unknown } | null)?.code;
       return code === '40001' || code === '40P01';

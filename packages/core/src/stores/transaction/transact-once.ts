@@ -92,9 +92,20 @@ export async function transactOnce<C extends object, T>(
         if (inTransaction) {
           // Begun with the read (the fast path): nothing was written in it.
           inTransaction = false;
-          await dialect.rollback(connection).catch(() => {
-            discard = true;
-          });
+          if (dialect.rollbackAndUnlock !== undefined) {
+            await dialect.rollbackAndUnlock(connection, key).then(
+              () => {
+                unlocked = true;
+              },
+              () => {
+                discard = true;
+              },
+            );
+          } else {
+            await dialect.rollback(connection).catch(() => {
+              discard = true;
+            });
+          }
         }
         return seen!.result as T;
       }
@@ -176,7 +187,16 @@ export async function transactOnce<C extends object, T>(
       inTransaction = false;
       return value as T;
     } catch (error) {
-      if (inTransaction) {
+      if (inTransaction && dialect.rollbackAndUnlock !== undefined) {
+        await dialect.rollbackAndUnlock(connection, key).then(
+          () => {
+            unlocked = true;
+          },
+          () => {
+            discard = true; // its state is unknown: never reuse it
+          },
+        );
+      } else if (inTransaction) {
         const rolledBack = await dialect.rollback(connection).catch(() => {
           discard = true; // its state is unknown: never reuse it
         });

@@ -53,6 +53,14 @@ export interface TransactionDialect<C extends object> {
    * (MySQL's warning 1196: a MyISAM, MEMORY or Aria table was written): they happened.
    */
   rollback(connection: C): Promise<'kept-writes' | undefined>;
+  /**
+   * Optional: {@link rollback} and {@link unlock} in one message, for a dialect whose lock
+   * belongs to the session. Behind a pooler that gives each transaction a server connection
+   * of its own (PgBouncer in transaction mode), an unlock sent after the rollback can reach
+   * another server connection, and the lock stays held where the webhook's next delivery
+   * waits for it. The lock is given back even when the rollback finds no transaction.
+   */
+  rollbackAndUnlock?(connection: C, key: string): Promise<void>;
   /** True for a serialization failure or a deadlock: everything was rolled back. */
   isRetryable(error: unknown): boolean;
   /** Turns a driver error into the store's own (a missing table says how to fix it). */
