@@ -105,7 +105,11 @@ export class SharedDeadlineClock implements DeadlineClock {
     const entries = this.#entries;
     while (this.#head < entries.length && entries[this.#head]!.done) this.#head++;
     if (this.#head === entries.length) {
-      entries.length = 0;
+      // Emptied by popping, not by `length = 0`: that drops the array's backing store, so
+      // the next watch (the next request's, or the next handler's in a batch) allocated a
+      // new one of 17 slots. Usually one entry is popped. Measured alone, a push and a
+      // `length = 0`: 74 ns and a scavenge every 6,800; a push and a pop: 8 ns, none.
+      while (entries.length > 0) entries.pop();
       this.#head = 0;
     } else if (this.#head > 64 && this.#head * 2 > entries.length) {
       // Also compacts settled watches stuck behind a long-running one.
