@@ -110,8 +110,12 @@ export class BatchRun {
     }
     const claims = claimed.claims;
     this.#claims = claims;
-    const receivedAt = new Date();
-    // The groups of completions, in order; consecutive webhooks usually share one.
+    // One clock read for the batch's time and its first webhook's: nothing ran in between.
+    const claimedAt = Date.now();
+    const receivedAt = new Date(claimedAt);
+    let clockRead = true;
+    // The groups of completions not settled when their webhook ended (or failed), in order;
+    // consecutive webhooks usually share one.
     const recorded: CompletionGroup[] = [];
     // Grouped per delivery, never across requests: on Workers, I/O started by one request
     // cannot be continued by another. Once a completion could not be recorded
@@ -137,7 +141,8 @@ export class BatchRun {
           continue;
         }
         // One clock read per webhook: for the deadline, and as its time for status().
-        const now = Date.now();
+        const now = clockRead ? claimedAt : Date.now();
+        clockRead = false;
         const stop =
           claim?.status !== 'claimed' || completions.lost
             ? busyError(item)
@@ -208,7 +213,12 @@ export class BatchRun {
         if (result.kind === 'processed' || result.kind === 'echo') {
           if (result.kind === 'echo') outcome.echoes++;
           else outcome.processed++;
-          if (recorded[recorded.length - 1] !== result.recorded) recorded.push(result.recorded);
+          // Only a write in flight or failed matters once the loop ends (awaitCompletions):
+          // a synchronous store's groups are settled already, and no list is made for them.
+          const group = result.recorded;
+          if ((!group.settled || group.failed) && recorded[recorded.length - 1] !== group) {
+            recorded.push(group);
+          }
         } else if (result.kind === 'dead-lettered') {
           outcome.deadLettered++;
           carried = undefined; // no completion write carried the next one's start
