@@ -18,6 +18,12 @@ export function postgresTransactionDialect(
   explain: (error: unknown) => unknown,
 ): TransactionDialect<PooledConnection> {
   const connectable = pool as unknown as Partial<ConnectablePool>;
+  /**
+   * The search path each connection had when fn's transaction began: the record is written
+   * under it, whatever fn set for its transaction (a tenant's schema, by SET LOCAL), so that it
+   * reaches the store's tables, which the other statements find by that path.
+   */
+  const searchPaths = new WeakMap<object, string>();
   return {
     async connect() {
       if (typeof connectable.connect !== 'function') {
@@ -123,7 +129,7 @@ SELECT e.id IS NOT NULL AS committed, e.result, w.owner AS holder
 FROM (SELECT 1) one LEFT JOIN ${effectTable} e ON e.id = ${sqlText(id)} LEFT JOIN ${table} w ON w.id = ${sqlText(id)};
 COMMIT;
 BEGIN ISOLATION LEVEL ${isolation.toUpperCase()};
-SELECT ${MARKS}`,
+SELECT ${MARKS}, current_setting('search_path') AS pfw_search_path`,
         6,
       );
       if (results[1]!.rows[0]?.['locked'] !== true) {
@@ -133,6 +139,7 @@ SELECT ${MARKS}`,
       const row = results[2]!.rows[0];
       const holder = typeof row?.['holder'] === 'string' ? row['holder'] : undefined;
       const marks = results[5]!.rows[0];
+      searchPaths.set(connection, String(marks?.['pfw_search_path']));
       return {
         locked: true,
         seen:
@@ -150,15 +157,21 @@ SELECT ${MARKS}`,
       if (xid === undefined || !/^\d+$/.test(xid)) {
         throw new Error(`unexpected transaction id ${String(xid)}`);
       }
-      // The record is inserted while the transaction is still fn's and no other owner holds the
-      // claim (else the statement fails, so nothing after it runs: the caller rolls back); or,
-      // when fn ended the transaction itself, unless Postgres says that one rolled back (as
-      // transactOnce does step by step). Then the commit, then the unlock.
+      // The marks as fn left them; then the search path the transaction began with, for this
+      // transaction only (fn may have set its own: the store's tables are found by the one the
+      // store's other statements use). The record is inserted while the transaction is still
+      // fn's and no other owner holds the claim (else the statement fails, so nothing after it
+      // runs: the caller rolls back); or, when fn ended the transaction itself, unless Postgres
+      // says that one rolled back (as transactOnce does step by step). Then the commit, then
+      // the unlock.
+      const searchPath = searchPaths.get(connection);
       let results: Array<{ rows: Record<string, unknown>[] }>;
       try {
         results = await multiple(
           connection,
-          `WITH m AS (SELECT ${MARKS}),
+          `SELECT ${MARKS};
+SELECT ${searchPath === undefined ? '1' : `pg_catalog.set_config('search_path', ${sqlText(searchPath)}, true)`};
+WITH m AS (SELECT ${MARKS}),
 ins AS (
   INSERT INTO ${effectTable} (id, effect_at, result)
   SELECT ${sqlText(id)}, clock_timestamp(), ${result === null ? 'NULL' : sqlText(result)} FROM m
@@ -174,7 +187,7 @@ SELECT m.pfw_transaction, m.pfw_session, r.n AS recorded,
 FROM m, (SELECT count(*)::int AS n FROM ins) r;
 COMMIT;
 SELECT pg_advisory_unlock(${lockNumber(key)})`,
-          3,
+          5,
         );
       } catch (error) {
         if (String((error as { message?: unknown }).message).includes(TAKEN_OVER)) {
@@ -182,10 +195,11 @@ SELECT pg_advisory_unlock(${lockNumber(key)})`,
         }
         throw error;
       }
-      const row = results[0]!.rows[0];
+      const marks = results[0]!.rows[0];
+      const row = results[2]!.rows[0];
       const after = {
-        transaction: row?.['pfw_transaction'] as string | undefined,
-        session: String(row?.['pfw_session']),
+        transaction: marks?.['pfw_transaction'] as string | undefined,
+        session: String(marks?.['pfw_session']),
       };
       return after.transaction === xid
         ? { outcome: 'committed', after }
@@ -213,14 +227,17 @@ const TAKEN_OVER = 'passfort-webhooks: claim taken over, recorded';
 
 /**
  * A string as an SQL expression of hex digits only: no quoting, setting or content escapes it.
- * `COLLATE "default"` is what lets a comparison with it use the tables' primary keys:
- * convert_from takes the collation of its `name` argument ("C"), and an index of the
- * database's collation cannot answer a comparison in another one. Without it every
- * ctx.transaction read the ids and effects tables whole (44–79 ms per read at 300,000
- * remembered ids against 0.14–0.41; BENCHMARKS.md, issue 40).
+ * Its collation is what lets a comparison with it use the tables' primary keys: an index
+ * answers a comparison in its own collation only. convert_from takes the collation of its
+ * encoding argument; as a `name` that is "C", which won over the ids' (database) collation, and
+ * every ctx.transaction read the ids and effects tables whole (44–79 ms per read at 300,000
+ * remembered ids against 0.14–0.41; BENCHMARKS.md, issue 40). As `text` it is the default
+ * collation, implicitly, which yields to the column's whatever it is: an explicit
+ * `COLLATE "default"` did not, and read whole a table whose ids were given another collation
+ * (`id text COLLATE "C"` in a team's own migration: postgres-collation.test.ts).
  */
 function sqlText(value: string): string {
-  return `convert_from(decode('${Buffer.from(value, 'utf8').toString('hex')}', 'hex'), 'UTF8') COLLATE "default"`;
+  return `convert_from(decode('${Buffer.from(value, 'utf8').toString('hex')}', 'hex'), 'UTF8'::text)`;
 }
 
 /** Sends several statements as one string (one round trip); their results, `count` of them. */

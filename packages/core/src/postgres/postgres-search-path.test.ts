@@ -1,0 +1,121 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { DATABASE_URL, postgresAvailable, uniqueName } from '../../test/services.js';
+import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
+import { postgresStore } from './postgres-dedupe-store.js';
+import { postgresSchemaSql } from './postgres-schema.js';
+
+// Without Postgres, postgresAvailable() prints the one-line reason (and fails under CI=true).
+const available = await postgresAvailable();
+
+const SECRET = 'search-path-test-secret';
+
+function delivery(i: number): { headers: Record<string, string>; body: string } {
+  return {
+    headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      event: 'CHECK_COMPLETED',
+      secret: SECRET,
+      timestamp: 1568997222,
+      data: { profile_id: `p-${i}`, check: { id: `c-${i}`, decision: 'PASS' } },
+    }),
+  };
+}
+
+/**
+ * "SET LOCAL is fine" (README, ctx.transaction): a schema-per-tenant app sets its tenant's
+ * search path for the transaction and writes unqualified names. The store's tables are named
+ * without a schema too (the default), and the effect record is written in fn's transaction:
+ * it must still reach the store's tables, not fail there (a webhook that never succeeds) nor
+ * land in a table of the tenant's schema of the same name (an effect the next delivery does
+ * not find, and runs again).
+ */
+describe.runIf(available)("ctx.transaction when fn sets its transaction's search_path", () => {
+  it('SET LOCAL search_path TO a tenant schema: every webhook 200 once, its redelivery runs nothing, the record is in the store tables', async () => {
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+    const table = uniqueName('pfw_sp');
+    const tenant = `${table}_tenant`;
+    const store = postgresStore({
+      pool,
+      table,
+      deadLetterTable: `${table}_dead`,
+      logger: false,
+      pruneIntervalMs: 0,
+    });
+    try {
+      await store.migrate();
+      await pool.query(`CREATE SCHEMA ${tenant}`);
+      await pool.query(`CREATE TABLE ${tenant}.decisions (webhook_id text PRIMARY KEY)`);
+      const webhooks = createPassfortWebhooks({ secret: SECRET, store, logger: false });
+      const runs = new Map<string, number>();
+      webhooks.on('CHECK_COMPLETED', async (event, ctx) => {
+        await ctx.transaction(async (tx) => {
+          runs.set(event.id, (runs.get(event.id) ?? 0) + 1);
+          await tx.query(`SET LOCAL search_path TO ${tenant}`);
+          await tx.query('INSERT INTO decisions VALUES ($1)', [event.id]);
+        });
+      });
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const { headers, body } = delivery(i);
+        for (let copy = 0; copy < 2; copy++) {
+          statuses.push((await webhooks.handle({ method: 'POST', headers, body })).status);
+        }
+      }
+      await webhooks.close();
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200]);
+      expect([...runs.values()]).toEqual([1, 1, 1, 1]);
+      const written = await pool.query(`SELECT count(*)::int AS n FROM ${tenant}.decisions`);
+      expect(written.rows[0].n).toBe(4);
+      const recorded = await pool.query(`SELECT count(*)::int AS n FROM ${table}_effects`);
+      expect(recorded.rows[0].n).toBe(4);
+    } finally {
+      store.close?.();
+      await pool.query(`DROP SCHEMA IF EXISTS ${tenant} CASCADE`);
+      await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects`);
+      await pool.end();
+    }
+  }, 30_000);
+
+  it("a tenant schema holding tables of the store's names: the record still goes to the store's, so a replay after a failed completion does not run fn again", async () => {
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+    const table = uniqueName('pfw_sp2');
+    const tenant = `${table}_tenant`;
+    const store = postgresStore({
+      pool,
+      table,
+      deadLetterTable: `${table}_dead`,
+      logger: false,
+      pruneIntervalMs: 0,
+    });
+    try {
+      await store.migrate();
+      await pool.query(`CREATE SCHEMA ${tenant}`);
+      // The tenant's schema has the same (unqualified) store tables, e.g. from an earlier setup.
+      await pool.query(
+        `SET search_path TO ${tenant}; ${postgresSchemaSql(table, `${table}_dead`)}; RESET search_path`,
+      );
+      await pool.query(`CREATE TABLE ${tenant}.decisions (webhook_id text PRIMARY KEY)`);
+      const runs: string[] = [];
+      const effect = async (tx: pg.PoolClient) => {
+        runs.push('ran');
+        await tx.query(`SET LOCAL search_path TO ${tenant}`);
+        await tx.query('INSERT INTO decisions VALUES ($1)', ['wh-1']);
+        return 'decided';
+      };
+      // The first run commits, then (say) the process dies before completing the claim: the
+      // redelivery runs transactOnce again for the same id.
+      expect(await store.transactOnce('wh-1', effect as never)).toBe('decided');
+      expect(await store.transactOnce('wh-1', effect as never)).toBe('decided');
+      expect(runs).toEqual(['ran']);
+      const recorded = await pool.query(`SELECT count(*)::int AS n FROM ${table}_effects`);
+      expect(recorded.rows[0].n).toBe(1);
+    } finally {
+      store.close?.();
+      await pool.query(`DROP SCHEMA IF EXISTS ${tenant} CASCADE`);
+      await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects`);
+      await pool.end();
+    }
+  }, 30_000);
+});
