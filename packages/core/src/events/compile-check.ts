@@ -46,13 +46,8 @@ export function compileCheck(schema: z.ZodType): Check | undefined {
       return (value) => allowed.has(value);
     }
     case 'optional':
-    case 'nullable': {
-      const inner = compileCheck(definition.innerType!);
-      if (inner === undefined) return undefined;
-      return definition.type === 'optional'
-        ? (value) => value === undefined || inner(value)
-        : (value) => value === null || inner(value);
-    }
+    case 'nullable':
+      return compileOptional(schema);
     case 'array': {
       const element = compileCheck(definition.element!);
       if (element === undefined) return undefined;
@@ -67,6 +62,39 @@ export function compileCheck(schema: z.ZodType): Check | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * `optional` and `nullable` wrappers, however nested, as one check: `nullish()` is two of
+ * them, and a closure per wrapper cost a call each for every key of every webhook; a string
+ * inside them (most of Passfort's keys) is checked in the same closure. Undefined passes if
+ * any wrapper is `optional`, null if any is `nullable`; anything else goes to the inner check.
+ */
+function compileOptional(schema: z.ZodType): Check | undefined {
+  let undefinedPasses = false;
+  let nullPasses = false;
+  let inner = schema;
+  for (;;) {
+    const definition = definitionOf(inner);
+    if (definition.type !== 'optional' && definition.type !== 'nullable') break;
+    if ((definition.checks?.length ?? 0) > 0 || definition.coerce === true) return undefined;
+    if (definition.type === 'optional') undefinedPasses = true;
+    else nullPasses = true;
+    inner = definition.innerType!;
+  }
+  const check = compileCheck(inner);
+  if (check === undefined) return undefined;
+  const core = definitionOf(inner);
+  if (core.type === 'string' && (core.checks?.length ?? 0) === 0 && core.coerce !== true) {
+    if (undefinedPasses && nullPasses) {
+      return (value) => typeof value === 'string' || value === undefined || value === null;
+    }
+    return undefinedPasses
+      ? (value) => typeof value === 'string' || value === undefined
+      : (value) => typeof value === 'string' || value === null;
+  }
+  return (value) =>
+    (value === undefined && undefinedPasses) || (value === null && nullPasses) || check(value);
 }
 
 function compileLooseObject(definition: Definition): Check | undefined {
