@@ -241,4 +241,120 @@ ignore_startup_parameters = extra_float_digits,options
       await direct.end();
     }
   }, 60_000);
+
+  it('claims taken over after their lease ended, 6 at once, with named statements on: the paused deliveries neither run nor commit, each takeover commits once at once, and no lock is left', async () => {
+    const pool = new pg.Pool({ connectionString: url, max: 8 });
+    const direct = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+    const table = uniqueName('pfw_bouncer_takeover');
+    // Short: a lock left behind fails the takeover's run rather than delaying it a minute.
+    const store = postgresStore({
+      pool,
+      table,
+      deadLetterTable: `${table}_dead`,
+      pruneIntervalMs: 0,
+      transactionLockWaitMs: 2_000,
+      logger: false,
+    });
+    try {
+      await store.migrate();
+      await direct.query(`CREATE TABLE ${table}_decisions (webhook_id text, owner text)`);
+      const ids = Array.from({ length: 6 }, (_, i) => `takeover-${i}`);
+      const claimed = await store.claim(ids, { leaseMs: 300, owner: 'paused' });
+      expect(claimed.every((outcome) => outcome.status === 'claimed')).toBe(true);
+      const runs: string[] = [];
+      let open: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      let started = 0;
+      const allStarted = new Promise<void>((resolve) => {
+        const check = setInterval(() => {
+          if (started === 2) {
+            clearInterval(check);
+            resolve();
+          }
+        }, 5);
+      });
+      // Two deliveries pause inside fn (each holds one of PgBouncer's 3 server connections
+      // meanwhile), the others before ctx.transaction.
+      const inside = (i: number) => i % 3 === 0;
+      const paused = ids
+        .filter((_, i) => inside(i))
+        .map((id) =>
+          store.transactOnce(
+            id,
+            (async (tx: pg.PoolClient) => {
+              runs.push(`paused ${id}`);
+              await tx.query(`INSERT INTO ${table}_decisions VALUES ($1, 'paused')`, [id]);
+              started++;
+              await gate;
+            }) as never,
+            { owner: 'paused' },
+          ),
+        );
+      await allStarted;
+      await new Promise((resolve) => setTimeout(resolve, 400)); // every lease has ended
+      const takeovers = await store.claim(ids, { leaseMs: 30_000, owner: 'fresh' });
+      expect(takeovers.every((outcome) => outcome.status === 'claimed')).toBe(true);
+      open();
+      const pausedOutcomes = await Promise.allSettled(paused);
+      const late = await Promise.allSettled(
+        ids
+          .filter((_, i) => !inside(i))
+          .map((id) =>
+            store.transactOnce(
+              id,
+              (async () => {
+                runs.push(`paused ${id}`);
+              }) as never,
+              { owner: 'paused' },
+            ),
+          ),
+      );
+      for (const outcome of [...pausedOutcomes, ...late]) {
+        expect(outcome.status).toBe('rejected');
+        expect((outcome as PromiseRejectedResult).reason).toMatchObject({ code: 'IN_PROGRESS' });
+      }
+      // The deliveries holding the claims now: each runs once, without waiting for a lock.
+      const fresh = await Promise.allSettled(
+        ids.map((id) =>
+          store.transactOnce(
+            id,
+            (async (tx: pg.PoolClient) => {
+              runs.push(`fresh ${id}`);
+              await tx.query(`INSERT INTO ${table}_decisions VALUES ($1, 'fresh')`, [id]);
+              return id;
+            }) as never,
+            { owner: 'fresh' },
+          ),
+        ),
+      );
+      expect(fresh.map((outcome) => outcome.status)).toEqual(ids.map(() => 'fulfilled'));
+      expect(runs.filter((run) => run.startsWith('fresh')).sort()).toEqual(
+        ids.map((id) => `fresh ${id}`).sort(),
+      );
+      expect(runs.filter((run) => run.startsWith('paused')).sort()).toEqual(
+        ids.filter((_, i) => inside(i)).map((id) => `paused ${id}`),
+      );
+      const { rows } = await direct.query(
+        `SELECT webhook_id, owner FROM ${table}_decisions ORDER BY webhook_id`,
+      );
+      expect(rows).toEqual(ids.map((id) => ({ webhook_id: id, owner: 'fresh' })));
+      const ours = ids.map((id) => {
+        const digest = createHash('sha1').update(`${table}\u0000${id}`).digest();
+        return `${digest.readUInt32BE(0)}:${digest.readUInt32BE(4)}`;
+      });
+      const locks = await direct.query<{ lock: string }>(
+        "SELECT classid::text || ':' || objid::text AS lock FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1",
+      );
+      expect(locks.rows.filter((row) => ours.includes(row.lock))).toEqual([]);
+    } finally {
+      store.close?.();
+      await direct.query(
+        `DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects, ${table}_decisions`,
+      );
+      await pool.end();
+      await direct.end();
+    }
+  }, 60_000);
 });

@@ -118,4 +118,53 @@ describe.runIf(available)("ctx.transaction when fn sets its transaction's search
       await pool.end();
     }
   }, 30_000);
+
+  it('SET LOCAL ROLE to a role that may write only its own tables (row-level security setups): every webhook 200 once, its redelivery runs nothing', async () => {
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+    const table = uniqueName('pfw_role');
+    const role = `${table}_tenant`;
+    const store = postgresStore({
+      pool,
+      table,
+      deadLetterTable: `${table}_dead`,
+      logger: false,
+      pruneIntervalMs: 0,
+    });
+    try {
+      await store.migrate();
+      await pool.query(`CREATE ROLE ${role} NOLOGIN`);
+      await pool.query(`CREATE TABLE ${table}_decisions (webhook_id text PRIMARY KEY)`);
+      await pool.query(`GRANT INSERT, SELECT ON ${table}_decisions TO ${role}`);
+      const webhooks = createPassfortWebhooks({ secret: SECRET, store, logger: false });
+      const runs = new Map<string, number>();
+      webhooks.on('CHECK_COMPLETED', async (event, ctx) => {
+        await ctx.transaction(async (tx) => {
+          runs.set(event.id, (runs.get(event.id) ?? 0) + 1);
+          await tx.query(`SET LOCAL ROLE ${role}`);
+          await tx.query(`INSERT INTO ${table}_decisions VALUES ($1)`, [event.id]);
+        });
+      });
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const { headers, body } = delivery(i);
+        for (let copy = 0; copy < 2; copy++) {
+          statuses.push((await webhooks.handle({ method: 'POST', headers, body })).status);
+        }
+      }
+      await webhooks.close();
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200]);
+      expect([...runs.values()]).toEqual([1, 1, 1, 1]);
+      const written = await pool.query(`SELECT count(*)::int AS n FROM ${table}_decisions`);
+      expect(written.rows[0].n).toBe(4);
+      const recorded = await pool.query(`SELECT count(*)::int AS n FROM ${table}_effects`);
+      expect(recorded.rows[0].n).toBe(4);
+    } finally {
+      store.close?.();
+      await pool.query(
+        `DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects, ${table}_decisions`,
+      );
+      await pool.query(`DROP ROLE IF EXISTS ${role}`);
+      await pool.end();
+    }
+  }, 30_000);
 });

@@ -19,11 +19,12 @@ export function postgresTransactionDialect(
 ): TransactionDialect<PooledConnection> {
   const connectable = pool as unknown as Partial<ConnectablePool>;
   /**
-   * The search path each connection had when fn's transaction began: the record is written
-   * under it, whatever fn set for its transaction (a tenant's schema, by SET LOCAL), so that it
-   * reaches the store's tables, which the other statements find by that path.
+   * The search path and role each connection had when fn's transaction began: the record is
+   * written under them, whatever fn set for its transaction by SET LOCAL (a tenant's schema, a
+   * role that may write only the tenant's tables), so that it reaches the store's tables as
+   * the store's other statements do.
    */
-  const searchPaths = new WeakMap<object, string>();
+  const settings = new WeakMap<object, { searchPath: string; role: string }>();
   return {
     async connect() {
       if (typeof connectable.connect !== 'function') {
@@ -129,7 +130,8 @@ SELECT e.id IS NOT NULL AS committed, e.result, w.owner AS holder
 FROM (SELECT 1) one LEFT JOIN ${effectTable} e ON e.id = ${sqlText(id)} LEFT JOIN ${table} w ON w.id = ${sqlText(id)};
 COMMIT;
 BEGIN ISOLATION LEVEL ${isolation.toUpperCase()};
-SELECT ${MARKS}, current_setting('search_path') AS pfw_search_path`,
+SELECT ${MARKS}, current_setting('search_path') AS pfw_search_path,
+  current_setting('role') AS pfw_role`,
         6,
       );
       if (results[1]!.rows[0]?.['locked'] !== true) {
@@ -139,7 +141,10 @@ SELECT ${MARKS}, current_setting('search_path') AS pfw_search_path`,
       const row = results[2]!.rows[0];
       const holder = typeof row?.['holder'] === 'string' ? row['holder'] : undefined;
       const marks = results[5]!.rows[0];
-      searchPaths.set(connection, String(marks?.['pfw_search_path']));
+      settings.set(connection, {
+        searchPath: String(marks?.['pfw_search_path']),
+        role: String(marks?.['pfw_role']),
+      });
       return {
         locked: true,
         seen:
@@ -157,20 +162,20 @@ SELECT ${MARKS}, current_setting('search_path') AS pfw_search_path`,
       if (xid === undefined || !/^\d+$/.test(xid)) {
         throw new Error(`unexpected transaction id ${String(xid)}`);
       }
-      // The marks as fn left them; then the search path the transaction began with, for this
-      // transaction only (fn may have set its own: the store's tables are found by the one the
-      // store's other statements use). The record is inserted while the transaction is still
+      // The marks as fn left them; then the search path and role the transaction began with,
+      // for this transaction only (fn may have set its own: the store's tables are found and
+      // written with those of the store's other statements). The record is inserted while the transaction is still
       // fn's and no other owner holds the claim (else the statement fails, so nothing after it
       // runs: the caller rolls back); or, when fn ended the transaction itself, unless Postgres
       // says that one rolled back (as transactOnce does step by step). Then the commit, then
       // the unlock.
-      const searchPath = searchPaths.get(connection);
+      const began = settings.get(connection);
       let results: Array<{ rows: Record<string, unknown>[] }>;
       try {
         results = await multiple(
           connection,
           `SELECT ${MARKS};
-SELECT ${searchPath === undefined ? '1' : `pg_catalog.set_config('search_path', ${sqlText(searchPath)}, true)`};
+SELECT ${began === undefined ? '1' : `pg_catalog.set_config('search_path', ${sqlText(began.searchPath)}, true), pg_catalog.set_config('role', ${sqlText(began.role)}, true)`};
 WITH m AS (SELECT ${MARKS}),
 ins AS (
   INSERT INTO ${effectTable} (id, effect_at, result)
