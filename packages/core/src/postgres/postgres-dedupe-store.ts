@@ -72,6 +72,8 @@ export interface PostgresStoreOptions<P extends Queryable = Queryable> {
    * carrying prepared statements over (PgBouncer in transaction mode before 1.21, or with
    * `max_prepared_statements = 0`). Left on there, the first refusal is answered by sending
    * the statement again unnamed, and the store stays unnamed from then on (one warning).
+   * Only a pg Pool or Client itself is sent names; a pool of another kind (a wrapper of one)
+   * is sent `query(text, values)` as {@link Queryable} says, unnamed.
    * @default true
    */
   preparedStatements?: boolean;

@@ -19,6 +19,11 @@ export type PostgresQuery = (text: string, values?: unknown[]) => Promise<Rows>;
  * connection is missing on the next (26000), or already there under the name (42P05). Both are
  * refused before the statement runs, so it is sent again unnamed, and from then on every
  * statement goes unnamed, with one warning saying why. `preparedStatements: false` starts there.
+ *
+ * Named only on a pg Pool or Client itself: a statement's name goes in a config object, which
+ * pg takes but a pool of another kind need not (the store asks only `query(text, values)` of
+ * it, {@link Queryable}): a wrapper that tags each text for tracing made every statement of
+ * the store fail (postgres-queryable.test.ts). Others are sent `(text, values)`, as declared.
  */
 export function postgresQuery(
   pool: Queryable,
@@ -27,7 +32,7 @@ export function postgresQuery(
   explain: (error: unknown) => unknown,
 ): PostgresQuery {
   const names = new Map<string, string>();
-  let named = prepared;
+  let named = prepared && isPgItself(pool);
   const send = pool.query.bind(pool) as (config: unknown, values?: unknown[]) => Promise<Rows>;
 
   return async function query(text, values) {
@@ -62,4 +67,20 @@ export function postgresQuery(
 function isPreparedStatementRefusal(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === '26000' || code === '42P05';
+}
+
+/**
+ * pg's Pool (pg-pool keeps its `Client` class and its `_clients`) or Client (its connection
+ * keeps the names it prepared): what takes `query({ name, text, values })`. An instrumentation
+ * that patches pg's query in place (OpenTelemetry's) keeps taking it, and still counts.
+ */
+function isPgItself(pool: Queryable): boolean {
+  const candidate = pool as {
+    Client?: unknown;
+    _clients?: unknown;
+    connection?: { parsedStatements?: unknown };
+  };
+  if (typeof candidate.Client === 'function' && Array.isArray(candidate._clients)) return true;
+  const parsed = candidate.connection?.parsedStatements;
+  return typeof parsed === 'object' && parsed !== null;
 }
