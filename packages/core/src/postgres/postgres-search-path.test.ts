@@ -167,4 +167,53 @@ describe.runIf(available)("ctx.transaction when fn sets its transaction's search
       await pool.end();
     }
   }, 30_000);
+
+  it('a pool logged in as a role without superuser, fn taking a tenant role it is a member of: the record goes back to the login role, once', async () => {
+    const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+    const table = uniqueName('pfw_login');
+    const login = `${table}_app`;
+    const tenant = `${table}_tenant`;
+    await admin.query(`CREATE ROLE ${login} LOGIN`);
+    await admin.query(`CREATE ROLE ${tenant} NOLOGIN`);
+    await admin.query(`GRANT ${tenant} TO ${login}`);
+    const url = new URL(DATABASE_URL);
+    url.username = login;
+    url.password = '';
+    const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+    const store = postgresStore({
+      pool,
+      table,
+      deadLetterTable: `${table}_dead`,
+      logger: false,
+      pruneIntervalMs: 0,
+    });
+    try {
+      // The app's tables, made by an administrator: the login role may not write them itself.
+      await admin.query(postgresSchemaSql(table, `${table}_dead`));
+      await admin.query(`GRANT ALL ON ${table}, ${table}_dead, ${table}_effects TO ${login}`);
+      await admin.query(`CREATE TABLE ${table}_decisions (webhook_id text PRIMARY KEY)`);
+      await admin.query(`GRANT INSERT ON ${table}_decisions TO ${tenant}`);
+      const runs: string[] = [];
+      const effect = async (tx: pg.PoolClient) => {
+        runs.push('ran');
+        await tx.query(`SET LOCAL ROLE ${tenant}`);
+        await tx.query(`INSERT INTO ${table}_decisions VALUES ($1)`, ['wh-1']);
+        return 'decided';
+      };
+      expect(await store.transactOnce('wh-1', effect as never)).toBe('decided');
+      expect(await store.transactOnce('wh-1', effect as never)).toBe('decided');
+      expect(runs).toEqual(['ran']);
+      const recorded = await admin.query(`SELECT count(*)::int AS n FROM ${table}_effects`);
+      expect(recorded.rows[0].n).toBe(1);
+    } finally {
+      store.close?.();
+      await pool.end();
+      await admin.query(
+        `DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects, ${table}_decisions`,
+      );
+      await admin.query(`DROP ROLE IF EXISTS ${login}`);
+      await admin.query(`DROP ROLE IF EXISTS ${tenant}`);
+      await admin.end();
+    }
+  }, 30_000);
 });
