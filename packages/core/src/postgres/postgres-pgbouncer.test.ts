@@ -357,4 +357,87 @@ ignore_startup_parameters = extra_float_digits,options
       await direct.end();
     }
   }, 60_000);
+
+  it('a COMMIT refused by a deferred foreign key (Django makes them so) gives the lock back: once the parent row exists every redelivery is 200, and no lock is left', async () => {
+    const pool = new pg.Pool({ connectionString: url, max: 8 });
+    const direct = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+    const table = uniqueName('pfw_bouncer_deferred');
+    const store = postgresStore({
+      pool,
+      table,
+      deadLetterTable: `${table}_dead`,
+      pruneIntervalMs: 0,
+      transactionLockWaitMs: 2_000,
+      logger: false,
+    });
+    try {
+      await store.migrate();
+      await direct.query(`CREATE TABLE ${table}_profiles (id text PRIMARY KEY)`);
+      await direct.query(
+        `CREATE TABLE ${table}_checks (webhook_id text PRIMARY KEY, profile_id text
+           REFERENCES ${table}_profiles (id) DEFERRABLE INITIALLY DEFERRED)`,
+      );
+      const secret = 'bouncer-test-secret';
+      const webhooks = createPassfortWebhooks({ secret, store, logger: false });
+      const runs = new Map<string, number>();
+      webhooks.on('CHECK_COMPLETED', async (event, ctx) => {
+        await ctx.transaction(async (tx) => {
+          runs.set(event.id, (runs.get(event.id) ?? 0) + 1);
+          await tx.query(`INSERT INTO ${table}_checks VALUES ($1, $2)`, [
+            event.id,
+            event.data.profile_id,
+          ]);
+        });
+      });
+      const deliveries = Array.from({ length: 30 }, (_, i) => ({
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+          event: 'CHECK_COMPLETED',
+          secret,
+          timestamp: 1568997222,
+          data: { profile_id: `p-${i}`, check: { id: `c-${i}`, decision: 'PASS' } },
+        }),
+      }));
+      const send = async (statuses: number[]) => {
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: 6 }, async () => {
+            while (next < deliveries.length) {
+              const { headers, body } = deliveries[next++]!;
+              statuses.push((await webhooks.handle({ method: 'POST', headers, body })).status);
+            }
+          }),
+        );
+      };
+      // The profiles are not there yet: every commit is refused by the deferred key.
+      const firsts: number[] = [];
+      await send(firsts);
+      expect(firsts.filter((status) => status === 200)).toEqual([]);
+      await direct.query(
+        `INSERT INTO ${table}_profiles SELECT 'p-' || g FROM generate_series(0, 29) g`,
+      );
+      const seconds: number[] = [];
+      await send(seconds);
+      await webhooks.close();
+      expect(seconds.filter((status) => status !== 200)).toEqual([]);
+      const { rows } = await direct.query(`SELECT count(*)::int AS n FROM ${table}_checks`);
+      expect(rows[0].n).toBe(30);
+      const ours = [...runs.keys()].map((id) => {
+        const digest = createHash('sha1').update(`${table}\u0000${id}`).digest();
+        return `${digest.readUInt32BE(0)}:${digest.readUInt32BE(4)}`;
+      });
+      const locks = await direct.query<{ lock: string }>(
+        "SELECT classid::text || ':' || objid::text AS lock FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1",
+      );
+      expect(locks.rows.filter((row) => ours.includes(row.lock))).toEqual([]);
+    } finally {
+      store.close?.();
+      await direct.query(
+        `DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects, ${table}_checks, ${table}_profiles`,
+      );
+      await pool.end();
+      await direct.end();
+    }
+  }, 60_000);
 });

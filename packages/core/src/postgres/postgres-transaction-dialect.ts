@@ -164,11 +164,16 @@ SELECT ${MARKS}, current_setting('search_path') AS pfw_search_path,
       }
       // The marks as fn left them; then the search path and role the transaction began with,
       // for this transaction only (fn may have set its own: the store's tables are found and
-      // written with those of the store's other statements). The record is inserted while the transaction is still
-      // fn's and no other owner holds the claim (else the statement fails, so nothing after it
-      // runs: the caller rolls back); or, when fn ended the transaction itself, unless Postgres
-      // says that one rolled back (as transactOnce does step by step). Then the commit, then
-      // the unlock.
+      // written with those of the store's other statements). The record is inserted while the
+      // transaction is still fn's and no other owner holds the claim (else the statement fails,
+      // so nothing after it runs: the caller rolls back); or, when fn ended the transaction itself, unless Postgres
+      // says that one rolled back (as transactOnce does step by step). Then fn's deferred
+      // constraints are checked, before the commit rather than by it: a violation fails a
+      // statement of the still open transaction, which the caller's rollback-and-unlock ends on
+      // the same server connection (a COMMIT that fails ends the transaction, and behind
+      // PgBouncer in transaction mode the unlock after it could go to another: the lock stayed,
+      // and the webhook's redeliveries failed until the pooler closed that connection). Then
+      // the commit, then the unlock.
       const began = settings.get(connection);
       let results: Array<{ rows: Record<string, unknown>[] }>;
       try {
@@ -190,9 +195,10 @@ SELECT m.pfw_transaction, m.pfw_session, r.n AS recorded,
   CASE WHEN m.pfw_transaction = '${xid}' AND r.n = 0
     THEN ('${TAKEN_OVER} ' || r.n)::int END AS refused
 FROM m, (SELECT count(*)::int AS n FROM ins) r;
+SET CONSTRAINTS ALL IMMEDIATE;
 COMMIT;
 SELECT pg_advisory_unlock(${lockNumber(key)})`,
-          5,
+          6,
         );
       } catch (error) {
         if (String((error as { message?: unknown }).message).includes(TAKEN_OVER)) {
