@@ -216,4 +216,55 @@ describe.runIf(available)("ctx.transaction when fn sets its transaction's search
       await admin.end();
     }
   }, 30_000);
+
+  it("SET search_path (the session's) in fn, on a pool of one connection: later webhooks' claims, completions and records still reach the store's tables, not the tenant's of the same names", async () => {
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+    const table = uniqueName('pfw_sp3');
+    const tenant = `${table}_tenant`;
+    const store = postgresStore({
+      pool,
+      table,
+      deadLetterTable: `${table}_dead`,
+      logger: false,
+      pruneIntervalMs: 0,
+    });
+    try {
+      await store.migrate();
+      await pool.query(`CREATE SCHEMA ${tenant}`);
+      await pool.query(
+        `SET search_path TO ${tenant}; ${postgresSchemaSql(table, `${table}_dead`)}; RESET search_path`,
+      );
+      await pool.query(`CREATE TABLE ${tenant}.decisions (webhook_id text PRIMARY KEY)`);
+      const webhooks = createPassfortWebhooks({ secret: SECRET, store, logger: false });
+      const runs = new Map<string, number>();
+      webhooks.on('CHECK_COMPLETED', async (event, ctx) => {
+        await ctx.transaction(async (tx) => {
+          runs.set(event.id, (runs.get(event.id) ?? 0) + 1);
+          await tx.query(`SET search_path TO ${tenant}`);
+          await tx.query('INSERT INTO decisions VALUES ($1)', [event.id]);
+        });
+      });
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const { headers, body } = delivery(i);
+        for (let copy = 0; copy < 2; copy++) {
+          statuses.push((await webhooks.handle({ method: 'POST', headers, body })).status);
+        }
+      }
+      await webhooks.close();
+      expect(statuses.filter((status) => status !== 200)).toEqual([]);
+      expect([...runs.values()]).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+      const count = async (name: string) =>
+        (await pool.query(`SELECT count(*)::int AS n FROM ${name}`)).rows[0].n;
+      expect(await count(`public.${table}`)).toBe(8);
+      expect(await count(`public.${table}_effects`)).toBe(8);
+      expect(await count(`${tenant}.${table}`)).toBe(0);
+      expect(await count(`${tenant}.${table}_effects`)).toBe(0);
+    } finally {
+      store.close?.();
+      await pool.query(`DROP SCHEMA IF EXISTS ${tenant} CASCADE`);
+      await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects`);
+      await pool.end();
+    }
+  }, 30_000);
 });
