@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { transactionalStoreConformanceCases } from '../../../testing/src/conformance/index.js';
 import { DATABASE_URL, postgresAvailable, uniqueName } from '../../test/services.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
 import { postgresStore } from './postgres-dedupe-store.js';
@@ -97,6 +98,58 @@ ignore_startup_parameters = extra_float_digits,options
       await exited;
     }
     rmSync(folder, { recursive: true, force: true });
+  });
+
+  // The public transactional-store kit, every case, through the pooler (named statements on:
+  // the store falls back to unnamed on the first refusal), as postgres-transaction.test.ts runs
+  // it directly. Effects are read past the pooler.
+  describe('the transactional-store kit, through PgBouncer', () => {
+    const cases = transactionalStoreConformanceCases<pg.PoolClient>(
+      async ({ retentionMs } = {}) => {
+        const table = uniqueName('pfw_kit_ids');
+        const deadLetterTable = uniqueName('pfw_kit_dead');
+        const effects = uniqueName('pfw_kit_effects');
+        const pools = [new pg.Pool({ connectionString: url, max: 6 })];
+        const pool = pools[0]!;
+        const direct = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+        const options = {
+          table,
+          deadLetterTable,
+          logger: false as const,
+          transactionLockWaitMs: 3_000,
+          ...(retentionMs === undefined ? {} : { retentionMs }),
+        };
+        const store = postgresStore({ pool, ...options });
+        await store.migrate();
+        await direct.query(
+          `CREATE TABLE ${effects} (seq bigserial PRIMARY KEY, webhook_id text NOT NULL)`,
+        );
+        return {
+          store,
+          async another() {
+            const other = new pg.Pool({ connectionString: url, max: 6 });
+            pools.push(other);
+            return postgresStore({ pool: other, ...options });
+          },
+          async insertEffect(tx, id) {
+            await tx.query(`INSERT INTO ${effects} (webhook_id) VALUES ($1)`, [id]);
+          },
+          async effects() {
+            const { rows } = await direct.query(`SELECT webhook_id FROM ${effects} ORDER BY seq`);
+            return rows.map((row) => row.webhook_id as string);
+          },
+          async cleanup() {
+            await store.close?.();
+            await direct.query(
+              `DROP TABLE IF EXISTS ${table}, ${deadLetterTable}, ${table}_effects, ${effects}`,
+            );
+            await Promise.all(pools.map((each) => each.end()));
+            await direct.end();
+          },
+        };
+      },
+    );
+    for (const check of cases) it(check.name, check.run, 20_000);
   });
 
   it('600 deliveries of 300 webhooks, 6 at a time, through ctx.transaction: each effect once, every answer 200, one warning', async () => {
