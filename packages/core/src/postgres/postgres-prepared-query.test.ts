@@ -115,6 +115,21 @@ describe.runIf(available)("postgresStore's prepared statements", () => {
     }
   });
 
+  it('when a table changed type under a prepared claim (0A000: another process migrated), the claim is sent again unnamed', async () => {
+    const s = await oneConnectionStore();
+    try {
+      await s.store.claim(['a'], { leaseMs: 10_000, fingerprints: ['f1'] });
+      // The claim returns this column: its prepared plan's result type no longer holds.
+      await s.pool.query(`ALTER TABLE ${s.table} ALTER COLUMN fingerprint TYPE varchar(200)`);
+      expect(await s.store.claim(['b'], { leaseMs: 10_000 })).toEqual([
+        { status: 'claimed', attempt: 1 },
+      ]);
+      expect(s.warnings).toEqual([{ code: '0A000' }]);
+    } finally {
+      await s.cleanup();
+    }
+  });
+
   it('a claim refused for another reason is not sent twice: the error is explained', async () => {
     const s = await oneConnectionStore();
     try {

@@ -53,7 +53,7 @@ export function postgresQuery(
         if (first)
           logger.warn?.(
             { code: (error as { code: string }).code },
-            'postgresStore: a named prepared statement was refused: the pool hands out server connections that do not keep them (PgBouncer in transaction mode?). The store sends its statements unnamed from now on; set preparedStatements: false to start that way.',
+            'postgresStore: a named prepared statement was refused (the pool hands out server connections that do not keep them, as PgBouncer in transaction mode does, or they were deallocated, or a table changed under them). The store sends its statements unnamed from now on; set preparedStatements: false to start that way.',
           );
         return await send(text, values);
       }
@@ -63,10 +63,18 @@ export function postgresQuery(
   };
 }
 
-/** 26000: no such prepared statement; 42P05: one of that name exists already. */
+/**
+ * 26000: no such prepared statement (a pooler, or DEALLOCATE); 42P05: one of that name exists
+ * already; 0A000 with this message: a table the statement reads changed type under it (a
+ * migration by another process), which a statement prepared again would not repeat.
+ */
 function isPreparedStatementRefusal(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === '26000' || code === '42P05';
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    code === '26000' ||
+    code === '42P05' ||
+    (code === '0A000' && String(message).includes('cached plan must not change result type'))
+  );
 }
 
 /**
