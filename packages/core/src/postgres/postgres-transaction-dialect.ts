@@ -78,7 +78,9 @@ FROM (SELECT 1) one LEFT JOIN ${effectTable} e ON e.id = $1 LEFT JOIN ${table} w
       return status === 'aborted' ? 'aborted' : status === 'committed' ? 'committed' : 'unknown';
     },
     forbidden:
-      /^(?:BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK(?!\s+TO)|ABORT|PREPARE\s+TRANSACTION|SET\s+(?:SESSION\s+)?(?:CHARACTERISTICS|TRANSACTION\s+SNAPSHOT))\b/i,
+      // SET TRANSACTION in any form: READ ONLY would leave the effect record unwritable, so
+      // every run of the webhook would fail (the adversarial pass found it stuck).
+      /^(?:BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK(?!\s+TO)|ABORT|PREPARE\s+TRANSACTION|SET\s+(?:SESSION\s+|LOCAL\s+)?(?:CHARACTERISTICS|TRANSACTION|transaction_read_only))\b/i,
     async marks(connection) {
       const { rows } = await connection.query(`SELECT ${MARKS}`);
       return {

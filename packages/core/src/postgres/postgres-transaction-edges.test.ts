@@ -226,6 +226,38 @@ describe.runIf(await postgresAvailable())('postgresStore ctx.transaction at the 
     expect(await db.effectRows()).toEqual([id]);
   });
 
+  it('SET TRANSACTION READ ONLY (or transaction_read_only) sent by fn is refused before it is sent: the webhook is not left unable to record its effect', async () => {
+    const db = await open();
+    const webhooks = db.receiver();
+    const refusals: string[] = [];
+    let readOnly = true;
+    webhooks.on('PRODUCT_STATUS_CHANGED', async (event, ctx) => {
+      await ctx.transaction(async (tx) => {
+        await db.insert(tx, event.id);
+        if (readOnly) {
+          for (const text of [
+            'SET TRANSACTION READ ONLY',
+            'SET LOCAL transaction_read_only = on',
+          ]) {
+            try {
+              await tx.query(text);
+            } catch (error) {
+              refusals.push((error as Error).name);
+            }
+          }
+        }
+      });
+    });
+    const id = webhookId(31);
+    // The refusal is caught by fn, which goes on: its effect commits once, read-write.
+    expect((await db.send(webhooks, id)).status).toBe(200);
+    expect(refusals).toEqual(['ConfigurationError', 'ConfigurationError']);
+    readOnly = false;
+    expect((await db.send(webhooks, id)).status).toBe(200);
+    expect(await db.effectRows()).toEqual([id]);
+    await webhooks.close();
+  });
+
   it('a method kept past fn (tx.query.bind(tx)) is refused like the connection', async () => {
     const db = await open({ max: 1 });
     let kept: ((text: string, values: unknown[]) => Promise<unknown>) | undefined;
