@@ -5,6 +5,7 @@ import { StoreUnavailableError } from '../errors/store-unavailable-error.js';
 import { inspectDrift } from '../events/schema-drift.js';
 import type { BatchItem } from '../events/validate-event-data.js';
 import { resolveLogger } from '../observability/console-logger.js';
+import type { DriftObservation } from '../observability/drift-report.js';
 import type { DeliveryScope } from '../observability/instrumentation.js';
 import { noRedaction, type Redact } from '../observability/redact-secrets.js';
 import { SILENCE_OFF } from '../observability/silence-watch.js';
@@ -133,7 +134,6 @@ export function createWebhookEngine<Tx = unknown>(
   const notify = (error: StoreUnavailableError | QueueUnavailableError | SenderSilentError) =>
     runner.notifyDeliveryFailure(error);
   const drift = createDriftTracker(options.drift, logger, instrumentation);
-  const recordDrift = drift === undefined ? undefined : drift.record.bind(drift);
   const silence = createSilenceWatch(options.expectWebhookWithin, logger, instrumentation, notify);
   const queued =
     engineQueue === undefined ? undefined : new QueueDelivery(settings, engineQueue.queue, notify);
@@ -167,8 +167,12 @@ export function createWebhookEngine<Tx = unknown>(
       status.recordRequest(received, duplicates, latencyMs),
     observeReceived(items) {
       silence?.heard();
-      if (recordDrift !== undefined) {
-        for (const item of items) inspectDrift(item.event, recordDrift);
+      if (drift !== undefined) {
+        // One clock read per request, not one per sighting: every webhook of a batch that
+        // carries the same unknown key read it again.
+        const at = Date.now();
+        const found = (observation: DriftObservation) => drift.record(observation, at);
+        for (const item of items) inspectDrift(item.event, found);
       }
     },
     async status() {

@@ -129,7 +129,7 @@ export class BatchRun {
     // claim itself counted the batch's first id.
     let carried: string | undefined = items[0]!.event.id;
     const scope = this.#scope;
-    status.addWaiting(items.length);
+    status.addWaiting(items.length, claimedAt);
     try {
       for (let position = 0; position < items.length; position++) {
         this.#current = position;
@@ -185,8 +185,8 @@ export class BatchRun {
             // nest under it; as it is otherwise.
             const pending =
               report === SILENT_REPORT
-                ? runner.runHandlers(item, context)
-                : report.run(() => runner.runHandlers(item, context));
+                ? runner.runHandlers(item, context, now)
+                : report.run(() => runner.runHandlers(item, context, now));
             if (pending === undefined) {
               // Handlers that returned at once finished when they started, for status().
               result = runner.processed(item, completions, now);

@@ -59,14 +59,21 @@ export class WebhookRunner {
   /**
    * Calls the webhook's handlers in order: its event's, then `onAny`. Returns undefined
    * when every one returned synchronously, else a promise of the rest (each awaited before
-   * the next starts). Throws what a synchronous handler throws.
+   * the next starts). Throws what a synchronous handler throws. `startedAt`: a clock read the
+   * caller made just before (the batch loop reads one per webhook), from which the timeout
+   * runs; a clock read per call was one of six per webhook of a batch.
    */
-  runHandlers(item: EventValidation, context: WebhookContext): Promise<unknown> | undefined {
+  runHandlers(
+    item: EventValidation,
+    context: WebhookContext,
+    startedAt?: number,
+  ): Promise<unknown> | undefined {
     const handlers = this.#settings.handlers.handlersFor(item.event.event, item.validated);
     for (let i = 0; i < handlers.length; i++) {
       const returned = handlers[i]!(item.event, context);
       if (isThenable(returned)) {
-        return this.#bounded(awaitRest(handlers, i, returned, item, context), () => {
+        const running = awaitRest(handlers, i, returned, item, context);
+        return this.#bounded(running, startedAt ?? Date.now(), () => {
           return new HandlerTimeoutError(item.event.event, this.#settings.handlerTimeoutMs, {
             id: item.event.id,
             index: context.index,
@@ -82,9 +89,13 @@ export class WebhookRunner {
    * never settles would otherwise hold its claim, Passfort's queue behind it and `close()` for
    * ever. Synchronous handlers need no watch (they finished when they returned).
    */
-  #bounded(running: PromiseLike<unknown>, timedOut: () => Error): Promise<unknown> {
+  #bounded(
+    running: PromiseLike<unknown>,
+    startedAt: number,
+    timedOut: () => Error,
+  ): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const watch = handlerClock.watch(Date.now() + this.#settings.handlerTimeoutMs, () =>
+      const watch = handlerClock.watch(startedAt + this.#settings.handlerTimeoutMs, () =>
         reject(timedOut()),
       );
       running.then(
@@ -109,7 +120,7 @@ export class WebhookRunner {
       try {
         const heard = listener(failure);
         if (isThenable(heard)) {
-          await this.#bounded(heard, () => {
+          await this.#bounded(heard, Date.now(), () => {
             return new HandlerTimeoutError('onError', this.#settings.handlerTimeoutMs);
           });
         }

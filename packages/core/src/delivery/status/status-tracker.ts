@@ -105,9 +105,9 @@ export class StatusTracker {
 
   constructor(readonly stalledAfterMs: number) {}
 
-  /** Webhooks accepted and not yet processed (inline mode). */
-  addWaiting(count: number): void {
-    if (this.#waiting === 0 && count > 0) this.#lastProgressAt = Date.now();
+  /** Webhooks accepted and not yet processed (inline mode), at `at` when the caller read it. */
+  addWaiting(count: number, at?: number): void {
+    if (this.#waiting === 0 && count > 0) this.#lastProgressAt = at ?? Date.now();
     this.#waiting += count;
   }
 
