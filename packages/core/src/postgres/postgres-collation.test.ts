@@ -1,31 +1,17 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { sendCheckCompleted } from '../../test/check-completed.js';
+import { rememberHandledWebhooks, sequentialScans } from '../../test/postgres-retention.js';
+import { dropStoreTables, testStore } from '../../test/postgres-test-store.js';
 import { DATABASE_URL, postgresAvailable, uniqueName } from '../../test/services.js';
+import { SECRET } from '../../test/webhook-fixtures.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
-import { postgresStore } from './postgres-dedupe-store.js';
 import { postgresSchemaSql } from './postgres-schema.js';
 
 // Without Postgres, postgresAvailable() prints the one-line reason (and fails under CI=true).
 const available = await postgresAvailable();
 
-const SECRET = 'collation-test-secret';
 const REMEMBERED = 20_000;
-
-/** See postgres-indexes.test.ts: how many times Postgres read each table whole. */
-async function sequentialScans(pool: pg.Pool, tables: string[]): Promise<number[]> {
-  await pool.query('SELECT pg_stat_force_next_flush()');
-  const reader = new pg.Client({ connectionString: DATABASE_URL });
-  await reader.connect();
-  try {
-    const { rows } = await reader.query<{ relname: string; seq_scan: string }>(
-      'SELECT relname, seq_scan FROM pg_stat_user_tables WHERE relname = ANY($1)',
-      [tables],
-    );
-    return tables.map((table) => Number(rows.find((row) => row.relname === table)?.seq_scan));
-  } finally {
-    await reader.end();
-  }
-}
 
 /**
  * Teams apply postgresSchemaSql() with their own migration tool, and some give text keys an
@@ -40,13 +26,7 @@ describe.runIf(available)('postgresStore on tables whose ids have an explicit co
       const table = uniqueName('pfw_coll');
       const effectTable = `${table}_effects`;
       const business = `${table}_decisions`;
-      const store = postgresStore({
-        pool,
-        table,
-        deadLetterTable: `${table}_dead`,
-        logger: false,
-        pruneIntervalMs: 0,
-      });
+      const store = testStore(pool, table);
       try {
         const schema = postgresSchemaSql(table, `${table}_dead`, effectTable).replaceAll(
           'id text PRIMARY KEY',
@@ -54,17 +34,8 @@ describe.runIf(available)('postgresStore on tables whose ids have an explicit co
         );
         expect(schema).toContain(`COLLATE "${collation}"`);
         await pool.query(schema);
-        await pool.query(
-          `INSERT INTO ${table} (id, state, attempts, expires_at, done_at)
-           SELECT 'old-' || g, 'done', 0, now() + interval '7 days', now() FROM generate_series(1, $1) g`,
-          [REMEMBERED],
-        );
-        await pool.query(
-          `INSERT INTO ${effectTable} (id, effect_at) SELECT 'old-' || g, now() FROM generate_series(1, $1) g`,
-          [REMEMBERED],
-        );
+        await rememberHandledWebhooks(pool, table, effectTable, REMEMBERED);
         await pool.query(`CREATE TABLE ${business} (webhook_id text PRIMARY KEY)`);
-        await pool.query(`ANALYZE ${table}, ${effectTable}`);
 
         const webhooks = createPassfortWebhooks({ secret: SECRET, store, logger: false });
         const runs = new Map<string, number>();
@@ -75,22 +46,10 @@ describe.runIf(available)('postgresStore on tables whose ids have an explicit co
           });
         });
         const before = await sequentialScans(pool, [table, effectTable]);
-        for (let i = 0; i < 8; i++) {
-          const body = JSON.stringify({
-            id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-            event: 'CHECK_COMPLETED',
-            secret: SECRET,
-            timestamp: 1568997222,
-            data: { profile_id: `p-${i}`, check: { id: `c-${i}`, decision: 'PASS' } },
-          });
-          const headers = {
-            authorization: `Bearer ${SECRET}`,
-            'content-type': 'application/json',
-          };
-          expect((await webhooks.handle({ method: 'POST', headers, body })).status).toBe(200);
-          expect((await webhooks.handle({ method: 'POST', headers, body })).status).toBe(200);
-        }
+        const [firsts, redeliveries] = await sendCheckCompleted(webhooks, 8, { copies: 2 });
         await webhooks.close();
+        expect(firsts).toEqual(Array.from({ length: 8 }, () => 200));
+        expect(redeliveries).toEqual(Array.from({ length: 8 }, () => 200));
         // Ids no Passfort webhook has, through the store's own transactOnce: each twice.
         const odd = [
           "replay:ünïcødé-'quote'-\\-💥",
@@ -123,9 +82,7 @@ describe.runIf(available)('postgresStore on tables whose ids have an explicit co
         });
       } finally {
         store.close?.();
-        await pool.query(
-          `DROP TABLE IF EXISTS ${table}, ${table}_dead, ${effectTable}, ${business}`,
-        );
+        await dropStoreTables(pool, table, business);
         await pool.end();
       }
     }, 30_000);

@@ -1,13 +1,12 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transactionalStoreConformanceCases } from '../../../testing/src/conformance/index.js';
+import { sendCheckCompleted } from '../../test/check-completed.js';
+import { pgbouncerOnPath, type RunningPgBouncer, startPgBouncer } from '../../test/pgbouncer.js';
+import { advisoryLocksHeld } from '../../test/postgres-advisory-locks.js';
+import { dropStoreTables, testStore } from '../../test/postgres-test-store.js';
 import { DATABASE_URL, postgresAvailable, uniqueName } from '../../test/services.js';
+import { SECRET } from '../../test/webhook-fixtures.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
 import { postgresStore } from './postgres-dedupe-store.js';
 
@@ -15,90 +14,44 @@ import { postgresStore } from './postgres-dedupe-store.js';
  * The store behind a real PgBouncer in transaction mode, where each transaction may get another
  * server connection and (before 1.21) named prepared statements do not follow: the store's
  * fallback to unnamed statements, and ctx.transaction, must keep every webhook exactly once.
- * PgBouncer is not one of the shared services: without its binary this skips, saying why.
  */
-function pgbouncerBinary(): string | undefined {
-  try {
-    execFileSync('pgbouncer', ['--version'], { stdio: 'ignore' });
-    return 'pgbouncer';
-  } catch {
-    console.warn(
-      'skipping the PgBouncer tests: no pgbouncer binary on PATH (apt-get install pgbouncer)',
-    );
-    return undefined;
-  }
-}
-
-const available = (await postgresAvailable()) && pgbouncerBinary() !== undefined;
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+const available = (await postgresAvailable()) && pgbouncerOnPath();
 
 describe.runIf(available)('postgresStore behind PgBouncer 1.18+ in transaction mode', () => {
-  let bouncer: ChildProcess | undefined;
-  let folder = '';
+  let bouncer: RunningPgBouncer | undefined;
   let url = '';
 
   beforeAll(async () => {
-    const target = new URL(DATABASE_URL);
-    const port = await freePort();
-    folder = mkdtempSync(join(tmpdir(), 'pfw-pgbouncer-'));
-    writeFileSync(
-      join(folder, 'pgbouncer.ini'),
-      `[databases]
-${target.pathname.slice(1)} = host=${target.hostname} port=${target.port || 5432} dbname=${target.pathname.slice(1)} user=${decodeURIComponent(target.username)}
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = ${port}
-auth_type = trust
-auth_file = ${join(folder, 'users.txt')}
-pool_mode = transaction
-default_pool_size = 3
-unix_socket_dir =
-ignore_startup_parameters = extra_float_digits,options
-`,
-    );
-    writeFileSync(join(folder, 'users.txt'), `"${decodeURIComponent(target.username)}" ""\n`);
-    chmodSync(folder, 0o755);
-    // PgBouncer refuses to run as root: it takes the database user's identity when it is root.
-    const asRoot = process.getuid?.() === 0;
-    bouncer = spawn(
-      'pgbouncer',
-      [...(asRoot ? ['-u', 'postgres'] : []), join(folder, 'pgbouncer.ini')],
-      { stdio: 'ignore' },
-    );
-    url = `postgres://${target.username}@127.0.0.1:${port}${target.pathname}`;
-    for (let i = 0; ; i++) {
-      const probe = new pg.Client({ connectionString: url });
-      try {
-        await probe.connect();
-        await probe.query('SELECT 1');
-        await probe.end();
-        break;
-      } catch (error) {
-        await probe.end().catch(() => {});
-        if (i > 50) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
+    bouncer = await startPgBouncer();
+    url = bouncer.url;
   }, 20_000);
 
   afterAll(async () => {
-    if (bouncer?.exitCode === null) {
-      const exited = new Promise((resolve) => bouncer!.once('exit', resolve));
-      bouncer.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(folder, { recursive: true, force: true });
+    await bouncer?.stop();
   });
+
+  /**
+   * A store through PgBouncer on tables of its own, and a pool straight to Postgres (past the
+   * pooler) to set up and read the test's tables and see every server connection's locks.
+   * `cleanup` drops the store's tables and the test's `others`, and ends both pools.
+   */
+  function storeBehindBouncer(prefix: string, options: Parameters<typeof testStore>[2] = {}) {
+    const pool = new pg.Pool({ connectionString: url, max: 8 });
+    const direct = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+    const table = uniqueName(prefix);
+    const store = testStore(pool, table, options);
+    return {
+      direct,
+      table,
+      store,
+      async cleanup(...others: string[]) {
+        store.close?.();
+        await dropStoreTables(direct, table, ...others);
+        await pool.end();
+        await direct.end();
+      },
+    };
+  }
 
   // The public transactional-store kit, every case, through the pooler (named statements on:
   // the store falls back to unnamed on the first refusal), as postgres-transaction.test.ts runs
@@ -153,15 +106,8 @@ ignore_startup_parameters = extra_float_digits,options
   });
 
   it('600 deliveries of 300 webhooks, 6 at a time, through ctx.transaction: each effect once, every answer 200, one warning', async () => {
-    const pool = new pg.Pool({ connectionString: url, max: 8 });
-    const direct = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
-    const table = uniqueName('pfw_bouncer');
     const warnings: string[] = [];
-    const store = postgresStore({
-      pool,
-      table,
-      deadLetterTable: `${table}_dead`,
-      pruneIntervalMs: 0,
+    const { direct, table, store, cleanup } = storeBehindBouncer('pfw_bouncer', {
       logger: {
         warn: (_fields, message) => /prepared/.test(message ?? '') && warnings.push(message!),
       },
@@ -169,8 +115,7 @@ ignore_startup_parameters = extra_float_digits,options
     try {
       await store.migrate();
       await direct.query(`CREATE TABLE ${table}_decisions (webhook_id text PRIMARY KEY)`);
-      const secret = 'bouncer-test-secret';
-      const webhooks = createPassfortWebhooks({ secret, store, logger: false });
+      const webhooks = createPassfortWebhooks({ secret: SECRET, store, logger: false });
       const runs = new Map<string, number>();
       webhooks.on('CHECK_COMPLETED', async (event, ctx) => {
         await ctx.transaction(async (tx) => {
@@ -178,66 +123,30 @@ ignore_startup_parameters = extra_float_digits,options
           await tx.query(`INSERT INTO ${table}_decisions VALUES ($1)`, [event.id]);
         });
       });
-      const statuses: number[] = [];
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: 6 }, async () => {
-          while (next < 300) {
-            const i = next++;
-            const body = JSON.stringify({
-              id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-              event: 'CHECK_COMPLETED',
-              secret,
-              timestamp: 1568997222,
-              data: { profile_id: `p-${i}`, check: { id: `c-${i}`, decision: 'PASS' } },
-            });
-            const headers = {
-              authorization: `Bearer ${secret}`,
-              'content-type': 'application/json',
-            };
-            // Each webhook, then its redelivery.
-            for (let copy = 0; copy < 2; copy++) {
-              statuses.push((await webhooks.handle({ method: 'POST', headers, body })).status);
-            }
-          }
-        }),
-      );
+      // Each webhook, then its redelivery.
+      const statuses = await sendCheckCompleted(webhooks, 300, { copies: 2, concurrency: 6 });
       await webhooks.close();
-      expect(statuses.filter((status) => status !== 200)).toEqual([]);
+      expect(statuses.flat().filter((status) => status !== 200)).toEqual([]);
       expect(runs.size).toBe(300);
       expect([...runs.values()].every((count) => count === 1)).toBe(true);
       const { rows } = await direct.query(`SELECT count(*)::int AS n FROM ${table}_decisions`);
       expect(rows[0].n).toBe(300);
       expect(warnings).toHaveLength(1);
     } finally {
-      store.close?.();
-      await direct.query(
-        `DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects, ${table}_decisions`,
-      );
-      await pool.end();
-      await direct.end();
+      await cleanup(`${table}_decisions`);
     }
   }, 60_000);
 
   it('a ctx.transaction that fails gives its lock back on the server connection holding it: every redelivery runs at once, and no lock is left', async () => {
-    const pool = new pg.Pool({ connectionString: url, max: 8 });
-    const direct = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
-    const table = uniqueName('pfw_bouncer_fail');
     // Short, so that a lock left behind fails the redelivery rather than delaying it a minute.
-    const store = postgresStore({
-      pool,
-      table,
-      deadLetterTable: `${table}_dead`,
-      pruneIntervalMs: 0,
+    const { direct, table, store, cleanup } = storeBehindBouncer('pfw_bouncer_fail', {
       transactionLockWaitMs: 2_000,
       preparedStatements: false,
-      logger: false,
     });
     try {
       await store.migrate();
       await direct.query(`CREATE TABLE ${table}_decisions (webhook_id text PRIMARY KEY)`);
-      const secret = 'bouncer-test-secret';
-      const webhooks = createPassfortWebhooks({ secret, store, logger: false });
+      const webhooks = createPassfortWebhooks({ secret: SECRET, store, logger: false });
       const attempts = new Map<string, number>();
       webhooks.on('CHECK_COMPLETED', async (event, ctx) => {
         await ctx.transaction(async (tx) => {
@@ -247,66 +156,25 @@ ignore_startup_parameters = extra_float_digits,options
           if (attempt === 1) throw new Error('the first attempt fails after writing');
         });
       });
-      const firsts: number[] = [];
-      const seconds: number[] = [];
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: 6 }, async () => {
-          while (next < 120) {
-            const i = next++;
-            const body = JSON.stringify({
-              id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-              event: 'CHECK_COMPLETED',
-              secret,
-              timestamp: 1568997222,
-              data: { profile_id: `p-${i}`, check: { id: `c-${i}`, decision: 'PASS' } },
-            });
-            const headers = {
-              authorization: `Bearer ${secret}`,
-              'content-type': 'application/json',
-            };
-            firsts.push((await webhooks.handle({ method: 'POST', headers, body })).status);
-            seconds.push((await webhooks.handle({ method: 'POST', headers, body })).status);
-          }
-        }),
-      );
+      const [firsts, seconds] = await sendCheckCompleted(webhooks, 120, {
+        copies: 2,
+        concurrency: 6,
+      });
       await webhooks.close();
-      expect(firsts.every((status) => status === 500)).toBe(true);
-      expect(seconds.filter((status) => status !== 200)).toEqual([]);
+      expect(firsts!.every((status) => status === 500)).toBe(true);
+      expect(seconds!.filter((status) => status !== 200)).toEqual([]);
       const { rows } = await direct.query(`SELECT count(*)::int AS n FROM ${table}_decisions`);
       expect(rows[0].n).toBe(120);
-      // This store's locks only (other tests may hold theirs): a bigint lock shows as its high
-      // and low 32 bits, of SHA-1(table NUL id) as the dialect derives it.
-      const ours = [...attempts.keys()].map((id) => {
-        const digest = createHash('sha1').update(`${table}\u0000${id}`).digest();
-        return `${digest.readUInt32BE(0)}:${digest.readUInt32BE(4)}`;
-      });
-      const locks = await direct.query<{ lock: string }>(
-        "SELECT classid::text || ':' || objid::text AS lock FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1",
-      );
-      expect(locks.rows.filter((row) => ours.includes(row.lock))).toEqual([]);
+      expect(await advisoryLocksHeld(direct, table, attempts.keys())).toEqual([]);
     } finally {
-      store.close?.();
-      await direct.query(
-        `DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects, ${table}_decisions`,
-      );
-      await pool.end();
-      await direct.end();
+      await cleanup(`${table}_decisions`);
     }
   }, 60_000);
 
   it('claims taken over after their lease ended, 6 at once, with named statements on: the paused deliveries neither run nor commit, each takeover commits once at once, and no lock is left', async () => {
-    const pool = new pg.Pool({ connectionString: url, max: 8 });
-    const direct = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
-    const table = uniqueName('pfw_bouncer_takeover');
     // Short: a lock left behind fails the takeover's run rather than delaying it a minute.
-    const store = postgresStore({
-      pool,
-      table,
-      deadLetterTable: `${table}_dead`,
-      pruneIntervalMs: 0,
+    const { direct, table, store, cleanup } = storeBehindBouncer('pfw_bouncer_takeover', {
       transactionLockWaitMs: 2_000,
-      logger: false,
     });
     try {
       await store.migrate();
@@ -393,35 +261,15 @@ ignore_startup_parameters = extra_float_digits,options
         `SELECT webhook_id, owner FROM ${table}_decisions ORDER BY webhook_id`,
       );
       expect(rows).toEqual(ids.map((id) => ({ webhook_id: id, owner: 'fresh' })));
-      const ours = ids.map((id) => {
-        const digest = createHash('sha1').update(`${table}\u0000${id}`).digest();
-        return `${digest.readUInt32BE(0)}:${digest.readUInt32BE(4)}`;
-      });
-      const locks = await direct.query<{ lock: string }>(
-        "SELECT classid::text || ':' || objid::text AS lock FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1",
-      );
-      expect(locks.rows.filter((row) => ours.includes(row.lock))).toEqual([]);
+      expect(await advisoryLocksHeld(direct, table, ids)).toEqual([]);
     } finally {
-      store.close?.();
-      await direct.query(
-        `DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects, ${table}_decisions`,
-      );
-      await pool.end();
-      await direct.end();
+      await cleanup(`${table}_decisions`);
     }
   }, 60_000);
 
   it('a COMMIT refused by a deferred foreign key (Django makes them so) gives the lock back: once the parent row exists every redelivery is 200, and no lock is left', async () => {
-    const pool = new pg.Pool({ connectionString: url, max: 8 });
-    const direct = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
-    const table = uniqueName('pfw_bouncer_deferred');
-    const store = postgresStore({
-      pool,
-      table,
-      deadLetterTable: `${table}_dead`,
-      pruneIntervalMs: 0,
+    const { direct, table, store, cleanup } = storeBehindBouncer('pfw_bouncer_deferred', {
       transactionLockWaitMs: 2_000,
-      logger: false,
     });
     try {
       await store.migrate();
@@ -430,8 +278,7 @@ ignore_startup_parameters = extra_float_digits,options
         `CREATE TABLE ${table}_checks (webhook_id text PRIMARY KEY, profile_id text
            REFERENCES ${table}_profiles (id) DEFERRABLE INITIALLY DEFERRED)`,
       );
-      const secret = 'bouncer-test-secret';
-      const webhooks = createPassfortWebhooks({ secret, store, logger: false });
+      const webhooks = createPassfortWebhooks({ secret: SECRET, store, logger: false });
       const runs = new Map<string, number>();
       webhooks.on('CHECK_COMPLETED', async (event, ctx) => {
         await ctx.transaction(async (tx) => {
@@ -442,55 +289,20 @@ ignore_startup_parameters = extra_float_digits,options
           ]);
         });
       });
-      const deliveries = Array.from({ length: 30 }, (_, i) => ({
-        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-          event: 'CHECK_COMPLETED',
-          secret,
-          timestamp: 1568997222,
-          data: { profile_id: `p-${i}`, check: { id: `c-${i}`, decision: 'PASS' } },
-        }),
-      }));
-      const send = async (statuses: number[]) => {
-        let next = 0;
-        await Promise.all(
-          Array.from({ length: 6 }, async () => {
-            while (next < deliveries.length) {
-              const { headers, body } = deliveries[next++]!;
-              statuses.push((await webhooks.handle({ method: 'POST', headers, body })).status);
-            }
-          }),
-        );
-      };
-      // The profiles are not there yet: every commit is refused by the deferred key.
-      const firsts: number[] = [];
-      await send(firsts);
-      expect(firsts.filter((status) => status === 200)).toEqual([]);
+      // The profiles (p-0 to p-29) are not there yet: every commit is refused by the deferred key.
+      const [firsts] = await sendCheckCompleted(webhooks, 30, { concurrency: 6 });
+      expect(firsts!.filter((status) => status === 200)).toEqual([]);
       await direct.query(
         `INSERT INTO ${table}_profiles SELECT 'p-' || g FROM generate_series(0, 29) g`,
       );
-      const seconds: number[] = [];
-      await send(seconds);
+      const [seconds] = await sendCheckCompleted(webhooks, 30, { concurrency: 6 });
       await webhooks.close();
-      expect(seconds.filter((status) => status !== 200)).toEqual([]);
+      expect(seconds!.filter((status) => status !== 200)).toEqual([]);
       const { rows } = await direct.query(`SELECT count(*)::int AS n FROM ${table}_checks`);
       expect(rows[0].n).toBe(30);
-      const ours = [...runs.keys()].map((id) => {
-        const digest = createHash('sha1').update(`${table}\u0000${id}`).digest();
-        return `${digest.readUInt32BE(0)}:${digest.readUInt32BE(4)}`;
-      });
-      const locks = await direct.query<{ lock: string }>(
-        "SELECT classid::text || ':' || objid::text AS lock FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1",
-      );
-      expect(locks.rows.filter((row) => ours.includes(row.lock))).toEqual([]);
+      expect(await advisoryLocksHeld(direct, table, runs.keys())).toEqual([]);
     } finally {
-      store.close?.();
-      await direct.query(
-        `DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects, ${table}_checks, ${table}_profiles`,
-      );
-      await pool.end();
-      await direct.end();
+      await cleanup(`${table}_checks`, `${table}_profiles`);
     }
   }, 60_000);
 });

@@ -1,26 +1,14 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { sendCheckCompleted } from '../../test/check-completed.js';
+import { dropStoreTables, testStore } from '../../test/postgres-test-store.js';
 import { DATABASE_URL, postgresAvailable, uniqueName } from '../../test/services.js';
+import { SECRET } from '../../test/webhook-fixtures.js';
 import { createPassfortWebhooks, type PassfortWebhooks } from '../create-passfort-webhooks.js';
-import { type PostgresStore, postgresStore } from './postgres-dedupe-store.js';
+import type { PostgresStore } from './postgres-dedupe-store.js';
 
 // Without Postgres, postgresAvailable() prints the one-line reason (and fails under CI=true).
 const available = await postgresAvailable();
-
-const SECRET = 'prepared-edges-secret';
-
-function delivery(i: number, prefix = '0000'): { headers: Record<string, string>; body: string } {
-  return {
-    headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      id: `00000000-${prefix}-4000-8000-${String(i).padStart(12, '0')}`,
-      event: 'CHECK_COMPLETED',
-      secret: SECRET,
-      timestamp: 1568997222,
-      data: { profile_id: `p-${i}`, check: { id: `c-${i}`, decision: 'PASS' } },
-    }),
-  };
-}
 
 /** A store on tables of its own, a receiver whose handler records each run through ctx.transaction. */
 async function receiver(
@@ -33,13 +21,7 @@ async function receiver(
   runs: Map<string, number>;
   drop: () => Promise<void>;
 }> {
-  const store = postgresStore({
-    pool,
-    table,
-    deadLetterTable: `${table}_dead`,
-    logger: false,
-    pruneIntervalMs: 0,
-  });
+  const store = testStore(pool, table);
   await store.migrate();
   await pool.query(`CREATE TABLE ${table}_decisions (webhook_id text PRIMARY KEY)`);
   const webhooks = createPassfortWebhooks({ secret: SECRET, store, logger: false });
@@ -58,9 +40,7 @@ async function receiver(
     runs,
     drop: async () => {
       store.close?.();
-      await pool.query(
-        `DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects, ${table}_decisions`,
-      );
+      await dropStoreTables(pool, table, `${table}_decisions`);
     },
   };
 }
@@ -85,13 +65,7 @@ describe.runIf(available)('postgresStore named statements against what else uses
       if (statement !== undefined) await tx.query(statement);
     });
     try {
-      const statuses: number[] = [];
-      for (let i = 0; i < 15; i++) {
-        const { headers, body } = delivery(i);
-        for (let copy = 0; copy < 2; copy++) {
-          statuses.push((await r.webhooks.handle({ method: 'POST', headers, body })).status);
-        }
-      }
+      const statuses = (await sendCheckCompleted(r.webhooks, 15, { copies: 2 })).flat();
       await r.webhooks.close();
       expect(statuses.filter((status) => status !== 200)).toEqual([]);
       expect(r.runs.size).toBe(15);
@@ -109,13 +83,7 @@ describe.runIf(available)('postgresStore named statements against what else uses
     const deployer = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
     const table = uniqueName('pfw_rolling');
     const r = await receiver(pool, table);
-    const next = postgresStore({
-      pool: deployer,
-      table,
-      deadLetterTable: `${table}_dead`,
-      logger: false,
-      pruneIntervalMs: 0,
-    });
+    const next = testStore(deployer, table);
     try {
       let receiving = true;
       let migrations = 0;
@@ -125,18 +93,9 @@ describe.runIf(available)('postgresStore named statements against what else uses
           migrations++;
         }
       })();
-      const statuses: number[] = [];
-      let i = 0;
-      await Promise.all(
-        Array.from({ length: 4 }, async () => {
-          while (i < 80) {
-            const { headers, body } = delivery(i++);
-            for (let copy = 0; copy < 2; copy++) {
-              statuses.push((await r.webhooks.handle({ method: 'POST', headers, body })).status);
-            }
-          }
-        }),
-      );
+      const statuses = (
+        await sendCheckCompleted(r.webhooks, 80, { copies: 2, concurrency: 4 })
+      ).flat();
       receiving = false;
       await deploying;
       await r.webhooks.close();
@@ -159,18 +118,12 @@ describe.runIf(available)('postgresStore named statements against what else uses
     const first = await receiver(pool, uniqueName('pfw_two_a'));
     const second = await receiver(pool, uniqueName('pfw_two_b'));
     try {
-      const statuses: number[] = [];
       // The same webhook ids through both: each store's own, once each.
-      await Promise.all(
-        [first, second].map(async (r) => {
-          for (let i = 0; i < 20; i++) {
-            const { headers, body } = delivery(i);
-            for (let copy = 0; copy < 2; copy++) {
-              statuses.push((await r.webhooks.handle({ method: 'POST', headers, body })).status);
-            }
-          }
-        }),
-      );
+      const statuses = (
+        await Promise.all(
+          [first, second].map((r) => sendCheckCompleted(r.webhooks, 20, { copies: 2 })),
+        )
+      ).flat(2);
       await first.webhooks.close();
       await second.webhooks.close();
       expect(statuses.filter((status) => status !== 200)).toEqual([]);

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { dropStoreTables, testStore } from '../../test/postgres-test-store.js';
 import { DATABASE_URL, postgresAvailable, uniqueName } from '../../test/services.js';
-import { postgresStore } from './postgres-dedupe-store.js';
 import { postgresStatements } from './postgres-statements.js';
 
 // Without Postgres, postgresAvailable() prints the one-line reason (and fails under CI=true).
@@ -13,11 +13,7 @@ async function oneConnectionStore(preparedStatements?: boolean) {
   const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
   const table = uniqueName('pfw_prep');
   const warnings: Array<Record<string, unknown>> = [];
-  const store = postgresStore({
-    pool,
-    table,
-    deadLetterTable: `${table}_dead`,
-    pruneIntervalMs: 0,
+  const store = testStore(pool, table, {
     ...(preparedStatements === undefined ? {} : { preparedStatements }),
     // Only this feature's warnings (the pool-settings warning is another test's).
     logger: { warn: (fields, message) => /prepared/.test(message ?? '') && warnings.push(fields) },
@@ -36,7 +32,7 @@ async function oneConnectionStore(preparedStatements?: boolean) {
     warnings,
     prepared,
     async cleanup() {
-      await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects`);
+      await dropStoreTables(pool, table);
       store.close?.();
       await pool.end();
     },

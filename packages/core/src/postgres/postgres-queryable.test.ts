@@ -1,14 +1,14 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { sendCheckCompleted } from '../../test/check-completed.js';
+import { dropStoreTables, testStore } from '../../test/postgres-test-store.js';
 import { DATABASE_URL, postgresAvailable, uniqueName } from '../../test/services.js';
+import { SECRET } from '../../test/webhook-fixtures.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
-import { postgresStore } from './postgres-dedupe-store.js';
 import type { ConnectablePool, PooledConnection } from './postgres-pool.js';
 
 // Without Postgres, postgresAvailable() prints the one-line reason (and fails under CI=true).
 const available = await postgresAvailable();
-
-const SECRET = 'queryable-test-secret';
 
 /**
  * The store's declared need of its pool is `query(text, values)` (Queryable, postgres-pool.ts):
@@ -27,13 +27,7 @@ describe.runIf(available)('postgresStore on a Queryable that is not pg itself', 
       connect: () => pool.connect(),
     };
     const table = uniqueName('pfw_wrap');
-    const store = postgresStore({
-      pool: traced,
-      table,
-      deadLetterTable: `${table}_dead`,
-      logger: false,
-      pruneIntervalMs: 0,
-    });
+    const store = testStore(traced, table);
     try {
       await store.migrate();
       const webhooks = createPassfortWebhooks({ secret: SECRET, store, logger: false });
@@ -43,20 +37,7 @@ describe.runIf(available)('postgresStore on a Queryable that is not pg itself', 
           runs.set(event.id, (runs.get(event.id) ?? 0) + 1);
         });
       });
-      const statuses: number[] = [];
-      for (let i = 0; i < 4; i++) {
-        const headers = { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' };
-        const body = JSON.stringify({
-          id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-          event: 'CHECK_COMPLETED',
-          secret: SECRET,
-          timestamp: 1568997222,
-          data: { profile_id: `p-${i}`, check: { id: `c-${i}`, decision: 'PASS' } },
-        });
-        for (let copy = 0; copy < 2; copy++) {
-          statuses.push((await webhooks.handle({ method: 'POST', headers, body })).status);
-        }
-      }
+      const statuses = (await sendCheckCompleted(webhooks, 4, { copies: 2 })).flat();
       await webhooks.close();
       expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200]);
       expect([...runs.values()]).toEqual([1, 1, 1, 1]);
@@ -64,7 +45,7 @@ describe.runIf(available)('postgresStore on a Queryable that is not pg itself', 
       expect(seen.every((text) => typeof text === 'string')).toBe(true);
     } finally {
       store.close?.();
-      await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects`);
+      await dropStoreTables(pool, table);
       await pool.end();
     }
   }, 30_000);
@@ -73,13 +54,7 @@ describe.runIf(available)('postgresStore on a Queryable that is not pg itself', 
     const client = new pg.Client({ connectionString: DATABASE_URL });
     await client.connect();
     const table = uniqueName('pfw_client');
-    const store = postgresStore({
-      pool: client,
-      table,
-      deadLetterTable: `${table}_dead`,
-      logger: false,
-      pruneIntervalMs: 0,
-    });
+    const store = testStore(client, table);
     try {
       await store.migrate();
       for (const id of ['a', 'b', 'c']) {
@@ -94,7 +69,7 @@ describe.runIf(available)('postgresStore on a Queryable that is not pg itself', 
       expect(rows[0].n).toBe(2); // the claim and the completion
     } finally {
       store.close?.();
-      await client.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects`);
+      await dropStoreTables(client, table);
       await client.end();
     }
   }, 30_000);

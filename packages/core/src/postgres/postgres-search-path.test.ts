@@ -1,25 +1,35 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { sendCheckCompleted } from '../../test/check-completed.js';
+import { dropStoreTables, testStore } from '../../test/postgres-test-store.js';
 import { DATABASE_URL, postgresAvailable, uniqueName } from '../../test/services.js';
+import { SECRET } from '../../test/webhook-fixtures.js';
 import { createPassfortWebhooks } from '../create-passfort-webhooks.js';
-import { postgresStore } from './postgres-dedupe-store.js';
 import { postgresSchemaSql } from './postgres-schema.js';
 
 // Without Postgres, postgresAvailable() prints the one-line reason (and fails under CI=true).
 const available = await postgresAvailable();
 
-const SECRET = 'search-path-test-secret';
-
-function delivery(i: number): { headers: Record<string, string>; body: string } {
+/**
+ * A store on its own tables and a tenant's schema (`${table}_tenant`, made by the test) on a pool
+ * of `connections`. `cleanup` drops both and ends the pool.
+ */
+function storeAndTenant(prefix: string, connections: number) {
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: connections });
+  const table = uniqueName(prefix);
+  const tenant = `${table}_tenant`;
+  const store = testStore(pool, table);
   return {
-    headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-      event: 'CHECK_COMPLETED',
-      secret: SECRET,
-      timestamp: 1568997222,
-      data: { profile_id: `p-${i}`, check: { id: `c-${i}`, decision: 'PASS' } },
-    }),
+    pool,
+    table,
+    tenant,
+    store,
+    async cleanup() {
+      store.close?.();
+      await pool.query(`DROP SCHEMA IF EXISTS ${tenant} CASCADE`);
+      await dropStoreTables(pool, table);
+      await pool.end();
+    },
   };
 }
 
@@ -33,16 +43,7 @@ function delivery(i: number): { headers: Record<string, string>; body: string } 
  */
 describe.runIf(available)("ctx.transaction when fn sets its transaction's search_path", () => {
   it('SET LOCAL search_path TO a tenant schema: every webhook 200 once, its redelivery runs nothing, the record is in the store tables', async () => {
-    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
-    const table = uniqueName('pfw_sp');
-    const tenant = `${table}_tenant`;
-    const store = postgresStore({
-      pool,
-      table,
-      deadLetterTable: `${table}_dead`,
-      logger: false,
-      pruneIntervalMs: 0,
-    });
+    const { pool, table, tenant, store, cleanup } = storeAndTenant('pfw_sp', 2);
     try {
       await store.migrate();
       await pool.query(`CREATE SCHEMA ${tenant}`);
@@ -56,13 +57,7 @@ describe.runIf(available)("ctx.transaction when fn sets its transaction's search
           await tx.query('INSERT INTO decisions VALUES ($1)', [event.id]);
         });
       });
-      const statuses: number[] = [];
-      for (let i = 0; i < 4; i++) {
-        const { headers, body } = delivery(i);
-        for (let copy = 0; copy < 2; copy++) {
-          statuses.push((await webhooks.handle({ method: 'POST', headers, body })).status);
-        }
-      }
+      const statuses = (await sendCheckCompleted(webhooks, 4, { copies: 2 })).flat();
       await webhooks.close();
       expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200]);
       expect([...runs.values()]).toEqual([1, 1, 1, 1]);
@@ -71,24 +66,12 @@ describe.runIf(available)("ctx.transaction when fn sets its transaction's search
       const recorded = await pool.query(`SELECT count(*)::int AS n FROM ${table}_effects`);
       expect(recorded.rows[0].n).toBe(4);
     } finally {
-      store.close?.();
-      await pool.query(`DROP SCHEMA IF EXISTS ${tenant} CASCADE`);
-      await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects`);
-      await pool.end();
+      await cleanup();
     }
   }, 30_000);
 
   it("a tenant schema holding tables of the store's names: the record still goes to the store's, so a replay after a failed completion does not run fn again", async () => {
-    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
-    const table = uniqueName('pfw_sp2');
-    const tenant = `${table}_tenant`;
-    const store = postgresStore({
-      pool,
-      table,
-      deadLetterTable: `${table}_dead`,
-      logger: false,
-      pruneIntervalMs: 0,
-    });
+    const { pool, table, tenant, store, cleanup } = storeAndTenant('pfw_sp2', 2);
     try {
       await store.migrate();
       await pool.query(`CREATE SCHEMA ${tenant}`);
@@ -112,10 +95,7 @@ describe.runIf(available)("ctx.transaction when fn sets its transaction's search
       const recorded = await pool.query(`SELECT count(*)::int AS n FROM ${table}_effects`);
       expect(recorded.rows[0].n).toBe(1);
     } finally {
-      store.close?.();
-      await pool.query(`DROP SCHEMA IF EXISTS ${tenant} CASCADE`);
-      await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects`);
-      await pool.end();
+      await cleanup();
     }
   }, 30_000);
 
@@ -123,13 +103,7 @@ describe.runIf(available)("ctx.transaction when fn sets its transaction's search
     const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
     const table = uniqueName('pfw_role');
     const role = `${table}_tenant`;
-    const store = postgresStore({
-      pool,
-      table,
-      deadLetterTable: `${table}_dead`,
-      logger: false,
-      pruneIntervalMs: 0,
-    });
+    const store = testStore(pool, table);
     try {
       await store.migrate();
       await pool.query(`CREATE ROLE ${role} NOLOGIN`);
@@ -144,13 +118,7 @@ describe.runIf(available)("ctx.transaction when fn sets its transaction's search
           await tx.query(`INSERT INTO ${table}_decisions VALUES ($1)`, [event.id]);
         });
       });
-      const statuses: number[] = [];
-      for (let i = 0; i < 4; i++) {
-        const { headers, body } = delivery(i);
-        for (let copy = 0; copy < 2; copy++) {
-          statuses.push((await webhooks.handle({ method: 'POST', headers, body })).status);
-        }
-      }
+      const statuses = (await sendCheckCompleted(webhooks, 4, { copies: 2 })).flat();
       await webhooks.close();
       expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200]);
       expect([...runs.values()]).toEqual([1, 1, 1, 1]);
@@ -160,9 +128,7 @@ describe.runIf(available)("ctx.transaction when fn sets its transaction's search
       expect(recorded.rows[0].n).toBe(4);
     } finally {
       store.close?.();
-      await pool.query(
-        `DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects, ${table}_decisions`,
-      );
+      await dropStoreTables(pool, table, `${table}_decisions`);
       await pool.query(`DROP ROLE IF EXISTS ${role}`);
       await pool.end();
     }
@@ -180,13 +146,7 @@ describe.runIf(available)("ctx.transaction when fn sets its transaction's search
     url.username = login;
     url.password = '';
     const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
-    const store = postgresStore({
-      pool,
-      table,
-      deadLetterTable: `${table}_dead`,
-      logger: false,
-      pruneIntervalMs: 0,
-    });
+    const store = testStore(pool, table);
     try {
       // The app's tables, made by an administrator: the login role may not write them itself.
       await admin.query(postgresSchemaSql(table, `${table}_dead`));
@@ -208,9 +168,7 @@ describe.runIf(available)("ctx.transaction when fn sets its transaction's search
     } finally {
       store.close?.();
       await pool.end();
-      await admin.query(
-        `DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects, ${table}_decisions`,
-      );
+      await dropStoreTables(admin, table, `${table}_decisions`);
       await admin.query(`DROP ROLE IF EXISTS ${login}`);
       await admin.query(`DROP ROLE IF EXISTS ${tenant}`);
       await admin.end();
@@ -218,16 +176,7 @@ describe.runIf(available)("ctx.transaction when fn sets its transaction's search
   }, 30_000);
 
   it("SET search_path (the session's) in fn, on a pool of one connection: later webhooks' claims, completions and records still reach the store's tables, not the tenant's of the same names", async () => {
-    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
-    const table = uniqueName('pfw_sp3');
-    const tenant = `${table}_tenant`;
-    const store = postgresStore({
-      pool,
-      table,
-      deadLetterTable: `${table}_dead`,
-      logger: false,
-      pruneIntervalMs: 0,
-    });
+    const { pool, table, tenant, store, cleanup } = storeAndTenant('pfw_sp3', 1);
     try {
       await store.migrate();
       await pool.query(`CREATE SCHEMA ${tenant}`);
@@ -244,13 +193,7 @@ describe.runIf(available)("ctx.transaction when fn sets its transaction's search
           await tx.query('INSERT INTO decisions VALUES ($1)', [event.id]);
         });
       });
-      const statuses: number[] = [];
-      for (let i = 0; i < 8; i++) {
-        const { headers, body } = delivery(i);
-        for (let copy = 0; copy < 2; copy++) {
-          statuses.push((await webhooks.handle({ method: 'POST', headers, body })).status);
-        }
-      }
+      const statuses = (await sendCheckCompleted(webhooks, 8, { copies: 2 })).flat();
       await webhooks.close();
       expect(statuses.filter((status) => status !== 200)).toEqual([]);
       expect([...runs.values()]).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
@@ -261,10 +204,7 @@ describe.runIf(available)("ctx.transaction when fn sets its transaction's search
       expect(await count(`${tenant}.${table}`)).toBe(0);
       expect(await count(`${tenant}.${table}_effects`)).toBe(0);
     } finally {
-      store.close?.();
-      await pool.query(`DROP SCHEMA IF EXISTS ${tenant} CASCADE`);
-      await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_dead, ${table}_effects`);
-      await pool.end();
+      await cleanup();
     }
   }, 30_000);
 });
