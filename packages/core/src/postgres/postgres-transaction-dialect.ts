@@ -168,8 +168,9 @@ SELECT ${MARKS}, current_setting('search_path') AS pfw_search_path,
       // for this transaction only (fn may have set its own: the store's tables are found and
       // written with those of the store's other statements). The record is inserted while the
       // transaction is still fn's and no other owner holds the claim (else the statement fails,
-      // so nothing after it runs: the caller rolls back); or, when fn ended the transaction itself, unless Postgres
-      // says that one rolled back (as transactOnce does step by step). Then fn's deferred
+      // so nothing after it runs: the caller rolls back); or, when fn ended the transaction
+      // itself, unless Postgres says that one rolled back (as transactOnce does step by
+      // step). Then fn's deferred
       // constraints are checked, before the commit rather than by it: a violation fails a
       // statement of the still open transaction, which the caller's rollback-and-unlock ends on
       // the same server connection (a COMMIT that fails ends the transaction, and behind

@@ -79,6 +79,17 @@ export async function transactOnce<C extends object, T>(
     }
     let discard = false;
     let unlocked = false;
+    // The rollback and the unlock in one message, where the dialect can (see its
+    // rollbackAndUnlock); a failure leaves the connection's state unknown: never reused.
+    const rollBackAndUnlock = () =>
+      dialect.rollbackAndUnlock!(connection, key).then(
+        () => {
+          unlocked = true;
+        },
+        () => {
+          discard = true;
+        },
+      );
     try {
       if (!fast) {
         seen = await dialect.readEffect(connection, id).catch((error: unknown) => {
@@ -93,14 +104,7 @@ export async function transactOnce<C extends object, T>(
           // Begun with the read (the fast path): nothing was written in it.
           inTransaction = false;
           if (dialect.rollbackAndUnlock !== undefined) {
-            await dialect.rollbackAndUnlock(connection, key).then(
-              () => {
-                unlocked = true;
-              },
-              () => {
-                discard = true;
-              },
-            );
+            await rollBackAndUnlock();
           } else {
             await dialect.rollback(connection).catch(() => {
               discard = true;
@@ -188,14 +192,7 @@ export async function transactOnce<C extends object, T>(
       return value as T;
     } catch (error) {
       if (inTransaction && dialect.rollbackAndUnlock !== undefined) {
-        await dialect.rollbackAndUnlock(connection, key).then(
-          () => {
-            unlocked = true;
-          },
-          () => {
-            discard = true; // its state is unknown: never reuse it
-          },
-        );
+        await rollBackAndUnlock();
       } else if (inTransaction) {
         const rolledBack = await dialect.rollback(connection).catch(() => {
           discard = true; // its state is unknown: never reuse it
