@@ -18,7 +18,7 @@ export interface MysqlClaimParts {
 
 /**
  * A store's claims. A batch claim is one `INSERT … ON DUPLICATE KEY UPDATE` plus one read,
- * whatever the batch size; row locks make exactly one concurrent claimer win each id,
+ * whatever the batch size (on MariaDB the read comes back with the insert); row locks make exactly one concurrent claimer win each id,
  * recognised by a token unique to its claim.
  */
 export function mysqlClaims({
@@ -61,6 +61,43 @@ export function mysqlClaims({
     return rows.map((row) => idText(row.id));
   }
 
+  /**
+   * Whether the server answers the claim's insert with its rows (MariaDB: RETURNING), asked
+   * once: one round trip a claim instead of two, the insert and its read.
+   */
+  let returning: Promise<boolean> | undefined;
+  function answersWithRows(): Promise<boolean> {
+    returning ??= query<{ version: unknown }>('SELECT VERSION() AS version').then(
+      ([row]) => /mariadb/i.test(String(row?.version)),
+      (error: unknown) => {
+        returning = undefined; // asked again by the next claim
+        throw error;
+      },
+    );
+    return returning;
+  }
+
+  /** Claims the rows of `values` (in id order) under `token`; their state after it, by id. */
+  async function claimRows(
+    count: number,
+    values: unknown[],
+    token: string,
+    ids: readonly string[],
+  ): Promise<ClaimedRow[]> {
+    if (await answersWithRows()) {
+      try {
+        return await query<ClaimedRow>(sql.claimReturning(count), [...values, token]);
+      } catch (error) {
+        // A server that says MariaDB but refuses RETURNING (before 10.5, or a proxy's parser):
+        // the statement was not run, and the store claims in two steps from now on.
+        if ((error as { errno?: unknown } | null)?.errno !== ER_PARSE_ERROR) throw error;
+        returning = Promise.resolve(false);
+      }
+    }
+    await query(sql.claim(count), values);
+    return query<ClaimedRow>(sql.claimed, [token, ids]);
+  }
+
   return {
     async claim(ids, { leaseMs, owner, starts, fingerprints }) {
       if (ids.length === 0) return [];
@@ -84,15 +121,7 @@ export function mysqlClaims({
           fingerprints?.[i] ?? null,
         );
       }
-      await query(sql.claim(order.length), values);
-      const rows = await query<{
-        id: unknown;
-        attempts: number;
-        started: unknown;
-        mine: number;
-        done: number;
-        fingerprint: unknown;
-      }>(sql.claimed, [token, ids]);
+      const rows = await claimRows(order.length, values, token, ids);
       const byId = new Map(rows.map((row) => [idText(row.id), row]));
       return ids.map((id): ClaimOutcome => {
         const row = byId.get(id);
@@ -132,14 +161,30 @@ export function mysqlClaims({
   };
 }
 
+/** A claimed id's row as the claim left it. */
+interface ClaimedRow {
+  id: unknown;
+  attempts: number;
+  started: unknown;
+  mine: number;
+  done: number;
+  fingerprint: unknown;
+}
+
+const ER_PARSE_ERROR = 1064;
+
 /**
  * How many rows of a multi-row `INSERT … ON DUPLICATE KEY UPDATE` of `count` rows were left
  * unchanged, from the server's counts ("Records: n  Duplicates: d", affected rows): an inserted
  * row counts 1, an updated one 2, an unchanged one 1 with the FOUND_ROWS flag (mysql2's
  * default) and 0 without; without it the answer is twice the true one, which is all the caller
- * asks (whether any). When the counts are missing, every duplicate may be unchanged.
+ * asks (whether any). When the counts are missing, every duplicate may be unchanged, unless the
+ * affected rows are twice the rows.
  */
 function unchangedRows(result: { affectedRows?: number; info?: string }, count: number): number {
+  // Every row counted 2: each was updated, none left unchanged. The case of a single webhook,
+  // whose one-row insert the server sends no "Records: … Duplicates: …" for.
+  if (result.affectedRows === 2 * count) return 0;
   const duplicates = /Duplicates:\s*(\d+)/.exec(result.info ?? '');
   if (duplicates === null || result.affectedRows === undefined) return count;
   const duplicated = Number(duplicates[1]);

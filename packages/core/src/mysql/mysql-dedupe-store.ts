@@ -83,9 +83,9 @@ export interface MysqlStore<Connection = unknown> extends TransactionalStore<Con
 
 /**
  * A {@link DedupeStore} on MySQL 8 or MariaDB 10.5+ through `mysql2`, with `ctx.transaction`.
- * A batch claim is one `INSERT … ON DUPLICATE KEY UPDATE` plus one read, whatever the batch
- * size; row locks make exactly one concurrent claimer win each id, recognised by a token
- * unique to its claim. Times are the database's clock. Tables are created by an explicit
+ * A batch claim is one `INSERT … ON DUPLICATE KEY UPDATE` plus one read (on MariaDB, one
+ * `INSERT … RETURNING`), whatever the batch size; row locks make exactly one concurrent
+ * claimer win each id, recognised by a token unique to its claim. Times are the database's clock. Tables are created by an explicit
  * `migrate()` (or the statements of {@link mysqlSchemaSql}), never on a request.
  *
  * @example

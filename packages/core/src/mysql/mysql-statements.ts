@@ -34,16 +34,26 @@ export function mysqlStatements({ table, deadTable, effectTable }: MysqlTables) 
   // A row another owner holds is left unchanged by every assignment: each asks about the old
   // owner, which is assigned last.
   const ours = '(owner IS NULL OR VALUES(owner) IS NULL OR owner = VALUES(owner))';
+  const claimInsert = (count: number) =>
+    `INSERT INTO ${table} (id, state, lease_until, attempts, expires_at, claim_token, owner, started, fingerprint) VALUES ${Array.from(
+      { length: count },
+      () =>
+        "(?, 'claimed', NOW(3) + INTERVAL ? MICROSECOND, ?, NOW(3) + INTERVAL ? MICROSECOND, ?, ?, ?, ?)",
+    ).join(', ')} ${claimUpdate}`;
   const letterColumns = 'id, event, webhook, reason, error, attempts, failed_at, profile_id';
 
   return {
     /** Values a row: id, lease µs, started, retention µs, token, owner, started, fingerprint. */
-    claim: (count: number) =>
-      `INSERT INTO ${table} (id, state, lease_until, attempts, expires_at, claim_token, owner, started, fingerprint) VALUES ${Array.from(
-        { length: count },
-        () =>
-          "(?, 'claimed', NOW(3) + INTERVAL ? MICROSECOND, ?, NOW(3) + INTERVAL ? MICROSECOND, ?, ?, ?, ?)",
-      ).join(', ')} ${claimUpdate}`,
+    claim: (count: number) => claimInsert(count),
+    /**
+     * The claim and its read in one statement, on MariaDB (10.5+ answers an insert with
+     * RETURNING, duplicates included, with their values after the update; MySQL 8 cannot).
+     * Values: {@link claim}'s, then the claim's token.
+     */
+    claimReturning: (count: number) =>
+      `${claimInsert(count)}
+RETURNING id, attempts, started, claim_token <=> ? AS mine,
+  (state = 'done' AND expires_at > NOW(3)) AS done, fingerprint`,
     /** Values: the claim's token, the ids. */
     claimed: `SELECT id, attempts, started, claim_token <=> ? AS mine,
   (state = 'done' AND expires_at > NOW(3)) AS done, fingerprint
