@@ -40,6 +40,13 @@ export function mysqlStatements({ table, deadTable, effectTable }: MysqlTables) 
       () =>
         "(?, 'claimed', NOW(3) + INTERVAL ? MICROSECOND, ?, NOW(3) + INTERVAL ? MICROSECOND, ?, ?, ?, ?)",
     ).join(', ')} ${claimUpdate}`;
+  const readEffectWith = (columns: string) =>
+    `SELECT e.id IS NOT NULL AS committed, e.result, w.owner AS holder${columns}
+FROM (SELECT 1) one LEFT JOIN ${effectTable} e ON e.id = ? LEFT JOIN ${table} w ON w.id = ?`;
+  const recordEffectIf = (condition: string) =>
+    `INSERT INTO ${effectTable} (id, effect_at, result)
+SELECT ?, NOW(3), ? FROM DUAL WHERE ${condition} AND NOT EXISTS (
+  SELECT 1 FROM ${table} WHERE id = ? AND owner IS NOT NULL AND owner <> ?)`;
   const letterColumns = 'id, event, webhook, reason, error, attempts, failed_at, profile_id';
 
   return {
@@ -113,12 +120,16 @@ WHERE profile_id = ? AND state = 'done' AND done_at > FROM_UNIXTIME(? / 1000) AN
 ORDER BY done_at, id LIMIT ?`,
 
     /** Values: the id twice. The claim's holder comes in the same read. */
-    readEffect: `SELECT e.id IS NOT NULL AS committed, e.result, w.owner AS holder
-FROM (SELECT 1) one LEFT JOIN ${effectTable} e ON e.id = ? LEFT JOIN ${table} w ON w.id = ?`,
+    readEffect: readEffectWith(''),
+    /** {@link readEffect} with more `columns` (SQL, each with its alias, after a comma). */
+    readEffectWith,
     /** Values: the id, the result, the id, the owner. Inserts nothing when another owner holds the claim. */
-    recordEffect: `INSERT INTO ${effectTable} (id, effect_at, result)
-SELECT ?, NOW(3), ? FROM DUAL WHERE NOT EXISTS (
-  SELECT 1 FROM ${table} WHERE id = ? AND owner IS NOT NULL AND owner <> ?)`,
+    recordEffect: recordEffectIf('TRUE'),
+    /**
+     * {@link recordEffect}, inserting nothing unless `condition` (SQL) holds too. Values: the
+     * id, the result, the condition's, the id, the owner.
+     */
+    recordEffectIf,
 
     pruneIds: `DELETE FROM ${table} WHERE expires_at < NOW(3)
   AND id NOT IN (SELECT id FROM ${deadTable})`,

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { recordedResult } from '../stores/transaction/recordable-result.js';
-import type { TransactionDialect } from '../stores/transaction/transaction-dialect.js';
+import type {
+  EffectSeen,
+  TransactionDialect,
+  TransactionMarks,
+} from '../stores/transaction/transaction-dialect.js';
+import type { TransactionIsolation } from '../stores/transactional-store.js';
 import type { MysqlPool, MysqlPoolConnection } from './mysql-pool.js';
 import type { MysqlQuery } from './mysql-query.js';
 import type { MysqlStatements } from './mysql-statements.js';
@@ -27,30 +32,86 @@ export function mysqlTransactionDialect({
   enginesSafe,
   explain,
 }: MysqlDialectParts): TransactionDialect<MysqlPoolConnection> {
-  let sessionMarks: string | undefined;
-  /** @@in_transaction is MariaDB's; MySQL 8 has no such variable, and is not told apart then. */
-  async function marksSql(connection: MysqlPoolConnection): Promise<string> {
-    if (sessionMarks === undefined) {
-      const inTransaction = await query('SELECT @@in_transaction', [], connection).then(
+  /**
+   * The SQL of the marks: the open transaction (MariaDB's @@in_transaction; MySQL 8 has no such
+   * variable, and is not told apart then) and the session's settings. Asked once, on the first
+   * connection; with the statements built from them.
+   */
+  let built: Promise<MarkStatements> | undefined;
+  function markStatements(connection: MysqlPoolConnection): Promise<MarkStatements> {
+    built ??= query('SELECT @@in_transaction', [], connection)
+      .then(
         () => '@@in_transaction',
-        () => 'NULL',
-      );
-      sessionMarks = `SELECT ${inTransaction} AS pfw_transaction, CONCAT_WS('|', CURRENT_USER(), @@autocommit,
-  @@sql_mode, @@time_zone, @@foreign_key_checks, @@unique_checks, @@character_set_client,
-  @@collation_connection, @@innodb_lock_wait_timeout, @@lock_wait_timeout) AS pfw_session`;
-    }
-    return sessionMarks;
+        (error: unknown) => {
+          if ((error as { errno?: unknown } | null)?.errno === ER_UNKNOWN_SYSTEM_VARIABLE) {
+            return 'NULL';
+          }
+          built = undefined; // a lost connection: asked again
+          throw error;
+        },
+      )
+      .then((transaction) => {
+        const session = `CONCAT_WS('|', CURRENT_USER(), @@autocommit, @@sql_mode, @@time_zone,
+  @@foreign_key_checks, @@unique_checks, @@character_set_client, @@collation_connection,
+  @@innodb_lock_wait_timeout, @@lock_wait_timeout)`;
+        const columns = `${transaction} AS pfw_transaction, ${session} AS pfw_session`;
+        return {
+          inTransaction: transaction === 'NULL' ? undefined : '1',
+          marks: `SELECT ${columns}`,
+          readEffectAndMarks: sql.readEffectWith(`, ${columns}`),
+          // Compared as bytes: a case-insensitive collation must not call a changed session equal.
+          recordWhileMarked: sql.recordEffectIf(
+            `${transaction} <=> ? AND CAST(${session} AS BINARY) = CAST(? AS BINARY)`,
+          ),
+        };
+      });
+    return built;
   }
-  async function marks(connection: MysqlPoolConnection) {
-    const [row] = await query<{ pfw_transaction: unknown; pfw_session: unknown }>(
-      await marksSql(connection),
-      [],
+  async function marks(connection: MysqlPoolConnection): Promise<TransactionMarks> {
+    const [row] = await query<MarksRow>((await markStatements(connection)).marks, [], connection);
+    return marksOf(row);
+  }
+  async function begin(connection: MysqlPoolConnection, isolation: TransactionIsolation) {
+    // For the next transaction only: the session's own level is left as the app set it.
+    await connection.query(`SET TRANSACTION ISOLATION LEVEL ${isolation.toUpperCase()}`);
+    await connection.beginTransaction();
+  }
+  async function tryLock(connection: MysqlPoolConnection, key: string) {
+    const [row] = await query<{ locked: number | null }>(
+      'SELECT GET_LOCK(?, 0) AS locked',
+      [lockName(key)],
       connection,
     );
-    return {
-      transaction: row?.pfw_transaction == null ? undefined : String(row.pfw_transaction),
-      session: String(row?.pfw_session),
-    };
+    return Number(row?.locked) === 1;
+  }
+  async function unlock(connection: MysqlPoolConnection, key: string) {
+    await query('SELECT RELEASE_LOCK(?)', [lockName(key)], connection);
+  }
+  async function record(
+    connection: MysqlPoolConnection,
+    id: string,
+    result: string | null,
+    owner?: string,
+  ) {
+    // Refused (nothing inserted) when another owner holds the claim now.
+    const inserted = await query(sql.recordEffect, [id, result, id, owner ?? null], connection);
+    return (inserted.affectedRows ?? 0) > 0;
+  }
+  /**
+   * The commit and the unlock after it. The commit done, the effect is recorded: an unlock that
+   * fails then is not the run's failure. The session holding the lock must not be reused (closing
+   * it frees the lock): its marks are returned as unknown, which no session's equal.
+   */
+  async function commitAndUnlock(
+    connection: MysqlPoolConnection,
+    key: string,
+    after: TransactionMarks,
+  ): Promise<TransactionMarks> {
+    await connection.commit();
+    return unlock(connection, key).then(
+      () => after,
+      () => ({ transaction: after.transaction, session: UNKNOWN_SESSION }),
+    );
   }
 
   return {
@@ -62,34 +123,14 @@ export function mysqlTransactionDialect({
       if (discard) connection.destroy();
       else connection.release();
     },
-    async tryLock(connection, key) {
-      const [row] = await query<{ locked: number | null }>(
-        'SELECT GET_LOCK(?, 0) AS locked',
-        [lockName(key)],
-        connection,
-      );
-      return Number(row?.locked) === 1;
-    },
-    async unlock(connection, key) {
-      await query('SELECT RELEASE_LOCK(?)', [lockName(key)], connection);
-    },
+    tryLock,
+    unlock,
     async readEffect(connection, id) {
       // The claim's holder in the same read: no round trip added to see a taken-over claim.
-      const [row] = await query<{ committed: number; result: string | null; holder: unknown }>(
-        sql.readEffect,
-        [id, id],
-        connection,
-      );
-      const holder = typeof row?.holder === 'string' ? row.holder : undefined;
-      return Number(row?.committed) !== 1
-        ? { committed: false, result: undefined, holder }
-        : { committed: true, result: recordedResult(row!.result), holder };
+      const [row] = await query<EffectRow>(sql.readEffect, [id, id], connection);
+      return effectOf(row);
     },
-    async begin(connection, isolation) {
-      // For the next transaction only: the session's own level is left as the app set it.
-      await connection.query(`SET TRANSACTION ISOLATION LEVEL ${isolation.toUpperCase()}`);
-      await connection.beginTransaction();
-    },
+    begin,
     marks,
     async outcomeOf() {
       return 'unknown'; // MySQL keeps no record of an ended transaction's outcome
@@ -98,11 +139,7 @@ export function mysqlTransactionDialect({
     // nested BEGIN): https://mariadb.com/kb/en/sql-statements-that-cause-an-implicit-commit/
     forbidden:
       /^(?:BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK(?!\s+TO)|XA\s|LOCK\s+TABLES?|UNLOCK\s+TABLES?|SET\s+(?:(?:SESSION|@@SESSION\.|@@)\s*)?autocommit|(?:CREATE|ALTER|DROP|RENAME|TRUNCATE)\s|(?:ANALYZE|OPTIMIZE|REPAIR|CHECK)\s+TABLE|FLUSH\s|LOAD\s+(?:DATA|INDEX)|GRANT\s|REVOKE\s)/i,
-    async record(connection, id, result, owner) {
-      // Refused (nothing inserted) when another owner holds the claim now.
-      const inserted = await query(sql.recordEffect, [id, result, id, owner ?? null], connection);
-      return (inserted.affectedRows ?? 0) > 0;
-    },
+    record,
     async commit(connection) {
       await connection.commit();
     },
@@ -117,7 +154,99 @@ export function mysqlTransactionDialect({
       return errno === 1213 || errno === 1020; // deadlock; record changed since read (MariaDB)
     },
     explain,
+    // Without several statements in one message (mysql2 sends them only on a pool made with
+    // multipleStatements, which no store should ask an app for), the trips are cut where one
+    // statement can carry two steps: the session's marks come with the effect's read, and after
+    // fn, the record is inserted only while they are unchanged, so only a refused insert needs
+    // them read again. 4 trips before fn (lock; read and marks; isolation; begin) instead of 5,
+    // and 3 after it (record; commit; unlock) instead of 4.
+    async lockReadAndBegin(connection, key, id, isolation) {
+      if (!(await tryLock(connection, key))) return { locked: false };
+      const statements = await markStatements(connection);
+      const [row] = await query<EffectRow & MarksRow>(
+        statements.readEffectAndMarks,
+        [id, id],
+        connection,
+      );
+      await begin(connection, isolation);
+      // The transaction's mark once begun is known (@@in_transaction is 1 in any transaction),
+      // and the session's is unchanged by beginning one.
+      return {
+        locked: true,
+        seen: effectOf(row),
+        before: { transaction: statements.inTransaction, session: String(row?.pfw_session) },
+      };
+    },
+    async recordCommitAndUnlock(connection, key, id, result, owner, before) {
+      const statements = await markStatements(connection);
+      const inserted = await query(
+        statements.recordWhileMarked,
+        [id, result, before.transaction ?? null, before.session, id, owner ?? null],
+        connection,
+      );
+      if ((inserted.affectedRows ?? 0) > 0) {
+        return { outcome: 'committed', after: await commitAndUnlock(connection, key, before) };
+      }
+      // Nothing inserted: another owner holds the claim, or fn changed the session or ended the
+      // transaction. The marks tell whether the transaction is still fn's; then the steps are
+      // those transactOnce takes one by one (the record asked again, with the owner's check
+      // alone: refused only when another owner holds the claim).
+      const after = await marks(connection);
+      if (after.transaction === before.transaction) {
+        if (!(await record(connection, id, result, owner))) return { outcome: 'refused' };
+        return { outcome: 'committed', after: await commitAndUnlock(connection, key, after) };
+      }
+      // fn ended the transaction (DDL's implicit commit): what it wrote is committed (MySQL
+      // cannot say it was rolled back), so the record is too, whoever holds the claim now.
+      await record(connection, id, result);
+      return {
+        outcome: 'ended',
+        after: await commitAndUnlock(connection, key, after),
+        recorded: true,
+      };
+    },
   };
+}
+
+/** The SQL of {@link TransactionMarks} and of the statements that carry them. */
+interface MarkStatements {
+  /** The transaction's mark inside any transaction (undefined: not told apart). */
+  readonly inTransaction: string | undefined;
+  readonly marks: string;
+  /** Values: the id twice. */
+  readonly readEffectAndMarks: string;
+  /** Values: the id, the result, the marks' transaction and session, the id, the owner. */
+  readonly recordWhileMarked: string;
+}
+
+interface MarksRow {
+  pfw_transaction: unknown;
+  pfw_session: unknown;
+}
+
+interface EffectRow {
+  committed: number;
+  result: string | null;
+  holder: unknown;
+}
+
+const ER_UNKNOWN_SYSTEM_VARIABLE = 1193;
+
+/** What no session's marks are: a session whose unlock failed is never reused. */
+const UNKNOWN_SESSION = '\u0000unknown';
+
+function marksOf(row: MarksRow | undefined): TransactionMarks {
+  return {
+    transaction: row?.pfw_transaction == null ? undefined : String(row.pfw_transaction),
+    session: String(row?.pfw_session),
+  };
+}
+
+function effectOf(row: EffectRow | undefined): EffectSeen {
+  const holder = typeof row?.holder === 'string' ? row.holder : undefined;
+  return Number(row?.committed) !== 1
+    ? { committed: false, result: undefined, holder }
+    : { committed: true, result: recordedResult(row!.result), holder };
 }
 
 /** A named lock for a lock key: MySQL's names are at most 64 characters, so a digest of it. */

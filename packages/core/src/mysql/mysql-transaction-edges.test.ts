@@ -169,6 +169,103 @@ describe.runIf(await mysqlAvailable())('mysqlStore ctx.transaction at the edges'
     await webhooks.close();
   });
 
+  it('DDL that slips past the check, then fn succeeds: a clear error, the effect recorded once, and the redelivery does not run fn again', async () => {
+    const db = await open();
+    const webhooks = db.receiver();
+    const errors: string[] = [];
+    let runs = 0;
+    webhooks.on('PRODUCT_STATUS_CHANGED', async (event, ctx) => {
+      await ctx
+        .transaction(async (tx) => {
+          runs++;
+          await db.insert(tx, event.id);
+          await tx.query(
+            `PREPARE ddl FROM 'CREATE TABLE IF NOT EXISTS ${db.table}_ddl (id INT) ENGINE=InnoDB'`,
+          );
+          await tx.query('EXECUTE ddl'); // an implicit commit
+          return 'done';
+        })
+        .catch((error: Error) => {
+          errors.push(error.message);
+          throw error;
+        });
+    });
+    const id = webhookId(310);
+    expect((await db.send(webhooks, id)).status).toBe(500);
+    expect(errors[0]).toMatch(/ended its transaction itself.*DDL/);
+    expect((await db.send(webhooks, id)).status).toBe(200);
+    expect(runs).toBe(1);
+    expect(await db.effectRows()).toEqual([id]);
+    await webhooks.close();
+  });
+
+  it('a session setting fn changed is seen although the record is written with it: committed once, the connection closed', async () => {
+    const db = await open({ connectionLimit: 1 });
+    const id = webhookId(320);
+    const value = await db.store.transactOnce(id, async (tx) => {
+      await db.insert(tx, id);
+      await tx.query("SET SESSION time_zone = '+05:00'");
+      return 'kept';
+    });
+    expect(value).toBe('kept');
+    expect(await db.store.transactOnce(id, async () => 'not run')).toBe('kept');
+    const [rows] = await db.pool.query('SELECT @@time_zone AS zone');
+    expect(String((rows as { zone: unknown }[])[0]!.zone)).not.toBe('+05:00');
+    expect(await db.effectRows()).toEqual([id]);
+  });
+
+  it('one webhook in ctx.transaction: 4 statements before fn and 3 after it (lock; read and marks; isolation; begin | record; commit; unlock), besides the claim and the completion', async () => {
+    const db = await open();
+    const sent: string[] = [];
+    const seen = new WeakSet<object>();
+    // Every statement of the pool's connections, counted where mysql2 sends it: on those it
+    // holds already and on those it opens later.
+    const count = (connection: object) => {
+      if (seen.has(connection)) return;
+      seen.add(connection);
+      const core = connection as { query: (...args: unknown[]) => unknown };
+      const query = core.query;
+      core.query = function (this: unknown, ...args: unknown[]) {
+        const first = args[0] as string | { sql?: string };
+        sent.push(typeof first === 'string' ? first : String(first.sql));
+        return query.apply(this, args);
+      };
+    };
+    const core = db.pool.pool as unknown as {
+      on(event: string, listener: (connection: object) => void): void;
+      _allConnections: { toArray(): object[] };
+    };
+    core.on('connection', count);
+    for (const connection of core._allConnections.toArray()) count(connection);
+    const webhooks = db.receiver();
+    let inFn = -1;
+    webhooks.on('PRODUCT_STATUS_CHANGED', async (event, ctx) => {
+      await ctx.transaction(async (tx) => {
+        inFn = sent.length;
+        await db.insert(tx, event.id);
+      });
+    });
+    expect((await db.send(webhooks, webhookId(330))).status).toBe(200); // warms up the pool
+    sent.length = 0;
+    const id = webhookId(331);
+    expect((await db.send(webhooks, id)).status).toBe(200);
+    expect(sent[0]).toMatch(/^INSERT INTO .*\sRETURNING\s/s); // the claim
+    expect(sent.slice(1, inFn).map((sql) => sql.split(/\s/)[0])).toEqual([
+      'SELECT', // GET_LOCK
+      'SELECT', // the effect and the marks
+      'SET', // the isolation
+      'START',
+    ]);
+    expect(sent.slice(inFn + 1, -1).map((sql) => sql.split(/\s/)[0])).toEqual([
+      'INSERT', // the record, while the marks are unchanged
+      'COMMIT',
+      'SELECT', // RELEASE_LOCK
+    ]);
+    expect(sent.at(-1)).toMatch(/^INSERT INTO .*'done'/s); // the completion
+    expect(await db.effectRows()).toEqual([webhookId(330), id]);
+    await webhooks.close();
+  });
+
   it('a deadlock rolls back and runs fn again: both effects happen once', async () => {
     const db = await open({ connectionLimit: 5 });
     await db.pool.query(`CREATE TABLE ${db.table}_ddl (id INT PRIMARY KEY, v INT) ENGINE=InnoDB`);

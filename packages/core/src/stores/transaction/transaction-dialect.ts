@@ -5,11 +5,13 @@ import type { TransactionIsolation } from '../transactional-store.js';
  * each step {@link transactOnce} takes (its doc lists the steps and why they come in that
  * order). Postgres, MySQL and SQLite each give one; the algorithm is never written twice.
  *
- * Taken one by one, the steps cost 8 round trips besides `fn`'s own. A dialect that can send
- * several statements at once gives {@link TransactionDialect.lockReadAndBegin} and
- * {@link TransactionDialect.recordCommitAndUnlock}: the same steps in the same order, in one
- * trip before `fn` and one after it (the round trips, not the statements, were most of what
- * `ctx.transaction` cost over a hand-written transaction: issue 40, BENCHMARKS.md).
+ * Taken one by one, the steps cost 8 round trips besides `fn`'s own. A dialect that can carry
+ * several steps in one trip gives {@link TransactionDialect.lockReadAndBegin} and
+ * {@link TransactionDialect.recordCommitAndUnlock}: the same steps in the same order, in fewer
+ * trips (Postgres: one before `fn` and one after it, several statements in one message; MySQL:
+ * 4 and 3, a statement carrying two steps where it can). The round trips, not the statements,
+ * were most of what `ctx.transaction` cost over a hand-written transaction (issue 40,
+ * BENCHMARKS.md).
  */
 export interface TransactionDialect<C extends object> {
   /** A connection of the store's pool. */
