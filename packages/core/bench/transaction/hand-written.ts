@@ -74,6 +74,33 @@ export function handWrittenPg(table: string): Side {
   };
 }
 
+/** The MariaDB transaction written by hand: the same steps as {@link writeOncePg}. */
+async function writeOnceMysql(
+  pool: ReturnType<typeof countedMysqlPool>['pool'],
+  table: string,
+  id: string,
+) {
+  const connection = await pool.getConnection();
+  try {
+    await connection.beginTransaction();
+    const [fresh] = await connection.query(`INSERT IGNORE INTO ${table}_seen (id) VALUES (?)`, [
+      id,
+    ]);
+    if ((fresh as { affectedRows: number }).affectedRows > 0) {
+      await connection.query(`INSERT INTO ${table} (webhook_id, decision) VALUES (?, ?)`, [
+        id,
+        'PASS',
+      ]);
+    }
+    await connection.commit();
+  } catch (error) {
+    await connection.rollback().catch(() => {});
+    throw error;
+  } finally {
+    connection.release();
+  }
+}
+
 export function handWrittenMysql(table: string): Side {
   const { pool, trips } = countedMysqlPool();
   return {
@@ -82,33 +109,52 @@ export function handWrittenMysql(table: string): Side {
     async handle(text) {
       const envelope = parseAndCheck({ headers, body: text });
       if (typeof envelope === 'number') return envelope;
-      const connection = await pool.getConnection();
-      try {
-        await connection.beginTransaction();
-        const [fresh] = await connection.query(`INSERT IGNORE INTO ${table}_seen (id) VALUES (?)`, [
-          envelope.id,
-        ]);
-        if ((fresh as { affectedRows: number }).affectedRows > 0) {
-          await connection.query(`INSERT INTO ${table} (webhook_id, decision) VALUES (?, ?)`, [
-            envelope.id,
-            'PASS',
-          ]);
-        }
-        await connection.commit();
-        return 200;
-      } catch (error) {
-        await connection.rollback().catch(() => {});
-        throw error;
-      } finally {
-        connection.release();
-      }
+      await writeOnceMysql(pool, table, envelope.id);
+      return 200;
     },
     close: () => pool.end(),
   };
 }
 
 /**
- * The same guarantees as ctx.transaction, written by hand on Postgres: what a user needs for
+ * {@link handWrittenPgWithClaim} on MariaDB, as most MySQL code writes a claim: `INSERT IGNORE`
+ * of a fresh id (a taken id is then taken over by an `UPDATE` only when its lease lapsed), the
+ * effect's transaction, then the id marked done.
+ */
+export function handWrittenMysqlWithClaim(table: string): Side {
+  const { pool, trips } = countedMysqlPool();
+  return {
+    name: 'hand-written claim + transaction + done',
+    trips,
+    async handle(text) {
+      const envelope = parseAndCheck({ headers, body: text });
+      if (typeof envelope === 'number') return envelope;
+      const [inserted] = await pool.query(
+        `INSERT IGNORE INTO ${table}_claims (id, state, lease_until) VALUES (?, 'claimed', NOW(3) + INTERVAL 9 SECOND)`,
+        [envelope.id],
+      );
+      if ((inserted as { affectedRows: number }).affectedRows === 0) {
+        const [lapsed] = await pool.query(
+          `UPDATE ${table}_claims SET lease_until = NOW(3) + INTERVAL 9 SECOND
+           WHERE id = ? AND state = 'claimed' AND lease_until < NOW(3)`,
+          [envelope.id],
+        );
+        if ((lapsed as { affectedRows: number }).affectedRows === 0) return 200; // done, or held
+      }
+      await writeOnceMysql(pool, table, envelope.id);
+      await pool.query(
+        `UPDATE ${table}_claims SET state = 'done', lease_until = NULL WHERE id = ?`,
+        [envelope.id],
+      );
+      return 200;
+    },
+    close: () => pool.end(),
+  };
+}
+
+/**
+ * The same guarantees as ctx.transaction, written by hand on Postgres (and on MariaDB,
+ * {@link handWrittenMysqlWithClaim}): what a user needs for
  * the work *outside* the transaction (an e-mail, an API call) to run at least once, and for a
  * concurrent redelivery not to wait on the handler: a claim with a lease before the handler
  * (one autocommit upsert that takes a free or lapsed id), the effect's transaction with its

@@ -24,8 +24,9 @@ export async function mysqlTables(table: string, create: boolean) {
   await connection.query(
     create
       ? `CREATE TABLE ${table} (id BIGINT AUTO_INCREMENT PRIMARY KEY, webhook_id VARCHAR(300) NOT NULL, decision VARCHAR(16) NOT NULL) ENGINE=InnoDB;
-         CREATE TABLE ${table}_seen (id VARBINARY(1024) PRIMARY KEY) ENGINE=InnoDB`
-      : `DROP TABLE IF EXISTS ${table}, ${table}_seen, ${table}_ids, ${table}_ids_effects, ${table}_dead`,
+         CREATE TABLE ${table}_seen (id VARBINARY(1024) PRIMARY KEY) ENGINE=InnoDB;
+         CREATE TABLE ${table}_claims (id VARBINARY(1024) PRIMARY KEY, state VARCHAR(16) NOT NULL, lease_until DATETIME(3)) ENGINE=InnoDB`
+      : `DROP TABLE IF EXISTS ${table}, ${table}_seen, ${table}_claims, ${table}_ids, ${table}_ids_effects, ${table}_dead`,
   );
   await connection.end();
 }
@@ -63,7 +64,8 @@ export async function mysqlRemember(table: string) {
        SELECT CONCAT('old-', seq), 'done', 0, NOW() + INTERVAL 7 DAY FROM seq_1_to_${REMEMBERED};
      INSERT INTO ${table}_ids_effects (id, effect_at) SELECT CONCAT('old-', seq), NOW() FROM seq_1_to_${REMEMBERED};
      INSERT INTO ${table}_seen (id) SELECT CONCAT('old-', seq) FROM seq_1_to_${REMEMBERED};
-     ANALYZE TABLE ${table}_ids, ${table}_ids_effects, ${table}_seen`,
+     INSERT INTO ${table}_claims (id, state) SELECT CONCAT('old-', seq), 'done' FROM seq_1_to_${REMEMBERED};
+     ANALYZE TABLE ${table}_ids, ${table}_ids_effects, ${table}_seen, ${table}_claims`,
   );
   await connection.end();
 }
