@@ -84,7 +84,10 @@ if marks or #KEYS >= first then
       redis.call('HSET', key, 'st', '1')
     end
   end
-  local top = {}
+  -- trim[key]: the set may hold what its trims remove. Not a set this script starts with at
+  -- most ${COMPLETIONS_PER_PROFILE} entries, all scored now: two calls a profile saved (most
+  -- webhooks of a batch name a profile of their own).
+  local top, trim, added = {}, {}, {}
   for i = first, #KEYS do
     local at = 4 + (i - first) * 3
     if not skip[tonumber(ARGV[at + 3]) + 1] then
@@ -92,23 +95,30 @@ if marks or #KEYS >= first then
       if top[key] == nil then
         local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')[2]
         top[key] = last and tonumber(last) or -1
+        trim[key] = last ~= nil
+        added[key] = 0
       end
       local filed = ARGV[at + 2]
       local score
       if filed ~= '' then
         -- a replay, filed where it stands in Passfort's order
         score = tonumber(filed)
+        trim[key] = true
       else
         score = math.max(now, top[key] + 1 / 1024)
         top[key] = score
       end
       redis.call('ZADD', key, score, ARGV[at + 1])
+      added[key] = added[key] + 1
+      if added[key] > ${COMPLETIONS_PER_PROFILE} then trim[key] = true end
     end
   end
   -- Trimmed once per profile, however many of its webhooks the batch completed.
   for key in pairs(top) do
-    redis.call('ZREMRANGEBYRANK', key, 0, -${COMPLETIONS_PER_PROFILE + 1})
-    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - retention)
+    if trim[key] then
+      redis.call('ZREMRANGEBYRANK', key, 0, -${COMPLETIONS_PER_PROFILE + 1})
+      redis.call('ZREMRANGEBYSCORE', key, '-inf', now - retention)
+    end
     redis.call('PEXPIRE', key, retention)
   end
 end

@@ -82,6 +82,19 @@ if (await redisAvailable()) {
       expect(big.webhooks.map((w) => w.id)).toEqual(ids.slice(36));
     });
 
+    it('a profile’s first completions are kept untrimmed, and a replay filed before the retention is trimmed at once even there', async () => {
+      const { client, prefix, store } = open(60_000);
+      const ids = Array.from({ length: 64 }, (_, i) => `n${i}`);
+      await store.complete(ids, { profiles: ids.map((id) => done(id, 'new')) });
+      expect(await client.zcard(`{${prefix}}:profile:new`)).toBe(64);
+      expect((await store.processedSince!('new', 0, { limit: 100 })).count).toBe(64);
+      // A dead letter replayed long after it failed is filed where it stood: past the retention.
+      await store.complete(['old'], {
+        profiles: [{ ...done('old', 'replayed'), processedAt: Date.now() - 120_000 }],
+      });
+      expect(await client.zcard(`{${prefix}}:profile:replayed`)).toBe(0);
+    });
+
     it('keeps a dead-lettered id without expiry while its letter exists, then for the retention', async () => {
       const { client, prefix, store } = open(60_000);
       const key = `{${prefix}}:id:a`;
