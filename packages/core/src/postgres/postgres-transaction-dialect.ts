@@ -112,6 +112,8 @@ RETURNING id`,
       // this one until the message ends, so the unlock reaches the session holding the lock.
       await connection.query(`ROLLBACK; SELECT pg_advisory_unlock(${lockNumber(key)})`);
     },
+    // A SET made in a transaction that rolls back is undone, SET SESSION included.
+    settingsRollBack: true,
     isRetryable(error) {
       const code = (error as { code?: unknown } | null)?.code;
       return code === '40001' || code === '40P01';
@@ -184,7 +186,7 @@ SELECT ${MARKS}, current_setting('search_path') AS pfw_search_path,
           connection,
           `SELECT ${MARKS};
 SELECT ${began === undefined ? '1' : `pg_catalog.set_config('search_path', ${sqlText(began.searchPath)}, true), pg_catalog.set_config('role', ${sqlText(began.role)}, true)`};
-WITH m AS (SELECT ${MARKS}),
+WITH m AS (SELECT pg_current_xact_id()::text AS pfw_transaction),
 ins AS (
   INSERT INTO ${effectTable} (id, effect_at, result)
   SELECT ${sqlText(id)}, clock_timestamp(), ${result === null ? 'NULL' : sqlText(result)} FROM m
@@ -194,7 +196,7 @@ ins AS (
     ELSE pg_xact_status('${xid}'::xid8) IS DISTINCT FROM 'aborted' END
   RETURNING id
 )
-SELECT m.pfw_transaction, m.pfw_session, r.n AS recorded,
+SELECT m.pfw_transaction, r.n AS recorded,
   CASE WHEN m.pfw_transaction = '${xid}' AND r.n = 0
     THEN ('${TAKEN_OVER} ' || r.n)::int END AS refused
 FROM m, (SELECT count(*)::int AS n FROM ins) r;

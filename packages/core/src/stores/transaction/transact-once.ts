@@ -139,6 +139,9 @@ export async function transactOnce<C extends object, T>(
       }
       if (text !== undefined) {
         // The marks, the record, the commit and the unlock in one trip (see recordCommitAndUnlock).
+        // Refused or failed, the transaction is rolled back below; where the database keeps a
+        // session setting fn made through that rollback (MySQL), the connection is not reused.
+        const keepsSettings = dialect.settingsRollBack !== true;
         const done = await dialect.recordCommitAndUnlock!(
           connection,
           key,
@@ -147,9 +150,13 @@ export async function transactOnce<C extends object, T>(
           owner,
           marked,
         ).catch((error: unknown) => {
+          if (keepsSettings) discard = true;
           throw dialect.explain(error);
         });
-        if (done.outcome === 'refused') throw takenOver(id); // rolled back below
+        if (done.outcome === 'refused') {
+          if (keepsSettings) discard = true;
+          throw takenOver(id); // rolled back below
+        }
         inTransaction = false;
         unlocked = true;
         if (done.after.session !== marked.session) discard = true;

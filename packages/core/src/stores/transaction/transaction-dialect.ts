@@ -63,6 +63,13 @@ export interface TransactionDialect<C extends object> {
    * waits for it. The lock is given back even when the rollback finds no transaction.
    */
   rollbackAndUnlock?(connection: C, key: string): Promise<void>;
+  /**
+   * True when a rollback also undoes the session settings made in the transaction (Postgres:
+   * `SET` in a transaction that rolls back is undone). Otherwise (MySQL) a connection whose
+   * {@link recordCommitAndUnlock} refused or failed is closed rather than reused, since fn may
+   * have changed its session and no marks were compared.
+   */
+  readonly settingsRollBack?: boolean;
   /** True for a serialization failure or a deadlock: everything was rolled back. */
   isRetryable(error: unknown): boolean;
   /** Turns a driver error into the store's own (a missing table says how to fix it). */
