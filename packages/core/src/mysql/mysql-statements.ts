@@ -42,10 +42,11 @@ export function mysqlStatements({ table, deadTable, effectTable }: MysqlTables) 
     ).join(', ')} ${claimUpdate}`;
   const readEffectWith = (columns: string) =>
     `SELECT e.id IS NOT NULL AS committed, e.result, w.owner AS holder${columns}
-FROM (SELECT 1) one LEFT JOIN ${effectTable} e ON e.id = ? LEFT JOIN ${table} w ON w.id = ?`;
+FROM (SELECT 1) one LEFT JOIN ${effectTable} e ON e.id = ? LEFT JOIN ${table} w ON w.id = ?
+LIMIT 1`;
   const recordEffectIf = (condition: string) =>
     `INSERT INTO ${effectTable} (id, effect_at, result)
-SELECT ?, NOW(3), ? FROM DUAL WHERE ${condition} AND NOT EXISTS (
+SELECT ?, NOW(3), UNHEX(?) FROM DUAL WHERE ${condition} AND NOT EXISTS (
   SELECT 1 FROM ${table} WHERE id = ? AND owner IS NOT NULL AND owner <> ?)`;
   const letterColumns = 'id, event, webhook, reason, error, attempts, failed_at, profile_id';
 
@@ -123,11 +124,14 @@ ORDER BY done_at, id LIMIT ?`,
     readEffect: readEffectWith(''),
     /** {@link readEffect} with more `columns` (SQL, each with its alias, after a comma). */
     readEffectWith,
-    /** Values: the id, the result, the id, the owner. Inserts nothing when another owner holds the claim. */
+    /**
+     * Values: the id, the result in hex (ASCII JSON), the id, the owner. Inserts nothing when
+     * another owner holds the claim.
+     */
     recordEffect: recordEffectIf('TRUE'),
     /**
      * {@link recordEffect}, inserting nothing unless `condition` (SQL) holds too. Values: the
-     * id, the result, the condition's, the id, the owner.
+     * id, the result in hex, the condition's, the id, the owner.
      */
     recordEffectIf,
 

@@ -33,32 +33,53 @@ export function mysqlTransactionDialect({
   explain,
 }: MysqlDialectParts): TransactionDialect<MysqlPoolConnection> {
   /**
-   * The SQL of the marks: the open transaction (MariaDB's @@in_transaction; MySQL 8 has no such
-   * variable, and is not told apart then) and the session's settings. Asked once, on the first
-   * connection; with the statements built from them.
+   * The SQL of the marks: the open transaction and the session's settings. Asked once, on the
+   * first connection; with the statements built from them.
+   *
+   * The transaction's mark is MariaDB's @@in_transaction with @@autocommit: a flag, which a
+   * transaction that ended and another that began since (by statements that slip past the
+   * check: a prepared SET autocommit = 0 then prepared DDL, then any statement) would leave
+   * as it was; autocommit changed says that may have happened, and transactOnce then takes
+   * the transaction as ended (its writes kept, so the effect is recorded). A COMMIT and a
+   * START TRANSACTION inside a stored procedure leave both unchanged: not told apart (README).
+   * MySQL 8 has no @@in_transaction: its transactions are not told apart at all.
    */
   let built: Promise<MarkStatements> | undefined;
   function markStatements(connection: MysqlPoolConnection): Promise<MarkStatements> {
-    built ??= query('SELECT @@in_transaction', [], connection)
+    built ??= query('SELECT @@in_transaction LIMIT 1', [], connection)
       .then(
-        () => '@@in_transaction',
+        () => true,
         (error: unknown) => {
           if ((error as { errno?: unknown } | null)?.errno === ER_UNKNOWN_SYSTEM_VARIABLE) {
-            return 'NULL';
+            return false;
           }
           built = undefined; // a lost connection: asked again
           throw error;
         },
       )
-      .then((transaction) => {
+      .then((mariadb) => {
+        const transaction = mariadb ? "CONCAT(@@in_transaction, '|', @@autocommit)" : 'NULL';
+        // The mark the transaction begun next will have (START TRANSACTION sets the flag).
+        const begun = mariadb ? "CONCAT('1|', @@autocommit)" : 'NULL';
+        // What a handler could set that the pool's next user would inherit, or that would
+        // change the store's own statements (a SELECT limit without LIMIT 1, which every
+        // SELECT here has, would read GET_LOCK's answer as none).
+        // The session's isolation level is MariaDB's only: on MySQL 8 the level set for the
+        // next transaction may read as the session's.
         const session = `CONCAT_WS('|', CURRENT_USER(), @@autocommit, @@sql_mode, @@time_zone,
-  @@foreign_key_checks, @@unique_checks, @@character_set_client, @@collation_connection,
-  @@innodb_lock_wait_timeout, @@lock_wait_timeout)`;
+  @@foreign_key_checks, @@unique_checks, @@character_set_client, @@character_set_results,
+  @@collation_connection, @@innodb_lock_wait_timeout, @@lock_wait_timeout, @@sql_select_limit,
+  @@sql_safe_updates, ${
+    mariadb
+      ? '@@tx_read_only, @@tx_isolation, @@max_statement_time'
+      : '@@transaction_read_only, @@max_execution_time'
+  })`;
         const columns = `${transaction} AS pfw_transaction, ${session} AS pfw_session`;
         return {
-          inTransaction: transaction === 'NULL' ? undefined : '1',
-          marks: `SELECT ${columns}`,
-          readEffectAndMarks: sql.readEffectWith(`, ${columns}`),
+          marks: `SELECT ${columns} LIMIT 1`,
+          readEffectAndMarks: sql.readEffectWith(
+            `, ${begun} AS pfw_transaction, ${session} AS pfw_session`,
+          ),
           // Compared as bytes: a case-insensitive collation must not call a changed session equal.
           recordWhileMarked: sql.recordEffectIf(
             `${transaction} <=> ? AND CAST(${session} AS BINARY) = CAST(? AS BINARY)`,
@@ -78,14 +99,14 @@ export function mysqlTransactionDialect({
   }
   async function tryLock(connection: MysqlPoolConnection, key: string) {
     const [row] = await query<{ locked: number | null }>(
-      'SELECT GET_LOCK(?, 0) AS locked',
+      'SELECT GET_LOCK(?, 0) AS locked LIMIT 1',
       [lockName(key)],
       connection,
     );
     return Number(row?.locked) === 1;
   }
   async function unlock(connection: MysqlPoolConnection, key: string) {
-    await query('SELECT RELEASE_LOCK(?)', [lockName(key)], connection);
+    await query('SELECT RELEASE_LOCK(?) LIMIT 1', [lockName(key)], connection);
   }
   async function record(
     connection: MysqlPoolConnection,
@@ -94,7 +115,11 @@ export function mysqlTransactionDialect({
     owner?: string,
   ) {
     // Refused (nothing inserted) when another owner holds the claim now.
-    const inserted = await query(sql.recordEffect, [id, result, id, owner ?? null], connection);
+    const inserted = await query(
+      sql.recordEffect,
+      [id, resultParameter(result), id, owner ?? null],
+      connection,
+    );
     return (inserted.affectedRows ?? 0) > 0;
   }
   /**
@@ -169,19 +194,22 @@ export function mysqlTransactionDialect({
         connection,
       );
       await begin(connection, isolation);
-      // The transaction's mark once begun is known (@@in_transaction is 1 in any transaction),
-      // and the session's is unchanged by beginning one.
-      return {
-        locked: true,
-        seen: effectOf(row),
-        before: { transaction: statements.inTransaction, session: String(row?.pfw_session) },
-      };
+      // The marks the transaction will have once begun (see markStatements): beginning one
+      // changes no setting of the session's.
+      return { locked: true, seen: effectOf(row), before: marksOf(row) };
     },
     async recordCommitAndUnlock(connection, key, id, result, owner, before) {
       const statements = await markStatements(connection);
       const inserted = await query(
         statements.recordWhileMarked,
-        [id, result, before.transaction ?? null, before.session, id, owner ?? null],
+        [
+          id,
+          resultParameter(result),
+          before.transaction ?? null,
+          before.session,
+          id,
+          owner ?? null,
+        ],
         connection,
       );
       if ((inserted.affectedRows ?? 0) > 0) {
@@ -210,10 +238,8 @@ export function mysqlTransactionDialect({
 
 /** The SQL of {@link TransactionMarks} and of the statements that carry them. */
 interface MarkStatements {
-  /** The transaction's mark inside any transaction (undefined: not told apart). */
-  readonly inTransaction: string | undefined;
   readonly marks: string;
-  /** Values: the id twice. */
+  /** Values: the id twice. Read before fn's transaction begins, its marks are those it will have. */
   readonly readEffectAndMarks: string;
   /** Values: the id, the result, the marks' transaction and session, the id, the owner. */
   readonly recordWhileMarked: string;
@@ -231,6 +257,22 @@ interface EffectRow {
 }
 
 const ER_UNKNOWN_SYSTEM_VARIABLE = 1193;
+
+/**
+ * A recorded result as the statement's parameter: its JSON with every character past ASCII
+ * escaped (`\u00e9`), in hex digits (the statement unhexes it). Sent on fn's connection, whose
+ * session fn may have changed: a literal escaped by the driver is misread under
+ * NO_BACKSLASH_ESCAPES, and a character the connection's or the column's character set cannot
+ * hold (an emoji on latin1) is stored as `?`. Either way the record would not read back, and the
+ * webhook would fail on every delivery after it. ASCII reads back the same in any of them.
+ */
+function resultParameter(result: string | null): string | null {
+  if (result === null) return null;
+  const ascii = result.replace(/[\u007f-\uffff]/g, (char) => {
+    return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+  return Buffer.from(ascii, 'latin1').toString('hex');
+}
 
 /** What no session's marks are: a session whose unlock failed is never reused. */
 const UNKNOWN_SESSION = '\u0000unknown';
