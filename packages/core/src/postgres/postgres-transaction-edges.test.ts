@@ -109,6 +109,40 @@ describe.runIf(await postgresAvailable())('postgresStore ctx.transaction at the 
     await webhooks.close();
   });
 
+  it('a takeover during fn that also changed the session: refused, nothing kept, and the rolled-back SET is not handed to the next webhook', async () => {
+    // Postgres undoes a SET made in a transaction that rolls back, so the connection is reused
+    // (settingsRollBack); MySQL, which keeps it, closes the connection (mysql-adversarial.test.ts).
+    const db = await open({ max: 1 });
+    const otherPool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+    db.pools.push(otherPool);
+    const other = postgresStore({
+      pool: otherPool,
+      table: db.table,
+      deadLetterTable: `${db.table}_dead`,
+      logger: false,
+    });
+    const id = webhookId(40);
+    await db.store.claim([id], { leaseMs: 50, owner: 'a' });
+    const before = (await db.pool.query('SHOW TimeZone')).rows[0]!.TimeZone as string;
+    await expect(
+      db.store.transactOnce(
+        id,
+        async (tx) => {
+          await db.insert(tx, id);
+          await tx.query("SET SESSION TimeZone = 'Asia/Kolkata'");
+          await sleep(100);
+          // Another delivery takes the lapsed claim over.
+          await other.claim([id], { leaseMs: 30_000, owner: 'b' });
+          return 'a';
+        },
+        { owner: 'a' },
+      ),
+    ).rejects.toThrow(/another delivery took the claim over/);
+    expect(await db.effectRows()).toEqual([]);
+    expect((await db.pool.query('SHOW TimeZone')).rows[0]!.TimeZone).toBe(before);
+    other.close?.();
+  });
+
   it('isolation is read committed unless asked, whatever the database default, and racing callers resolve to the recorded value', async () => {
     const db = await open({ options: '-c default_transaction_isolation=serializable' });
     const seen: string[] = [];
