@@ -111,7 +111,7 @@ describe.runIf(await postgresAvailable())('postgresStore ctx.transaction at the 
 
   it('a takeover during fn that also changed the session: refused, nothing kept, and the rolled-back SET is not handed to the next webhook', async () => {
     // Postgres undoes a SET made in a transaction that rolls back, so the connection is reused
-    // (settingsRollBack); MySQL, which keeps it, closes the connection (mysql-adversarial.test.ts).
+    // (settingsRollBack); MySQL, which keeps it, closes the connection (mysql-transaction-adversarial.test.ts).
     const db = await open({ max: 1 });
     const otherPool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
     db.pools.push(otherPool);
