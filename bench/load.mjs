@@ -5,8 +5,8 @@ import autocannon from 'autocannon';
 import { freshRequestOptions } from './fresh-requests.mjs';
 import { githubDelivery, passfortBodies } from './payloads.mjs';
 
-const { secret, runId } = JSON.parse(process.argv[2]);
-const bodies = passfortBodies(secret, runId);
+const { secret, runId, padded = true } = JSON.parse(process.argv[2]);
+const bodies = passfortBodies(secret, runId, { padded });
 const github = githubDelivery(secret);
 
 // Ids are fresh for every request, so the receiver's dedupe never turns the run into "all
