@@ -29,6 +29,27 @@ export function parseAndCheck(request: { headers: Record<string, string>; body: 
 }
 
 /**
+ * A hand-written route: the body parsed and the secret checked (an answer of 400 or 401 when
+ * they fail), then `write` with the envelope, whose answer it returns.
+ */
+function route(
+  name: string,
+  trips: () => number,
+  close: () => Promise<void>,
+  write: (envelope: { id: string }) => Promise<number>,
+): Side {
+  return {
+    name,
+    trips,
+    async handle(text) {
+      const envelope = parseAndCheck({ headers, body: text });
+      return typeof envelope === 'number' ? envelope : write(envelope);
+    },
+    close,
+  };
+}
+
+/**
  * The transaction both Postgres routes write by hand: `BEGIN`, the idempotency row `ON
  * CONFLICT DO NOTHING`, the business row only if that row was new, `COMMIT`.
  */
@@ -61,17 +82,15 @@ async function writeOncePg(
 
 export function handWrittenPg(table: string): Side {
   const { pool, trips } = countedPgPool();
-  return {
-    name: 'hand-written',
+  return route(
+    'hand-written',
     trips,
-    async handle(text) {
-      const envelope = parseAndCheck({ headers, body: text });
-      if (typeof envelope === 'number') return envelope;
+    () => pool.end(),
+    async (envelope) => {
       await writeOncePg(pool, table, envelope.id);
       return 200;
     },
-    close: () => pool.end(),
-  };
+  );
 }
 
 /** The MariaDB transaction written by hand: the same steps as {@link writeOncePg}. */
@@ -103,17 +122,15 @@ async function writeOnceMysql(
 
 export function handWrittenMysql(table: string): Side {
   const { pool, trips } = countedMysqlPool();
-  return {
-    name: 'hand-written',
+  return route(
+    'hand-written',
     trips,
-    async handle(text) {
-      const envelope = parseAndCheck({ headers, body: text });
-      if (typeof envelope === 'number') return envelope;
+    () => pool.end(),
+    async (envelope) => {
       await writeOnceMysql(pool, table, envelope.id);
       return 200;
     },
-    close: () => pool.end(),
-  };
+  );
 }
 
 /**
@@ -123,12 +140,11 @@ export function handWrittenMysql(table: string): Side {
  */
 export function handWrittenMysqlWithClaim(table: string): Side {
   const { pool, trips } = countedMysqlPool();
-  return {
-    name: 'hand-written claim + transaction + done',
+  return route(
+    'hand-written claim + transaction + done',
     trips,
-    async handle(text) {
-      const envelope = parseAndCheck({ headers, body: text });
-      if (typeof envelope === 'number') return envelope;
+    () => pool.end(),
+    async (envelope) => {
       const [inserted] = await pool.query(
         `INSERT IGNORE INTO ${table}_claims (id, state, lease_until) VALUES (?, 'claimed', NOW(3) + INTERVAL 9 SECOND)`,
         [envelope.id],
@@ -136,7 +152,7 @@ export function handWrittenMysqlWithClaim(table: string): Side {
       if ((inserted as { affectedRows: number }).affectedRows === 0) {
         const [lapsed] = await pool.query(
           `UPDATE ${table}_claims SET lease_until = NOW(3) + INTERVAL 9 SECOND
-           WHERE id = ? AND state = 'claimed' AND lease_until < NOW(3)`,
+         WHERE id = ? AND state = 'claimed' AND lease_until < NOW(3)`,
           [envelope.id],
         );
         if ((lapsed as { affectedRows: number }).affectedRows === 0) return 200; // done, or held
@@ -148,8 +164,7 @@ export function handWrittenMysqlWithClaim(table: string): Side {
       );
       return 200;
     },
-    close: () => pool.end(),
-  };
+  );
 }
 
 /**
@@ -164,17 +179,16 @@ export function handWrittenMysqlWithClaim(table: string): Side {
  */
 export function handWrittenPgWithClaim(table: string): Side {
   const { pool, trips } = countedPgPool();
-  return {
-    name: 'hand-written claim + transaction + done',
+  return route(
+    'hand-written claim + transaction + done',
     trips,
-    async handle(text) {
-      const envelope = parseAndCheck({ headers, body: text });
-      if (typeof envelope === 'number') return envelope;
+    () => pool.end(),
+    async (envelope) => {
       const claimed = await pool.query(
         `INSERT INTO ${table}_claims (id, state, lease_until) VALUES ($1, 'claimed', now() + interval '9 seconds')
-         ON CONFLICT (id) DO UPDATE SET lease_until = EXCLUDED.lease_until
-         WHERE ${table}_claims.state = 'claimed' AND ${table}_claims.lease_until < now()
-         RETURNING id`,
+       ON CONFLICT (id) DO UPDATE SET lease_until = EXCLUDED.lease_until
+       WHERE ${table}_claims.state = 'claimed' AND ${table}_claims.lease_until < now()
+       RETURNING id`,
         [envelope.id],
       );
       if (claimed.rows.length === 0) return 200; // done, or another delivery holds it
@@ -185,6 +199,5 @@ export function handWrittenPgWithClaim(table: string): Side {
       );
       return 200;
     },
-    close: () => pool.end(),
-  };
+  );
 }

@@ -12,13 +12,11 @@
 import { createPassfortWebhooks } from '@passfort-webhooks/core';
 import { mysqlStore } from '@passfort-webhooks/core/mysql';
 import mysql from 'mysql2/promise';
-import { freshBody, headers, MYSQL_URL, SECRET } from './settings.js';
+import { MYSQL_URL, SECRET } from './settings.js';
+import { mark, printStepTimings } from './step-timings.js';
 import { mysqlTables } from './tables.js';
 
 const webhookCount = Number(process.argv[2] ?? 600);
-const warmUp = Math.min(100, Math.floor(webhookCount / 6));
-let events: Array<[string, number]> = [];
-const mark = (what: string) => events.push([what, performance.now()]);
 
 type Method = (...args: unknown[]) => Promise<unknown>;
 function traced(target: object, method: string, tag: string) {
@@ -70,30 +68,7 @@ try {
     });
     mark('handler ends');
   });
-  const gaps = new Map<string, number[]>();
-  for (let i = 0; i < webhookCount; i++) {
-    events = [];
-    mark('handle()');
-    const response = await webhooks.handle({ method: 'POST', headers, body: freshBody() });
-    if (response.status !== 200) throw new Error(`answered ${response.status}`);
-    mark('answered');
-    if (i < warmUp) continue;
-    for (let j = 1; j < events.length; j++) {
-      const step = `${String(j).padStart(2)}  ${events[j - 1]![0]}  →  ${events[j]![0]}`;
-      const list = gaps.get(step) ?? gaps.set(step, []).get(step)!;
-      list.push(events[j]![1] - events[j - 1]![1]);
-    }
-  }
-  const median = (list: number[]) => list.sort((a, b) => a - b)[list.length >> 1]!;
-  const measured = webhookCount - warmUp;
-  console.log(`median ms of ${measured} webhooks, one at a time (steps seen in most of them)`);
-  let total = 0;
-  for (const [step, list] of gaps) {
-    if (list.length < measured / 2) continue;
-    total += median(list);
-    console.log(`${median(list).toFixed(3).padStart(7)}  ${step}`);
-  }
-  console.log(`${total.toFixed(3).padStart(7)}  sum of the medians`);
+  await printStepTimings(webhooks, webhookCount);
   await webhooks.close();
 } finally {
   store.close();
